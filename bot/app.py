@@ -1,0 +1,96 @@
+"""Wiring: one engine, one Web API client, one Bolt app and the aiohttp server around them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.deps import Deps
+from bot.handlers import actions, commands, errors, views
+from bot.http import SlackEndpoint
+from bot.notifier import SlackNotifier
+from bot.outbox_worker import OutboxWorker
+from bot.tasks import TaskSupervisor
+from domain.catalog import Catalog
+from domain.service import RequestService
+from storage.engine import create_session_factory
+from storage.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The long-lived pieces, exposed so tests and the benchmark can reach them."""
+
+    bolt: AsyncApp
+    deps: Deps
+    client: AsyncWebClient
+
+
+def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
+               poll_interval: float = 2.0) -> Runtime:
+    """The Bolt app with every listener registered."""
+    sessions = create_session_factory(engine)
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(sessions)
+
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    notifier = SlackNotifier(client, unit_of_work)
+    deps = Deps(
+        service=RequestService(catalog, unit_of_work),
+        tasks=TaskSupervisor(),
+        outbox=OutboxWorker(unit_of_work, notifier.deliver, poll_interval=poll_interval),
+    )
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=True,  # answer the moment a listener returns; slow work is spawned after ack
+        request_verification_enabled=False,  # bot.http verifies the raw bytes before parsing
+        logger=logging.getLogger("slack_bolt"),
+    )
+    for module in (commands, actions, views, errors):
+        module.register(bolt, deps)
+    return Runtime(bolt, deps, client)
+
+
+def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
+                  poll_interval: float = 2.0) -> web.Application:
+    """The aiohttp application: ``POST /slack/events`` and ``GET /healthz``."""
+    runtime = build_bolt(settings, catalog, engine, poll_interval)
+    app = web.Application()
+    app["runtime"] = runtime
+    app.router.add_post(EVENTS_PATH, SlackEndpoint(runtime.bolt, settings.slack_signing_secret).handle)
+    app.router.add_get("/healthz", _health(engine))
+
+    async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        runtime.deps.outbox.start()
+        yield
+        await runtime.deps.tasks.drain()
+        await runtime.deps.outbox.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def _health(engine: AsyncEngine) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def health(_: web.Request) -> web.Response:
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as error:  # any failure means "not healthy", and says why
+            return web.json_response({"status": "error", "database": type(error).__name__}, status=503)
+        return web.json_response({"status": "ok", "database": "ok"})
+
+    return health

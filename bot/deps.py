@@ -1,0 +1,16 @@
+"""What handlers need, passed to each ``register(app, deps)`` instead of imported globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.outbox_worker import OutboxWorker
+from bot.tasks import TaskSupervisor
+from domain.service import RequestService
+
+
+@dataclass(frozen=True)
+class Deps:
+    service: RequestService
+    tasks: TaskSupervisor
+    outbox: OutboxWorker

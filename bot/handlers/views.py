@@ -1,0 +1,64 @@
+"""Modal submissions: a request form, or the reason for a rejection."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.models.blocks import SectionBlock
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.deps import Deps
+from bot.messages.summary import md
+from bot.modals.reject_reason import submitted_reason
+from bot.modals.request_form import submitted_values
+from bot.payloads import ViewSubmission
+from bot.refusals import refusal_text
+from domain.errors import DomainError
+from domain.forms import FieldErrors
+from domain.lifecycle import Verdict
+
+Ack = Callable[..., Awaitable[Any]]
+
+
+def _notice(title: str, text: str) -> View:
+    """A modal that replaces the form when the submission cannot be taken at all."""
+    return View(type="modal", title=title, close="Close", blocks=[SectionBlock(text=md(text))])
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def on_request_form(ack: Ack, body: dict[str, Any]) -> None:
+        """Store the request before acking, so a closed modal always means a stored request."""
+        submission = ViewSubmission.parse(body)
+        name = submission.meta_str("action")
+        action = deps.service.catalog.actions.get(name)
+        raw = submitted_values(action, submission.view) if action else {}
+        try:
+            await deps.service.submit(submission.user_id, name, raw, submission.view_id)
+        except FieldErrors as invalid:
+            await ack(response_action="errors", errors=invalid.errors)
+            return
+        except DomainError as refusal:
+            await ack(response_action="update", view=_notice("Request not sent", refusal_text(refusal)))
+            return
+        await ack()
+        deps.outbox.kick()
+
+    async def on_reject_reason(ack: Ack, body: dict[str, Any]) -> None:
+        submission = ViewSubmission.parse(body)
+        reason = submitted_reason(submission.view)
+        if not reason:
+            await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Please say why."})
+            return
+        try:
+            await deps.service.decide(submission.user_id, submission.meta_str("request"),
+                                      submission.meta_int("step"), Verdict.REJECT, reason)
+        except DomainError as refusal:
+            await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: refusal_text(refusal)})
+            return
+        await ack()
+        deps.outbox.kick()
+
+    app.view(ids.REQUEST_FORM)(on_request_form)
+    app.view(ids.REJECT_REASON)(on_reject_reason)

@@ -1,0 +1,20 @@
+"""Every callback_id, action_id and block_id the bot puts into Slack, in one place."""
+
+from __future__ import annotations
+
+import re
+
+COMMAND = "/selfserve"
+
+# Modals
+REQUEST_FORM = "selfserve.request_form"
+REJECT_REASON = "selfserve.reject_reason"
+REJECT_REASON_BLOCK = "reason"
+REJECT_REASON_INPUT = "reason"
+
+# Buttons
+OPEN_FORM = "selfserve.open_form"
+APPROVE = "selfserve.approve"
+REJECT = "selfserve.reject"
+DECISION_BUTTONS = re.compile(r"^selfserve\.(approve|reject)$")
+DECISION_BLOCK = "decision"

@@ -1,0 +1,52 @@
+"""What the requester is told: a receipt, then each decision."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from slack_sdk.models.blocks import Block, SectionBlock
+
+from bot.messages import Message
+from bot.messages.summary import answer_sections, md, waiting_on
+from bot.mrkdwn import escape, truncate, user
+from domain.lifecycle import Status, Verdict
+from storage.records import DecisionRecord, RequestRecord
+
+
+def _status_line(request: RequestRecord) -> str:
+    if request.status == Status.APPROVED:
+        return ":white_check_mark: Approved."
+    if request.status == Status.REJECTED:
+        return ":x: Rejected."
+    return f"Waiting for {waiting_on(request.steps[request.current_step])}."
+
+
+def receipt(request: RequestRecord) -> Message:
+    """Sent once the request is stored: its id, its answers and what happens next."""
+    intro = f"Your request *{escape(request.ref)}* for *{escape(request.action_title)}* was submitted."
+    if not request.steps:
+        intro += " It needs no approval."
+    blocks: list[Block] = [
+        SectionBlock(text=md(f"{intro}\n{_status_line(request)}")),
+        *answer_sections(request.answers),
+    ]
+    return Message(text=f"Request {escape(request.ref)} submitted: {escape(request.action_title)}", blocks=tuple(blocks))
+
+
+def decision_update(
+    request: RequestRecord, step: int, verdict: str, decided_by: str, decisions: Sequence[DecisionRecord]
+) -> Message:
+    """Sent when a step is decided: approved (and what's next), or rejected with the reason."""
+    ref = escape(request.ref)
+    title = escape(request.action_title)
+    if verdict == Verdict.REJECT:
+        reason = next((d.reason for d in decisions if d.step == step and d.verdict == Verdict.REJECT), None)
+        text = f":x: Your request *{ref}* ({title}) was rejected by {user(decided_by)}."
+        if reason:
+            text += f"\n>{escape(truncate(reason, 1000))}"
+    elif request.status == Status.APPROVED and step == len(request.steps) - 1:
+        text = f":white_check_mark: Your request *{ref}* ({title}) is approved. Last approval by {user(decided_by)}."
+    else:
+        text = (f"Step {step + 1} of {len(request.steps)} of *{ref}* ({title}) was approved by "
+                f"{user(decided_by)}. {_status_line(request)}")
+    return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(text)),))

@@ -1,0 +1,25 @@
+"""Escaping user text for Slack's mrkdwn.
+
+Slack treats only ``&``, ``<`` and ``>`` as control characters; escaping them turns
+``<!channel>`` or ``<https://evil|bank>`` into inert text. Objects carrying user text are
+also sent ``verbatim`` so Slack does not auto-link bare names and URLs.
+"""
+
+from __future__ import annotations
+
+_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape(text: object) -> str:
+    """``text`` as literal mrkdwn."""
+    return str(text).translate(_TABLE)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut (Slack rejects longer texts)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def user(user_id: str) -> str:
+    """A mention of a Slack user id we stored ourselves (never of user-typed text)."""
+    return f"<@{escape(user_id)}>"

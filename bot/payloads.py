@@ -1,0 +1,96 @@
+"""Slack payloads parsed into typed objects at the boundary.
+
+Handlers see these, never raw envelopes. A payload that lacks what its type promises is
+a ``MalformedPayload``, which the error handler answers with 400 and audits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+
+class MalformedPayload(Exception):
+    """The request was authentic but not shaped like anything Slack sends."""
+
+
+def _str(data: Mapping[str, Any], *path: str, required: bool = True) -> str:
+    value: Any = data
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    if isinstance(value, str) and (value or not required):
+        return value
+    if not required and value is None:
+        return ""
+    raise MalformedPayload(f"missing or invalid {'.'.join(path)}")
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    user_id: str
+    text: str
+    trigger_id: str
+    channel_id: str
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> SlashCommand:
+        return cls(_str(body, "user_id"), _str(body, "text", required=False).strip(),
+                   _str(body, "trigger_id"), _str(body, "channel_id", required=False))
+
+    @property
+    def subcommand(self) -> str:
+        """The first word, lowercased ("" when the user typed only the command)."""
+        words = self.text.split(maxsplit=1)
+        return words[0].lower() if words else ""
+
+
+@dataclass(frozen=True)
+class ButtonClick:
+    user_id: str
+    action_id: str
+    value: str
+    trigger_id: str
+    response_url: str
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> ButtonClick:
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
+            raise MalformedPayload("missing actions")
+        action = actions[0]
+        return cls(_str(body, "user", "id"), _str(action, "action_id"), _str(action, "value", required=False),
+                   _str(body, "trigger_id"), _str(body, "response_url", required=False))
+
+
+@dataclass(frozen=True)
+class ViewSubmission:
+    user_id: str
+    view_id: str
+    metadata: Mapping[str, Any]
+    view: Mapping[str, Any]
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> ViewSubmission:
+        view = body.get("view")
+        if not isinstance(view, Mapping):
+            raise MalformedPayload("missing view")
+        try:
+            metadata = json.loads(_str(view, "private_metadata", required=False) or "{}")
+        except ValueError:
+            raise MalformedPayload("private_metadata is not JSON") from None
+        if not isinstance(metadata, Mapping):
+            raise MalformedPayload("private_metadata is not an object")
+        return cls(_str(body, "user", "id"), _str(view, "id"), metadata, view)
+
+    def meta_str(self, key: str) -> str:
+        value = self.metadata.get(key)
+        if not isinstance(value, str):
+            raise MalformedPayload(f"private_metadata.{key} missing")
+        return value
+
+    def meta_int(self, key: str) -> int:
+        value = self.metadata.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise MalformedPayload(f"private_metadata.{key} missing")
+        return value

@@ -1,0 +1,69 @@
+"""Typed refusals turned into what the user reads, in one place."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from bot import ids
+from bot.mrkdwn import escape, user
+from domain.errors import (
+    AlreadyDecided,
+    DomainError,
+    NotAuthorized,
+    RequestClosed,
+    StepAlreadyDecided,
+    UnknownAction,
+    UnknownRequest,
+)
+
+
+def _by(deciders: tuple[str, ...]) -> str:
+    return " by " + ", ".join(user(d) for d in deciders) if deciders else ""
+
+
+@singledispatch
+def refusal_text(error: DomainError) -> str:
+    return "Sorry, that can't be done."
+
+
+@refusal_text.register
+def _(error: UnknownAction) -> str:
+    text = f"There is no action called `{escape(error.name[:100])}`."
+    if error.suggestions:
+        text += " Did you mean " + " or ".join(f"`{escape(s)}`" for s in error.suggestions) + "?"
+    return text + f" Type `{ids.COMMAND} help` to see what you can request."
+
+
+_NOT_AUTHORIZED = {
+    "not_a_requester": "Sorry, you are not allowed to request this. Ask an admin if you think you should be.",
+    "not_an_approver": "Sorry, only members of the *{role}* role can decide this step.",
+    "self_approval": "You can't decide on your own request; someone else in *{role}* has to.",
+}
+
+
+@refusal_text.register
+def _(error: NotAuthorized) -> str:
+    return _NOT_AUTHORIZED.get(error.reason, "Sorry, you are not allowed to do that.").format(
+        role=escape(error.role or "")
+    )
+
+
+@refusal_text.register
+def _(error: UnknownRequest) -> str:
+    return f"I can't find request `{escape(error.ref[:64])}`; it may have been removed."
+
+
+@refusal_text.register
+def _(error: RequestClosed) -> str:
+    return f"*{escape(error.ref)}* is already {escape(error.status)}{_by(error.decided_by)}. Nothing changed."
+
+
+@refusal_text.register
+def _(error: StepAlreadyDecided) -> str:
+    return f"This step of *{escape(error.ref)}* was already decided{_by(error.decided_by)}. Nothing changed."
+
+
+@refusal_text.register
+def _(error: AlreadyDecided) -> str:
+    verdict = "approved" if error.verdict == "approve" else "rejected"
+    return f"You already {verdict} *{escape(error.ref)}*."

@@ -1,0 +1,49 @@
+"""``selfserve``: run the bot, check a catalog, migrate the database, export or verify the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Sequence
+
+from cli import audit, check, db, run
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="selfserve", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="apply migrations and serve the Slack app on $PORT")
+
+    checker = commands.add_parser("check", help="validate a catalog; exit 1 listing every problem")
+    checker.add_argument("path", nargs="?", help="catalog file (default: $CATALOG_PATH or ./catalog.yaml)")
+
+    database = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    database.add_parser("upgrade", help="apply all migrations to $DATABASE_URL")
+
+    audit_cmd = commands.add_parser("audit", help="the tamper-evident audit log")
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
+    export = audit_sub.add_parser("export", help="stream events in order to stdout")
+    export.add_argument("--request", help="only events about this request, e.g. REQ-42")
+    export.add_argument("--since", help="only events at or after this ISO time, e.g. 2026-11-01T00:00:00Z")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    audit_sub.add_parser("verify", help="check the hash chain; exit 1 naming the first broken event")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "check":
+        return check.main(args.path)
+    if args.command == "run":
+        return run.main()
+    if args.command == "db":
+        return asyncio.run(db.upgrade())
+    if args.audit_command == "export":
+        return asyncio.run(audit.export(args.request, args.since, args.format, sys.stdout))
+    return asyncio.run(audit.verify())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""``selfserve run``: check settings and catalog, migrate, then serve until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+from aiohttp import web
+
+from bot.app import build_web_app
+from bot.config import ConfigError, Settings, load_settings
+from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
+from domain.catalog import Catalog, CatalogError, load_catalog
+from storage.engine import create_engine, create_session_factory
+from storage.migrate import upgrade
+from storage.records import AuditEntry
+from storage.unit_of_work import UnitOfWork
+
+logger = logging.getLogger("selfserve")
+
+
+async def _audit_once(settings: Settings, entry: AuditEntry) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with UnitOfWork(create_session_factory(engine)) as uow:
+            uow.audit(entry)
+    finally:
+        await engine.dispose()
+
+
+def _refuse_catalog(settings: Settings, error: CatalogError) -> int:
+    print(error, file=sys.stderr)
+    print(f"selfserve: configuration error: CATALOG_PATH: {settings.catalog_path} has "
+          f"{len(error.problems)} problem(s); run `selfserve check` after fixing", file=sys.stderr)
+    details = {"path": settings.catalog_path, "problems": [str(p) for p in error.problems[:50]]}
+    try:
+        asyncio.run(_audit_once(settings, AuditEntry("catalog_error", "error", None, None, details)))
+    except Exception as audit_error:  # the refusal to start matters more than its audit record
+        print(f"selfserve: could not audit the catalog error: {audit_error}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+async def _serve(settings: Settings, catalog: Catalog) -> web.Application:
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    app = build_web_app(settings, lambda: catalog, engine)
+
+    async def dispose(_: web.Application) -> None:
+        await engine.dispose()
+
+    app.on_cleanup.append(dispose)
+    await app["runtime"].deps.service.audit(AuditEntry("startup", "ok", None, None, {
+        "catalog": catalog.fingerprint, "actions": len(catalog.actions), "port": settings.port, "pid": os.getpid()}))
+    return app
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        return fail_config(error)
+    try:
+        catalog = load_catalog(settings.catalog_path)
+    except CatalogError as error:
+        return _refuse_catalog(settings, error)
+    logger.info("serving %d actions from %s on port %d", len(catalog.actions), settings.catalog_path, settings.port)
+    web.run_app(_serve(settings, catalog), host=settings.host, port=settings.port, access_log=None,
+                print=None)
+    return EXIT_OK

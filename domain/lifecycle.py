@@ -1,0 +1,19 @@
+"""Request states and the vocabulary of decisions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Verdict(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+CLOSED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED})

@@ -1,0 +1,32 @@
+"""What must be said after a change commits, as outbox job kinds.
+
+Jobs name *what* to tell *whom*; the bot renders them from the request's state at delivery
+time, so a late or retried job never shows a stale picture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The requester gets a receipt with the request id and a summary.
+REQUESTER_RECEIPT = "dm.requester.receipt"
+# One role holder is asked to decide a step (one job each: retried and audited separately).
+APPROVER_ASK = "dm.approver.ask"
+# Every approver DM of a step is redrawn to show the decision and drop the buttons.
+APPROVER_REFRESH = "dm.approver.refresh"
+# The requester hears about a decision: step approved, request approved, or rejected.
+REQUESTER_UPDATE = "dm.requester.update"
+
+ALL_KINDS = (REQUESTER_RECEIPT, APPROVER_ASK, APPROVER_REFRESH, REQUESTER_UPDATE)
+
+
+def approver_ask(step: int, approver_id: str) -> dict[str, Any]:
+    return {"step": step, "approver": approver_id}
+
+
+def approver_refresh(step: int) -> dict[str, Any]:
+    return {"step": step}
+
+
+def requester_update(step: int, verdict: str, decided_by: str) -> dict[str, Any]:
+    return {"step": step, "verdict": verdict, "by": decided_by}

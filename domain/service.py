@@ -1,0 +1,200 @@
+"""The request lifecycle as the bot sees it: submit, decide, audit. No Slack in here.
+
+Every method that changes state does so in one unit of work together with the outbox jobs
+and audit entries it causes. A refusal rolls that back and is then audited on its own, so
+an unauthorised or late click leaves a trace and changes nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from domain import notifications
+from domain.approvals import authorize_decision, eligible_approvers, progress_after, Progress
+from domain.catalog import Action, Catalog
+from domain.errors import DomainError, UnknownRequest
+from domain.forms import FieldErrors, validate_submission
+from domain.lifecycle import Status, Verdict
+from domain.rbac import resolve_action
+from storage.records import (
+    Answer,
+    AuditEntry,
+    DecisionRecord,
+    NewRequest,
+    RequestRecord,
+    Step,
+    parse_request_ref,
+)
+from storage.repositories.requests import DuplicateSubmission
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: RequestRecord
+    outbox_ids: tuple[int, ...]
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Decided:
+    request: RequestRecord
+    progress: Progress
+    outbox_ids: tuple[int, ...]
+
+
+class RequestService:
+    def __init__(self, catalog: Callable[[], Catalog], unit_of_work: Callable[[], UnitOfWork]) -> None:
+        self._catalog = catalog
+        self._uow = unit_of_work
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog()
+
+    async def audit(self, entry: AuditEntry) -> None:
+        """Append one event in its own transaction (interactions that change nothing else)."""
+        async with self._uow() as uow:
+            uow.audit(entry)
+
+    async def resolve(self, actor: str, action_name: str, *, kind: str) -> Action:
+        """The action ``actor`` asked for, or an audited refusal."""
+        try:
+            return resolve_action(self.catalog, actor, action_name)
+        except DomainError as refusal:
+            await self.audit_refusal(actor, kind, refusal, {"action": action_name[:100]})
+            raise
+
+    async def submit(
+        self, actor: str, action_name: str, raw: Mapping[str, str | None], source_view_id: str | None
+    ) -> Submitted:
+        """Validate and store a request, route it, and queue the DMs, in one transaction.
+
+        Replaying a submission of the same modal returns the request it already created.
+        """
+        action = await self.resolve(actor, action_name, kind="form_submitted")
+        try:
+            values = validate_submission(action, raw)
+        except FieldErrors as errors:
+            await self.audit(AuditEntry("form_submitted", "invalid", actor, None,
+                                        {"action": action.id, "errors": errors.errors}))
+            raise
+        try:
+            return await self._store(actor, action, values, source_view_id)
+        except DuplicateSubmission:
+            # A concurrent replay of the same view won the race; answer with its request.
+            return await self._store(actor, action, values, source_view_id)
+
+    async def _store(
+        self, actor: str, action: Action, values: Mapping[str, object], source_view_id: str | None
+    ) -> Submitted:
+        async with self._uow() as uow:
+            existing = await uow.requests.find_by_view(source_view_id) if source_view_id else None
+            if existing is not None:
+                uow.audit(AuditEntry("form_submitted", "duplicate", actor, existing.ref, {"view": source_view_id}))
+                return Submitted(existing, (), True)
+            status = Status.PENDING if action.approvals else Status.APPROVED
+            request = await uow.requests.add(self._new_request(actor, action, values, source_view_id), status, uow.now())
+            uow.audit(AuditEntry("request_created", "ok", actor, request.ref,
+                                 {"action": action.id, "status": status, "values": dict(values)}))
+            await uow.enqueue(notifications.REQUESTER_RECEIPT, request.id, {})
+            if request.steps:
+                await self._route_step(uow, request, 0)
+            else:
+                uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
+            return Submitted(request, tuple(uow.outbox_ids), False)
+
+    def _new_request(
+        self, actor: str, action: Action, values: Mapping[str, object], source_view_id: str | None
+    ) -> NewRequest:
+        return NewRequest(
+            action_id=action.id,
+            action_title=action.title,
+            requester_id=actor,
+            steps=tuple(Step(s.role, s.min_approvals) for s in action.approvals),
+            allow_self_approval=action.allow_self_approval,
+            answers=tuple(Answer(f.id, f.label, values.get(f.id)) for f in action.fields),
+            catalog_fingerprint=self.catalog.fingerprint,
+            source_view_id=source_view_id,
+        )
+
+    async def _route_step(self, uow: UnitOfWork, request: RequestRecord, step: int) -> None:
+        """Ask every eligible holder of ``step``'s role; audit a step nobody can complete."""
+        role = request.steps[step].role
+        approvers = eligible_approvers(request, self.catalog.members_of(role))
+        for approver in approvers:
+            await uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, approver))
+        outcome = "ok" if len(approvers) >= request.steps[step].min_approvals else "insufficient_approvers"
+        uow.audit(AuditEntry("request_routed", outcome, None, request.ref,
+                             {"step": step, "role": role, "approvers": approvers}))
+
+    async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
+        """Whether ``actor`` could decide now (before asking for a rejection reason)."""
+        try:
+            async with self._uow() as uow:
+                request = await self._load(uow, ref, lock=False)
+                decisions = await uow.requests.decisions(request.id)
+                authorize_decision(request, step, actor, self._members(request, step), decisions)
+                return request
+        except DomainError as refusal:
+            await self.audit_refusal(actor, "decision", refusal, {"request": ref[:64], "step": step})
+            raise
+
+    async def decide(self, actor: str, ref: str, step: int, verdict: Verdict, reason: str | None = None) -> Decided:
+        """Record ``actor``'s verdict and move the request on, atomically.
+
+        The request row is locked for the whole transaction, so when two approvers click at
+        once the second sees the first one's outcome and is refused with who decided.
+        """
+        try:
+            async with self._uow() as uow:
+                request = await self._load(uow, ref, lock=True)
+                decisions = await uow.requests.decisions(request.id)
+                authorize_decision(request, step, actor, self._members(request, step), decisions)
+                decision = DecisionRecord(request.id, step, actor, verdict, reason, uow.now())
+                await uow.requests.add_decision(decision)
+                progress = progress_after(request, [*decisions, decision])
+                await uow.requests.set_progress(request.id, progress.status, progress.current_step, uow.now())
+                uow.audit(AuditEntry("decision", "ok", actor, request.ref,
+                                     {"step": step, "verdict": verdict, "reason": reason}))
+                await self._after_decision(uow, request, decision, progress)
+                updated = await uow.requests.get(request.id)
+                assert updated is not None
+                return Decided(updated, progress, tuple(uow.outbox_ids))
+        except DomainError as refusal:
+            await self.audit_refusal(actor, "decision", refusal, {"request": ref[:64], "step": step, "verdict": verdict})
+            raise
+
+    async def _after_decision(
+        self, uow: UnitOfWork, request: RequestRecord, decision: DecisionRecord, progress: Progress
+    ) -> None:
+        await uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(decision.step))
+        if not progress.step_completed:
+            return
+        await uow.enqueue(notifications.REQUESTER_UPDATE, request.id,
+                          notifications.requester_update(decision.step, decision.verdict, decision.approver_id))
+        if progress.status == Status.PENDING:
+            await self._route_step(uow, request, progress.current_step)
+        else:
+            uow.audit(AuditEntry(f"request_{progress.status}", "ok", decision.approver_id, request.ref,
+                                 {"step": decision.step}))
+
+    def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
+        if 0 <= step < len(request.steps):
+            return self.catalog.members_of(request.steps[step].role)
+        return frozenset()
+
+    async def _load(self, uow: UnitOfWork, ref: str, *, lock: bool) -> RequestRecord:
+        request_id = parse_request_ref(ref)
+        request = None if request_id is None else await uow.requests.get(request_id, for_update=lock)
+        if request is None:
+            raise UnknownRequest(ref)
+        return request
+
+    async def audit_refusal(self, actor: str, kind: str, refusal: DomainError, details: dict[str, object]) -> None:
+        """Audit a refusal with its reason code and the facts it carried."""
+        ref = details.get("request")
+        facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
+        await self.audit(AuditEntry(kind, "refused", actor, ref if isinstance(ref, str) else None,
+                                    {**details, "reason": refusal.code, **facts}))

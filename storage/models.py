@@ -1,0 +1,142 @@
+"""Relational schema. Changes go through an Alembic migration in ``storage/migrations``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite stores naive text, so we normalise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use datetime.now(timezone.utc)")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class RequestRow(Base):
+    """A request for a catalog action, with a snapshot of the policy it was made under."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(String(40))
+    action_title: Mapped[str] = mapped_column(String(200))
+    requester_id: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    current_step: Mapped[int] = mapped_column(Integer, default=0)
+    steps: Mapped[list[Any]] = mapped_column(JSON)
+    allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    answers: Mapped[list[Any]] = mapped_column(JSON)
+    catalog_fingerprint: Mapped[str] = mapped_column(String(64))
+    source_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class DecisionRow(Base):
+    """One approver's verdict on one step; the unique key makes double clicks harmless."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("request_id", "step", "approver_id", name="uq_decision_per_approver"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    approver_id: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class SlackMessageRow(Base):
+    """Every message the bot posted about a request, so it can be updated later."""
+
+    __tablename__ = "slack_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "ts", name="uq_slack_message"),
+        Index("ix_slack_messages_request_step", "request_id", "step"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    step: Mapped[int | None] = mapped_column(Integer)
+    recipient_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """Work that must happen after a commit (Slack messages now, webhooks later).
+
+    Written in the same transaction as the change that caused it, so a crash after the
+    commit can delay a notification but never lose it. ``lease_until`` lets several
+    processes share the table: a worker claims a job by moving its lease forward.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class AuditEventRow(Base):
+    """One link of the tamper-evident chain; ``id`` is the gap-free sequence number."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_request_ref", "request_ref", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    request_ref: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(48))
+    outcome: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The chain's tip. Appenders lock this single row, which serialises them across processes
+    and lets ``audit verify`` notice events removed from the end."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,125 @@
+"""Plain, immutable views of stored rows: what repositories hand to the domain.
+
+The domain never sees ORM objects, so nothing it holds can lazily hit the database or be
+flushed by accident; every change goes through an explicit repository method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+REQUEST_REF_PREFIX = "REQ-"
+
+
+def request_ref(request_id: int) -> str:
+    """The id users see and type: ``REQ-<n>``."""
+    return f"{REQUEST_REF_PREFIX}{request_id}"
+
+
+def parse_request_ref(ref: str) -> int | None:
+    """``REQ-42`` (any case, or a bare ``42``) -> 42; anything else -> None."""
+    text = ref.strip().upper().removeprefix(REQUEST_REF_PREFIX)
+    if not text.isdigit() or len(text) > 12:
+        return None
+    value = int(text)
+    return value if value > 0 else None
+
+
+@dataclass(frozen=True)
+class Step:
+    role: str
+    min_approvals: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    field_id: str
+    label: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    id: int
+    action_id: str
+    action_title: str
+    requester_id: str
+    status: str
+    current_step: int
+    steps: tuple[Step, ...]
+    allow_self_approval: bool
+    answers: tuple[Answer, ...]
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return request_ref(self.id)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    action_id: str
+    action_title: str
+    requester_id: str
+    steps: tuple[Step, ...]
+    allow_self_approval: bool
+    answers: tuple[Answer, ...]
+    catalog_fingerprint: str
+    source_view_id: str | None
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    request_id: int
+    step: int
+    approver_id: str
+    verdict: str
+    reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    request_id: int
+    purpose: str
+    step: int | None
+    recipient_id: str
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class OutboxJob:
+    id: int
+    kind: str
+    request_id: int | None
+    payload: Mapping[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What a caller asks to be audited; sequence, time and hashes are assigned on append."""
+
+    kind: str
+    outcome: str
+    actor: str | None = None
+    request_ref: str | None = None
+    details: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    occurred_at: datetime
+    actor: str | None
+    request_ref: str | None
+    kind: str
+    outcome: str
+    details: str
+    prev_hash: str
+    hash: str

@@ -1,0 +1,97 @@
+"""The append-only audit log: appends extend the hash chain, reads stream in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import AsyncIterator, Sequence
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
+from storage.models import AuditEventRow, AuditHeadRow
+from storage.records import AuditEntry, AuditEvent
+
+HEAD_ID = 1
+STREAM_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    last_seq: int
+    last_hash: str
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def append(self, entries: Sequence[AuditEntry], now: datetime) -> None:
+        """Chain ``entries`` after the current head. Locks the head row until commit, which
+        serialises appenders across processes; call it last in a transaction."""
+        if not entries:
+            return
+        head = await self._locked_head()
+        seq, prev = head.last_seq, head.last_hash
+        rows = []
+        for entry in entries:
+            seq += 1
+            details = canonical_details(entry.details)
+            digest = event_hash(prev, seq, now, entry.actor, entry.request_ref, entry.kind, entry.outcome, details)
+            rows.append(
+                {
+                    "id": seq,
+                    "occurred_at": now,
+                    "actor": entry.actor,
+                    "request_ref": entry.request_ref,
+                    "kind": entry.kind,
+                    "outcome": entry.outcome,
+                    "details": details,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        await self._session.execute(insert(AuditEventRow), rows)
+        await self._session.execute(
+            update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(last_seq=seq, last_hash=prev)
+        )
+
+    async def _locked_head(self) -> ChainHead:
+        query = select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).with_for_update()
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        if row is None:
+            self._session.add(AuditHeadRow(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
+            await self._session.flush()
+            return ChainHead(0, GENESIS_HASH)
+        return ChainHead(row.last_seq, row.last_hash)
+
+    async def head(self) -> ChainHead:
+        row = (await self._session.execute(select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID))).scalar_one_or_none()
+        return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.last_seq, row.last_hash)
+
+    async def stream(
+        self, request_ref: str | None = None, since: datetime | None = None, until_seq: int | None = None
+    ) -> AsyncIterator[AuditEvent]:
+        """Events in chain order, fetched in batches so memory stays flat for any log size."""
+        query = select(
+            AuditEventRow.id,
+            AuditEventRow.occurred_at,
+            AuditEventRow.actor,
+            AuditEventRow.request_ref,
+            AuditEventRow.kind,
+            AuditEventRow.outcome,
+            AuditEventRow.details,
+            AuditEventRow.prev_hash,
+            AuditEventRow.hash,
+        ).order_by(AuditEventRow.id)
+        if request_ref is not None:
+            query = query.where(AuditEventRow.request_ref == request_ref)
+        if since is not None:
+            query = query.where(AuditEventRow.occurred_at >= since)
+        if until_seq is not None:
+            query = query.where(AuditEventRow.id <= until_seq)
+        result = await self._session.stream(query.execution_options(yield_per=STREAM_BATCH))
+        async for row in result:
+            yield AuditEvent(*row)

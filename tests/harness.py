@@ -1,0 +1,118 @@
+"""The app under test, served over real HTTP and wired to the Slack stand-in.
+
+Tests drive it only the way Slack would: signed requests to ``/slack/events``, clicks on
+buttons the bot really posted, submissions of the modal the bot really opened.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import EVENTS_PATH, Runtime, build_web_app
+from bot.config import Settings
+from domain.catalog import Catalog, load_catalog
+from slackstub import SlackClientSim, SlackStandIn
+from storage.engine import create_session_factory
+from storage.records import AuditEvent
+from storage.repositories.audit import AuditRepository
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+
+class Harness:
+    def __init__(self, engine: AsyncEngine, catalog_path: Path) -> None:
+        self.engine = engine
+        self.catalog: Catalog = load_catalog(catalog_path)
+        self.catalog_path = catalog_path
+        self.stub = SlackStandIn(bot_token=BOT_TOKEN)
+        self._runner: web.AppRunner | None = None
+        self.slack: SlackClientSim
+
+    async def __aenter__(self) -> Harness:
+        await self.stub.start()
+        users = {m for role in self.catalog.roles.values() for m in role.members} | {"U0EMPLOYEE", "U0OUTSIDER"}
+        for user_id in sorted(users):
+            self.stub.add_user(user_id, name=user_id.lower(), real_name=f"User {user_id}")
+        await self.start_app()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.stop_app()
+        await self.stub.stop()
+
+    async def start_app(self) -> None:
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=self.stub.api_url,
+            database_url=str(self.engine.url),
+            catalog_path=str(self.catalog_path),
+            port=0,
+            host="127.0.0.1",
+        )
+        app = build_web_app(settings, lambda: self.catalog, self.engine, poll_interval=0.2)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+        self.slack = SlackClientSim(app_url=self.base_url + EVENTS_PATH, signing_secret=SIGNING_SECRET,
+                                    stub=self.stub)
+
+    async def stop_app(self) -> None:
+        if self._runner is not None:
+            await self.slack.close()
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def restart(self) -> None:
+        """A new process on the same database: nothing in memory survives."""
+        await self.stop_app()
+        await self.start_app()
+
+    @property
+    def runtime(self) -> Runtime:
+        assert self._runner is not None
+        runtime: Runtime = self._runner.app["runtime"]
+        return runtime
+
+    async def settle(self) -> None:
+        """Let after-ack work and every due outbox job finish (instead of sleeping)."""
+        deps = self.runtime.deps
+        for _ in range(20):
+            await deps.tasks.drain()
+            if await deps.outbox.run_once() == 0:
+                await deps.tasks.drain()
+                return
+        raise AssertionError("the outbox did not settle")
+
+    async def audit_events(self) -> list[AuditEvent]:
+        async with create_session_factory(self.engine, read_only=True)() as session:
+            return [event async for event in AuditRepository(session).stream()]
+
+    async def kinds(self, outcome: str | None = None) -> list[str]:
+        return [e.kind for e in await self.audit_events() if outcome is None or e.outcome == outcome]
+
+    async def open_form(self, user_id: str, action: str) -> dict[str, Any]:
+        """``/selfserve <action>`` and the modal the bot opened in answer."""
+        before = len(self.stub.calls_to("views.open"))
+        response = await self.slack.slash_command(user_id=user_id, command="/selfserve", text=action)
+        assert response.status == 200, response.text
+        calls = await self.stub.wait_for("views.open", count=before + 1)
+        return dict(calls[-1].response["view"])
+
+    async def submit(self, user_id: str, action: str, values: dict[str, Any]) -> Any:
+        view = await self.open_form(user_id, action)
+        return await self.slack.submit_view(view, user_id=user_id, values=values)
+
+    def dms(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages in the bot's DM with ``user_id``, as they look now."""
+        return list(self.stub.messages(self.stub.dm_channel(user_id)))
