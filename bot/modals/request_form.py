@@ -28,6 +28,7 @@ from slack_sdk.models.views import View
 from bot import ids
 from bot.mrkdwn import escape, truncate
 from domain.catalog import Action, Field, FieldType
+from domain.catalog.fields import format_number
 
 TITLE_LIMIT = 24
 TEXT_LIMIT = 3000
@@ -48,8 +49,8 @@ def _number(field: Field) -> InputInteractiveElement:
     return NumberInputElement(
         action_id=field.id,
         is_decimal_allowed=field.decimals > 0,
-        min_value=None if field.min is None else str(field.min),
-        max_value=None if field.max is None else str(field.max),
+        min_value=None if field.min is None else format_number(field.min),
+        max_value=None if field.max is None else format_number(field.max),
         placeholder=field.placeholder,
     )
 

@@ -1,0 +1,67 @@
+"""Checks that actions only name roles the catalog defines, and that approvals can be met.
+
+The role index is built from the raw document before validation, so these checks run (and
+report) alongside every other problem instead of waiting until the rest of the file is valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from pydantic import ValidationInfo
+from pydantic_core import PydanticCustomError
+
+
+@dataclass(frozen=True)
+class RoleIndex:
+    """Role name -> number of distinct members (None when the members list is itself invalid)."""
+
+    sizes: dict[str, int | None]
+
+    @classmethod
+    def from_document(cls, data: object) -> RoleIndex | None:
+        """Index the ``roles`` section, or None when it is too malformed to check against."""
+        roles = data.get("roles") if isinstance(data, dict) else None
+        if not isinstance(roles, dict):
+            return None
+        return cls({name: _member_count(body) for name, body in roles.items()})
+
+    def unknown_role_message(self, name: str) -> str:
+        """Explain an unknown role, suggesting the likely intended one."""
+        close = difflib.get_close_matches(name, self.sizes, n=1)
+        if close:
+            return f"unknown role {name!r} (did you mean {close[0]!r}?)"
+        if not self.sizes:
+            return f"unknown role {name!r} (no roles are defined)"
+        return f"unknown role {name!r} (expected one of: {', '.join(self.sizes)})"
+
+
+def _member_count(body: object) -> int | None:
+    members = body.get("members") if isinstance(body, dict) else None
+    if not isinstance(members, list) or not all(isinstance(member, str) for member in members):
+        return None
+    return len(set(members))
+
+
+def _index(info: ValidationInfo) -> RoleIndex | None:
+    """The index passed as validation context; absent when models are built directly in code."""
+    return info.context if isinstance(info.context, RoleIndex) else None
+
+
+def check_role_exists(name: str, info: ValidationInfo) -> str:
+    """Reject a reference to a role the catalog doesn't define (a typo would lock everyone out)."""
+    index = _index(info)
+    if index is not None and name not in index.sizes:
+        raise PydanticCustomError("unknown_role", index.unknown_role_message(name))
+    return name
+
+
+def approvals_problem(role: str, min_approvals: int, info: ValidationInfo) -> str | None:
+    """Why an approval step can never complete, if it can't: too few people hold the role."""
+    index = _index(info)
+    size = index.sizes.get(role) if index is not None else None
+    if size is None or min_approvals <= size:
+        return None
+    members = "member" if size == 1 else "members"
+    return f"needs {min_approvals} approvals but role {role!r} has only {size} {members}"
