@@ -38,6 +38,9 @@ class Runtime:
     client: AsyncWebClient
 
 
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
 def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
                poll_interval: float = 2.0) -> Runtime:
     """The Bolt app with every listener registered."""
@@ -70,7 +73,7 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
     """The aiohttp application: ``POST /slack/events`` and ``GET /healthz``."""
     runtime = build_bolt(settings, catalog, engine, poll_interval)
     app = web.Application()
-    app["runtime"] = runtime
+    app[RUNTIME] = runtime
     app.router.add_post(EVENTS_PATH, SlackEndpoint(runtime.bolt, settings.slack_signing_secret).handle)
     app.router.add_get("/healthz", _health(engine))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 MAX_CLOCK_SKEW_SECONDS = 300
+logger = logging.getLogger(__name__)
 
 
 def signature_is_valid(secret: bytes, body: bytes, timestamp: str | None, signature: str | None) -> bool:
@@ -47,4 +49,11 @@ class SlackEndpoint:
             return web.json_response({"error": "malformed body"}, status=400)
         if not isinstance(bolt_request.body, dict) or not bolt_request.body:
             return web.json_response({"error": "malformed body"}, status=400)
-        return await to_aiohttp_response(await self._bolt.async_dispatch(bolt_request))
+        try:
+            bolt_response = await self._bolt.async_dispatch(bolt_request)
+        except (KeyError, TypeError, AttributeError, IndexError) as error:
+            # Bolt's own payload helpers index into the body before any listener runs
+            # (e.g. body["view"]["type"]); an authentic but misshapen payload ends here.
+            logger.warning("malformed payload rejected: %r", error)
+            return web.json_response({"error": "malformed payload"}, status=400)
+        return await to_aiohttp_response(bolt_response)

@@ -46,6 +46,12 @@ class OutboxWorker:
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[int] = set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether claimed jobs are still being delivered."""
+        return bool(self._in_flight)
 
     def kick(self) -> None:
         """New jobs were committed: look now rather than at the next poll."""
@@ -55,10 +61,16 @@ class OutboxWorker:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
+        """Stop, and hand back claimed jobs not yet delivered so the next process takes them
+        at once instead of after their lease (a crash, by contrast, waits for the lease)."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self._in_flight:
+            async with self._uow() as uow:
+                await uow.outbox.release(sorted(self._in_flight))
+            self._in_flight.clear()
 
     async def _run(self) -> None:
         while True:
@@ -77,6 +89,7 @@ class OutboxWorker:
         """Claim one batch of due jobs and deliver it; returns how many were claimed."""
         async with self._uow() as uow:
             jobs = await uow.outbox.claim(uow.now(), self._lease, self._batch_size)
+        self._in_flight.update(job.id for job in jobs)
         by_request = [list(group) for _, group in groupby(sorted(jobs, key=_request_key), key=_request_key)]
         await asyncio.gather(*(self._deliver_in_order(group) for group in by_request))
         return len(jobs)
@@ -90,7 +103,11 @@ class OutboxWorker:
             delivery = await self._deliver(job)
         except Exception as error:
             await self._after_failure(job, error)
-            return
+        else:
+            await self._after_success(job, delivery)
+        self._in_flight.discard(job.id)
+
+    async def _after_success(self, job: OutboxJob, delivery: Delivery) -> None:
         async with self._uow() as uow:
             for message in delivery.messages:
                 await uow.requests.add_message(message, uow.now())

@@ -59,8 +59,10 @@ class ButtonClick:
         if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
             raise MalformedPayload("missing actions")
         action = actions[0]
-        return cls(_str(body, "user", "id"), _str(action, "action_id"), _str(action, "value", required=False),
-                   _str(body, "trigger_id"), _str(body, "response_url", required=False))
+        # Every button the bot posts carries a value and sits in a message, which always has
+        # a response_url; a click without them was not made on one of our buttons.
+        return cls(_str(body, "user", "id"), _str(action, "action_id"), _str(action, "value"),
+                   _str(body, "trigger_id"), _str(body, "response_url"))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ class TaskSupervisor:
         if not task.cancelled() and task.exception() is not None:
             logger.error("after-ack task %s failed", task.get_name(), exc_info=task.exception())
 
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for in-flight tasks (shutdown, tests); cancel what outlives ``timeout``."""
         if not self._tasks:

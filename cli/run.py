@@ -9,7 +9,7 @@ import sys
 
 from aiohttp import web
 
-from bot.app import build_web_app
+from bot.app import RUNTIME, build_web_app
 from bot.config import ConfigError, Settings, load_settings
 from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
 from domain.catalog import Catalog, CatalogError, load_catalog
@@ -52,7 +52,7 @@ async def _serve(settings: Settings, catalog: Catalog) -> web.Application:
         await engine.dispose()
 
     app.on_cleanup.append(dispose)
-    await app["runtime"].deps.service.audit(AuditEntry("startup", "ok", None, None, {
+    await app[RUNTIME].deps.service.audit(AuditEntry("startup", "ok", None, None, {
         "catalog": catalog.fingerprint, "actions": len(catalog.actions), "port": settings.port, "pid": os.getpid()}))
     return app
 

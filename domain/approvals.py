@@ -50,7 +50,8 @@ def authorize_decision(
     if actor == request.requester_id and not request.allow_self_approval:
         raise NotAuthorized("self_approval", role=request.steps[step].role)
     if request.status != Status.PENDING:
-        raise RequestClosed(request.ref, request.status, deciders(decisions, request.current_step))
+        last_step = min(request.current_step, len(request.steps) - 1)  # an approved request is past its end
+        raise RequestClosed(request.ref, request.status, deciders(decisions, last_step))
     if step != request.current_step:
         raise StepAlreadyDecided(request.ref, step, deciders(decisions, step))
     for decision in decisions:

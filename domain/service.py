@@ -197,4 +197,4 @@ class RequestService:
         ref = details.get("request")
         facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
         await self.audit(AuditEntry(kind, "refused", actor, ref if isinstance(ref, str) else None,
-                                    {**details, "reason": refusal.code, **facts}))
+                                    {**details, "refused": refusal.code, **facts}))

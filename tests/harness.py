@@ -6,6 +6,7 @@ buttons the bot really posted, submissions of the modal the bot really opened.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import EVENTS_PATH, Runtime, build_web_app
+from bot.app import EVENTS_PATH, RUNTIME, Runtime, build_web_app
 from bot.config import Settings
 from domain.catalog import Catalog, load_catalog
 from slackstub import SlackClientSim, SlackStandIn
@@ -81,17 +82,16 @@ class Harness:
     @property
     def runtime(self) -> Runtime:
         assert self._runner is not None
-        runtime: Runtime = self._runner.app["runtime"]
-        return runtime
+        return self._runner.app[RUNTIME]
 
     async def settle(self) -> None:
         """Let after-ack work and every due outbox job finish (instead of sleeping)."""
         deps = self.runtime.deps
-        for _ in range(20):
+        for _ in range(500):
             await deps.tasks.drain()
-            if await deps.outbox.run_once() == 0:
-                await deps.tasks.drain()
+            if await deps.outbox.run_once() == 0 and not deps.outbox.busy and not deps.tasks.busy:
                 return
+            await asyncio.sleep(0.01)
         raise AssertionError("the outbox did not settle")
 
     async def audit_events(self) -> list[AuditEvent]:

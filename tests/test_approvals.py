@@ -96,3 +96,11 @@ def test_one_rejection_rejects_even_after_approvals() -> None:
 def test_eligible_approvers_exclude_the_requester_unless_self_approval() -> None:
     assert eligible_approvers(request(), HR) == ["U0HR1", "U0HR2"]
     assert eligible_approvers(request(self_ok=True), HR) == ["U0HR1", "U0HR2", "U0REQ"]
+
+
+def test_late_click_on_approved_request_names_the_last_steps_deciders() -> None:
+    approved = request(steps=(Step("hr", 1), Step("it", 2)), status=Status.APPROVED, current_step=2)
+    decisions = [decision("U0HR1"), decision("U0IT1", step=1), decision("U0IT2", step=1)]
+    with pytest.raises(RequestClosed) as refused:
+        authorize_decision(approved, 1, "U0HR2", HR | {"U0HR2"}, decisions)
+    assert refused.value.decided_by == ("U0IT1", "U0IT2")

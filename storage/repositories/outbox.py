@@ -70,6 +70,14 @@ class OutboxRepository:
             .values(available_at=at, lease_until=None, last_error=error[:2000])
         )
 
+    async def release(self, job_ids: Sequence[int]) -> None:
+        """Give claimed jobs back without counting an attempt (graceful shutdown)."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(job_ids), OutboxRow.status == PENDING)
+            .values(lease_until=None, attempts=OutboxRow.attempts - 1)
+        )
+
     async def _finish(self, job_id: int, status: str, now: datetime, error: str | None) -> None:
         values: dict[str, Any] = {"status": status, "done_at": now, "lease_until": None}
         if error is not None:

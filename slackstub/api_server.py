@@ -1,0 +1,91 @@
+"""The stand-in's HTTP face: Slack's URL layout and auth rules, with fault injection and call recording."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any, Callable
+
+from aiohttp import web
+
+from slackstub.faults import FaultPlan
+from slackstub.recorder import CallRecorder, RecordedCall
+from slackstub.replies import Handler, Reply, SlackMethodError
+from slackstub.request_args import read_args, take_token
+from slackstub.response_urls import ResponseUrls
+
+Dispatch = Callable[[dict[str, Any], str | None], dict[str, Any]]
+"""Serves one parsed request: its args and the caller's token."""
+
+
+class ApiServer:
+    """Serves /api/<method> (GET or POST) and /response/<token> on one aiohttp server."""
+
+    def __init__(
+        self,
+        bot_token: str,
+        methods: dict[str, Handler],
+        recorder: CallRecorder,
+        faults: FaultPlan,
+        response_urls: ResponseUrls,
+    ) -> None:
+        self._bot_token = bot_token
+        self._methods = methods
+        self._recorder = recorder
+        self._faults = faults
+        self._response_urls = response_urls
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def start(self, host: str, port: int) -> str:
+        """Listen on host:port (0 picks a free port); returns the base URL ("http://host:port/")."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{token}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{bound_host}:{bound_port}/"
+        return self.base_url
+
+    async def stop(self) -> None:
+        """Close the listener and any open connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        return await self._serve(method, request, lambda args, token: self._call(method, args, token))
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        return await self._serve("response_url", request, lambda body, _auth: self._response_urls.deliver(token, body))
+
+    def _call(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Slack's order: unknown method first, then auth, then the method itself."""
+        handler = self._methods.get(method)
+        if handler is None:
+            raise SlackMethodError("unknown_method")
+        if not token:
+            raise SlackMethodError("not_authed")
+        if token != self._bot_token:
+            raise SlackMethodError("invalid_auth")
+        return handler(args)
+
+    async def _serve(self, method: str, request: web.Request, dispatch: Dispatch) -> web.Response:
+        """Shared pipeline: latency, injected faults, Slack-shaped errors, and recording of every call."""
+        arrived = time.monotonic()
+        await self._faults.delay(method)
+        args: dict[str, Any] = {}
+        try:
+            args = await read_args(request)
+            token = take_token(request, args)
+            fault = self._faults.take(method)
+            reply = fault.reply() if fault is not None else Reply(200, {"ok": True, **dispatch(args, token)})
+        except SlackMethodError as failure:
+            reply = failure.reply()
+        call = RecordedCall(method, copy.deepcopy(args), copy.deepcopy(reply.body), reply.status, request.path, arrived)
+        await self._recorder.record(call)
+        return web.json_response(reply.body, status=reply.status, headers=reply.headers)

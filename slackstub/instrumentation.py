@@ -1,0 +1,47 @@
+"""The test-facing controls of the stand-in: its call log and fault injection."""
+
+from __future__ import annotations
+
+from slackstub.faults import FaultPlan
+from slackstub.recorder import CallRecorder, Predicate, RecordedCall
+
+
+class Instrumented:
+    """Call log and fault controls, kept apart from the Slack model so each stays small."""
+
+    def __init__(self) -> None:
+        self._recorder = CallRecorder()
+        self._faults = FaultPlan()
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """Every request served so far, including failed ones and response_url posts."""
+        return self._recorder.calls
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        """Every recorded call to `method` (or "response_url"), oldest first."""
+        return self._recorder.calls_to(method)
+
+    async def wait_for(
+        self, method: str, predicate: Predicate | None = None, timeout: float = 5.0, count: int = 1
+    ) -> list[RecordedCall]:
+        """Wait until `count` recorded calls to `method` match `predicate` (earlier calls count); else TimeoutError."""
+        return await self._recorder.wait_for(method, predicate, timeout, count)
+
+    def clear_calls(self) -> None:
+        """Forget recorded calls (the workspace, messages and views stay)."""
+        self._recorder.clear()
+
+    def fail_next(
+        self, method: str, error: str = "ratelimited", status: int | None = None, retry_after: int = 1, times: int = 1
+    ) -> None:
+        """Fail the next `times` calls to `method`: 429 + Retry-After for "ratelimited", else HTTP 200 ok: false."""
+        self._faults.fail_next(method, error, status, retry_after, times)
+
+    def set_latency(self, method: str, seconds: float) -> None:
+        """Delay every call to `method` (or "response_url") by `seconds`; 0 removes the delay."""
+        self._faults.set_latency(method, seconds)
+
+    def clear_faults(self) -> None:
+        """Cancel pending failures and latencies: the simulated outage is over."""
+        self._faults.clear()

@@ -1,0 +1,198 @@
+"""SlackStandIn: a local Slack Web API the bot can talk to, recording every call and answering like Slack."""
+
+from __future__ import annotations
+
+import copy
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Iterator
+
+from slackstub.api_chat import ChatApi
+from slackstub.api_server import ApiServer
+from slackstub.api_views import ViewsApi
+from slackstub.api_workspace import WorkspaceApi
+from slackstub.identity import AppIdentity
+from slackstub.instrumentation import Instrumented
+from slackstub.replies import SlackMethodError
+from slackstub.response_urls import ResponseUrls
+from slackstub.triggers import TriggerBook
+from slackstub.users import SlackUser
+from slackstub.views import View, ViewStore
+from slackstub.workspace import Workspace
+
+
+@contextmanager
+def _as_lookup_error() -> Iterator[None]:
+    """Test-facing helpers fail with LookupError, not with the Web API error the bot would get."""
+    try:
+        yield
+    except SlackMethodError as failure:
+        raise LookupError(failure.error) from None
+
+
+class SlackStandIn(Instrumented):
+    """Slack's side of the Web API for one workspace with the bot installed; start() before use.
+
+    Call log and fault injection (calls, calls_to, wait_for, fail_next, ...) come from Instrumented.
+    """
+
+    def __init__(
+        self,
+        bot_token: str = "xoxb-test",
+        team_id: str = "T0TEAM",
+        bot_user_id: str = "U0BOT",
+        *,
+        bot_id: str = "B0BOT",
+        app_id: str = "A0APP",
+        team_name: str = "Selfserve Test",
+        team_domain: str = "selfserve-test",
+        bot_name: str = "selfserve",
+        trigger_ttl: float = 3.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__()
+        self.identity = AppIdentity(bot_token, team_id, bot_user_id, bot_id, app_id, team_name, team_domain, bot_name)
+        self._host, self._port = host, port
+        self._workspace = Workspace()
+        self._triggers = TriggerBook(trigger_ttl)
+        self._views = ViewStore(self.identity)
+        self._chat = ChatApi(self.identity, self._workspace)
+        self._response_urls = ResponseUrls(self._chat, self._workspace)
+        methods = {
+            **WorkspaceApi(self.identity, self._workspace).methods(),
+            **self._chat.methods(),
+            **ViewsApi(self._views, self._triggers).methods(),
+        }
+        self._server = ApiServer(bot_token, methods, self._recorder, self._faults, self._response_urls)
+        self.add_user(bot_user_id, name=bot_name, is_bot=True)
+
+    # lifecycle
+
+    async def start(self) -> None:
+        """Start serving on host:port (port 0: a free one)."""
+        await self._server.start(self._host, self._port)
+
+    async def stop(self) -> None:
+        """Stop serving; recorded state stays readable."""
+        await self._server.stop()
+
+    async def __aenter__(self) -> SlackStandIn:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """"http://127.0.0.1:PORT/" once started."""
+        return self._server.base_url
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL / AsyncWebClient(base_url=...) should be set to."""
+        return f"{self.base_url}api/"
+
+    # the workspace model
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        deleted: bool = False,
+        is_bot: bool = False,
+        tz: str = "Europe/London",
+    ) -> dict[str, Any]:
+        """Add (or replace) a member; returns them as users.info would. Unknown users get user_not_found."""
+        handle = name or user_id.lower()
+        full_name = real_name or handle
+        user = SlackUser(user_id, handle, full_name, display_name or handle, deleted, is_bot, tz)
+        self._workspace.add_user(user)
+        return user.to_api(self.identity.team_id)
+
+    def username(self, user_id: str) -> str:
+        """The handle Slack shows for a member; the id itself for users the model lacks."""
+        try:
+            return self._workspace.user(user_id).name
+        except SlackMethodError:
+            return user_id
+
+    def dm_channel(self, user_id: str) -> str:
+        """The stable "D..." id of the member's DM with the bot."""
+        with _as_lookup_error():
+            return self._workspace.dm_channel(user_id)
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Copies of a channel's messages as they are now (after updates), oldest first, each with `channel`.
+
+        `channel` may be a user id, meaning their DM with the bot.
+        """
+        with _as_lookup_error():
+            channel_id = self._workspace.resolve_channel(channel, allow_user=True)
+        return [{**copy.deepcopy(message), "channel": channel_id} for message in self._workspace.history(channel_id)]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """A copy of one message as it is now (with `channel`); LookupError if it is gone or never existed."""
+        with _as_lookup_error():
+            return {**copy.deepcopy(self._workspace.message(channel, ts)), "channel": channel}
+
+    def post_user_message(
+        self, channel: str, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """A message a human posted (the bot may not edit it); returns it with `channel`."""
+        with _as_lookup_error():
+            channel_id = self._workspace.resolve_channel(channel, allow_user=True)
+            author = self._workspace.user(user_id).id
+        message = {"type": "message", "user": author, "text": text, "ts": self._workspace.clock.next(),
+                   "team": self.identity.team_id}
+        if blocks:
+            message["blocks"] = copy.deepcopy(blocks)
+        self._workspace.append(channel_id, message)
+        return {**copy.deepcopy(message), "channel": channel_id}
+
+    @property
+    def views(self) -> dict[str, View]:
+        """Copies of the open views by id, as the bot last set them."""
+        return self._views.snapshot()
+
+    def known_view(self, view_id: str) -> View | None:
+        """The last version of a view the bot opened, even if it has been closed since."""
+        return self._views.known(view_id)
+
+    def view_user(self, view_id: str) -> str:
+        """The user a view was opened for (KeyError if the bot never opened it)."""
+        return self._views.owner(view_id)
+
+    def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
+        """Copies of the ephemeral messages shown to `user_id` (each with `channel`), oldest first."""
+        return copy.deepcopy(self._workspace.ephemerals(user_id))
+
+    # what Slack's client side needs (used by SlackClientSim)
+
+    def new_trigger_id(self, user_id: str, view_id: str | None = None) -> str:
+        """A trigger id for an interaction by `user_id` (inside view `view_id`); valid for trigger_ttl, once."""
+        return self._triggers.mint(user_id, view_id)
+
+    def new_response_url(
+        self, channel_id: str | None = None, message_ts: str | None = None, user_id: str | None = None
+    ) -> str:
+        """A response_url for `user_id`'s interaction in `channel_id` (on message `message_ts`, for clicks)."""
+        return self._response_urls.mint(self.base_url, channel_id, message_ts, user_id)
+
+    def app_replied(self, channel_id: str, user_id: str, body: dict[str, Any]) -> None:
+        """The app acked a slash command with a message: posted if in_channel, else shown to `user_id` only."""
+        self._chat.respond(channel_id, user_id, body)
+
+    def view_submitted(self, view_id: str, ack: dict[str, Any] | None) -> None:
+        """Apply the app's view_submission ack as Slack's client does (SlackMethodError when Slack would reject it)."""
+        self._views.apply_ack(view_id, ack)
+
+    def view_closed(self, view_id: str, cleared: bool = False) -> None:
+        """The user closed the view (`cleared`: the whole stack)."""
+        self._views.close(view_id, clear=cleared)

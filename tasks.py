@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Set up and run selfserve with nothing but Python 3.11+ installed.
+
+    python3 tasks.py run     # virtualenv + dependencies, migrate, serve the bot on $PORT
+    python3 tasks.py test    # virtualenv + dependencies, run the whole test suite
+    python3 tasks.py bench   # the latency benchmark (see bench/README.md)
+
+The virtualenv lives in .venv and is reinstalled only when pyproject.toml changes.
+Extra arguments are passed through (``python3 tasks.py test -k audit``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".installed"
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"selfserve needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    commands = {
+        "run": [str(BIN / "selfserve"), "run"],
+        "test": [str(BIN / "python"), "-m", "pytest"],
+        "bench": [str(BIN / "python"), "-m", "bench"],
+    }
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    ensure_environment()
+    os.chdir(ROOT)
+    return subprocess.call([*commands[argv[0]], *argv[1:]])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,673 @@
+"""The Slack stand-in, exercised the way the bot uses it: through slack_sdk, and as signed HTTP to an app."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable
+from urllib.parse import parse_qsl
+
+import aiohttp
+import pytest
+from aiohttp import web
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from slackstub import RecordedCall, SlackClientSim, SlackStandIn, signature_headers
+
+TOKEN = "xoxb-test"
+SECRET = "test-signing-secret"
+HR = "U0HR1"
+NEWBIE = "U0NEW"
+TS_FORMAT = re.compile(r"^\d{10}\.\d{6}$")
+
+
+def plain(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
+
+
+def modal(*blocks: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A valid modal with the given blocks."""
+    return {"type": "modal", "title": plain("New starter"), "submit": plain("Send"), "blocks": list(blocks), **extra}
+
+
+def text_input(block_id: str, action_id: str = "value") -> dict[str, Any]:
+    element = {"type": "plain_text_input", "action_id": action_id}
+    return {"type": "input", "block_id": block_id, "label": plain(block_id), "element": element}
+
+
+def button(action_id: str, value: str) -> dict[str, Any]:
+    return {"type": "button", "action_id": action_id, "text": plain(action_id.title()), "value": value}
+
+
+def actions(*elements: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "actions", "elements": list(elements), **extra}
+
+
+async def slack_error(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+    """The response of a call that must fail with SlackApiError."""
+    with pytest.raises(SlackApiError) as failure:
+        await call
+    return failure.value.response
+
+
+async def error_of(call: Awaitable[AsyncSlackResponse]) -> str:
+    """The Slack error code of a call that must fail."""
+    return str((await slack_error(call))["error"])
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[SlackStandIn]:
+    async with SlackStandIn(bot_token=TOKEN) as standin:
+        standin.add_user(HR, name="hana", real_name="Hana Reyes", tz="America/New_York")
+        standin.add_user(NEWBIE, name="ada", real_name="Ada Lovelace")
+        standin.add_user("U0GONE", name="gone", deleted=True)
+        yield standin
+
+
+@pytest.fixture
+def client(stub: SlackStandIn) -> AsyncWebClient:
+    return AsyncWebClient(token=TOKEN, base_url=stub.api_url, retry_handlers=[])
+
+
+async def open_modal(stub: SlackStandIn, client: AsyncWebClient, view: dict[str, Any]) -> dict[str, Any]:
+    """Open `view` for HR, as the bot would after HR's interaction."""
+    response = await client.views_open(trigger_id=stub.new_trigger_id(HR), view=view)
+    return dict(response["view"])
+
+
+# --- the Web API stand-in, through slack_sdk -------------------------------------------------------
+
+
+async def test_auth_test_reports_the_bot_identity(client: AsyncWebClient) -> None:
+    response = await client.auth_test()
+    assert response.data == {
+        "ok": True,
+        "url": "https://selfserve-test.slack.com/",
+        "team": "Selfserve Test",
+        "user": "selfserve",
+        "team_id": "T0TEAM",
+        "user_id": "U0BOT",
+        "bot_id": "B0BOT",
+        "is_enterprise_install": False,
+    }
+
+
+async def test_missing_or_wrong_token_is_rejected(stub: SlackStandIn) -> None:
+    anonymous = AsyncWebClient(base_url=stub.api_url, retry_handlers=[])
+    impostor = AsyncWebClient(token="xoxb-wrong", base_url=stub.api_url, retry_handlers=[])
+    assert await error_of(anonymous.auth_test()) == "not_authed"
+    assert await error_of(impostor.chat_postMessage(channel="C1", text="x")) == "invalid_auth"
+    assert [(call.method, call.status, call.ok) for call in stub.calls] == [
+        ("auth.test", 200, False),
+        ("chat.postMessage", 200, False),
+    ]
+    assert stub.messages("C1") == []
+
+
+async def test_token_form_body_and_get_query_are_accepted(stub: SlackStandIn) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{stub.api_url}conversations.open", data={"token": TOKEN, "users": HR}) as form:
+            assert (await form.json())["channel"]["id"] == stub.dm_channel(HR)
+        async with http.get(f"{stub.api_url}users.info", params={"token": TOKEN, "user": HR}) as query:
+            assert (await query.json())["user"]["name"] == "hana"
+        garbled = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        async with http.post(f"{stub.api_url}chat.postMessage", data=b"{nope", headers=garbled) as bad:
+            assert await bad.json() == {"ok": False, "error": "invalid_json"}
+    assert stub.calls[0].args == {"users": HR}, "the token is not part of the recorded args"
+
+
+async def test_unknown_method(client: AsyncWebClient) -> None:
+    assert await error_of(client.api_call("files.teleport")) == "unknown_method"
+
+
+async def test_conversations_open_gives_one_stable_dm_per_user(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    first = await client.conversations_open(users=HR)
+    again = await client.conversations_open(users=[HR])
+    assert first["channel"]["id"] == again["channel"]["id"] == stub.dm_channel(HR)
+    assert first["channel"]["id"].startswith("D")
+    assert stub.dm_channel(NEWBIE) != stub.dm_channel(HR)
+    assert await error_of(client.conversations_open(users="U0NOBODY")) == "user_not_found"
+    assert await error_of(client.conversations_open(users="U0GONE")) == "user_disabled"
+
+
+async def test_post_message_to_a_user_lands_in_their_dm(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "Welcome"}}
+    first = await client.chat_postMessage(channel=HR, text="Welcome", blocks=[section])
+    second = await client.chat_postMessage(channel=stub.dm_channel(HR), text="Again")
+    assert first["channel"] == second["channel"] == stub.dm_channel(HR)
+    assert TS_FORMAT.match(first["ts"]) and TS_FORMAT.match(second["ts"])
+    assert float(second["ts"]) > float(first["ts"])
+    message = first["message"]
+    assert (message["type"], message["user"], message["bot_id"]) == ("message", "U0BOT", "B0BOT")
+    assert message["ts"] == first["ts"]
+    assert message["blocks"][0]["block_id"], "Slack assigns block ids the app left out"
+    stored = stub.messages(HR)
+    assert [m["text"] for m in stored] == ["Welcome", "Again"]
+    assert stored[0]["channel"] == stub.dm_channel(HR)
+
+
+async def test_post_message_errors(client: AsyncWebClient) -> None:
+    assert await error_of(client.api_call("chat.postMessage", json={"channel": "C0GENERAL"})) == "no_text"
+    assert await error_of(client.chat_postMessage(channel="D0NOTOPEN", text="x")) == "channel_not_found"
+    assert await error_of(client.chat_postMessage(channel="U0NOBODY", text="x")) == "channel_not_found"
+    too_many = [{"type": "divider"}] * 51
+    assert await error_of(client.chat_postMessage(channel="C0GENERAL", text="x", blocks=too_many)) == "invalid_blocks"
+
+
+async def test_chat_update_edits_the_stored_message(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel="C0GENERAL", text="Pending", blocks=[actions(button("ok", "r1"))])
+    updated = await client.chat_update(channel="C0GENERAL", ts=posted["ts"], text="Approved")
+    assert (updated["channel"], updated["ts"], updated["text"]) == ("C0GENERAL", posted["ts"], "Approved")
+    [stored] = stub.messages("C0GENERAL")
+    assert stored["text"] == "Approved" and stored["blocks"] == posted["message"]["blocks"], "blocks left out stay"
+    assert stored["edited"]["user"] == "U0BOT"
+    divider = {"type": "divider", "block_id": "d"}
+    await client.chat_update(channel="C0GENERAL", ts=posted["ts"], text="Done", blocks=[divider])
+    assert stub.message("C0GENERAL", posted["ts"])["blocks"] == [divider]
+
+
+async def test_chat_update_errors(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    human = stub.post_user_message("C0GENERAL", HR, "hello")
+    bot = await client.chat_postMessage(channel=HR, text="hi")
+    assert await error_of(client.chat_update(channel="C0GENERAL", ts="1.000001", text="x")) == "message_not_found"
+    assert await error_of(client.chat_update(channel="C0GENERAL", ts=human["ts"], text="x")) == "cant_update_message"
+    assert await error_of(client.chat_update(channel=HR, ts=bot["ts"], text="x")) == "channel_not_found"
+    emptied = client.api_call("chat.update", json={"channel": bot["channel"], "ts": bot["ts"]})
+    assert await error_of(emptied) == "no_text"
+
+
+async def test_post_ephemeral(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    response = await client.chat_postEphemeral(channel="C0GENERAL", user=HR, text="Only you")
+    assert TS_FORMAT.match(response["message_ts"])
+    assert stub.messages("C0GENERAL") == [], "ephemerals are not part of the history"
+    assert [(m["text"], m["ts"]) for m in stub.ephemerals(HR)] == [("Only you", response["message_ts"])]
+    assert await error_of(client.chat_postEphemeral(channel="C0GENERAL", user="U0NOBODY", text="x")) == "user_not_found"
+
+
+async def test_views_open_returns_the_view_as_slack_stores_it(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    unnamed = {"type": "input", "label": plain("Name"), "element": {"type": "plain_text_input"}}
+    view = await open_modal(stub, client, modal(unnamed, callback_id="new_employee", private_metadata="req-1"))
+    assert view["id"].startswith("V") and view["root_view_id"] == view["id"] and view["previous_view_id"] is None
+    assert (view["team_id"], view["app_id"], view["bot_id"]) == ("T0TEAM", "A0APP", "B0BOT")
+    assert (view["callback_id"], view["private_metadata"], view["external_id"]) == ("new_employee", "req-1", "")
+    assert view["state"] == {"values": {}} and re.match(r"^\d+\.\w+$", view["hash"])
+    block = view["blocks"][0]
+    assert block["block_id"] and block["element"]["action_id"], "Slack assigns ids the app left out"
+    assert stub.views == {view["id"]: view}
+    assert stub.view_user(view["id"]) == HR
+
+
+async def test_views_open_trigger_ids_are_single_use_and_known(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    trigger = stub.new_trigger_id(HR)
+    await client.views_open(trigger_id=trigger, view=modal(text_input("name")))
+    assert await error_of(client.views_open(trigger_id=trigger, view=modal())) == "exchanged_trigger_id"
+    assert await error_of(client.views_open(trigger_id="123.456.abc", view=modal())) == "invalid_trigger_id"
+
+
+async def test_views_open_trigger_ids_expire() -> None:
+    async with SlackStandIn(bot_token=TOKEN, trigger_ttl=0.05) as quick:
+        client = AsyncWebClient(token=TOKEN, base_url=quick.api_url, retry_handlers=[])
+        trigger = quick.new_trigger_id(HR)
+        await asyncio.sleep(0.1)
+        assert await error_of(client.views_open(trigger_id=trigger, view=modal())) == "expired_trigger_id"
+
+
+@pytest.mark.parametrize(
+    ("view", "pointer"),
+    [
+        (modal(title=plain("x" * 25)), "/view/title/text"),
+        (modal(submit=plain("y" * 25)), "/view/submit/text"),
+        (modal(text_input("same"), text_input("same")), "/view/blocks/1/block_id"),
+        (modal(*[{"type": "divider"}] * 101), "/view/blocks"),
+        (modal(callback_id="c" * 256), "/view/callback_id"),
+        (modal(private_metadata="m" * 3001), "/view/private_metadata"),
+        ({**modal(text_input("a")), "submit": None}, "/view/submit"),
+        (modal(id="V123"), "invalid additional property: id"),
+        (modal(type="home"), "/view/type"),
+    ],
+)
+async def test_views_open_validates_like_slack(
+    stub: SlackStandIn, client: AsyncWebClient, view: dict[str, Any], pointer: str
+) -> None:
+    trigger = stub.new_trigger_id(HR)
+    failure = await slack_error(client.views_open(trigger_id=trigger, view=view))
+    assert failure["error"] == "invalid_arguments"
+    assert any(pointer in message for message in failure["response_metadata"]["messages"]), failure.data
+    assert await client.views_open(trigger_id=trigger, view=modal()), "a rejected view does not spend the trigger"
+
+
+async def test_views_update_by_id_or_external_id_guarded_by_hash(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    opened = await open_modal(stub, client, modal(external_id="req-42"))
+    step2 = modal(title=plain("Step 2"))
+    updated = (await client.views_update(view_id=opened["id"], hash=opened["hash"], view=step2))["view"]
+    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
+    assert updated["title"]["text"] == "Step 2" and stub.views[opened["id"]]["title"]["text"] == "Step 2"
+    stale = client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal())
+    assert await error_of(stale) == "hash_conflict"
+    by_external = await client.views_update(external_id="req-42", view=modal(title=plain("Step 3")))
+    assert by_external["view"]["id"] == opened["id"]
+    assert await error_of(client.views_update(view_id="V0GONE", view=modal())) == "not_found"
+
+
+async def test_views_push_builds_a_stack_of_at_most_three(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    root = await open_modal(stub, client, modal())
+    second = (await client.views_push(trigger_id=stub.new_trigger_id(HR, root["id"]), view=modal()))["view"]
+    assert (second["root_view_id"], second["previous_view_id"]) == (root["id"], root["id"])
+    third = (await client.views_push(trigger_id=stub.new_trigger_id(HR), view=modal()))["view"]
+    assert (third["root_view_id"], third["previous_view_id"]) == (root["id"], second["id"])
+    fourth = client.views_push(trigger_id=stub.new_trigger_id(HR, third["id"]), view=modal())
+    assert await error_of(fourth) == "push_limit_reached"
+    nothing_open = client.views_push(trigger_id=stub.new_trigger_id(NEWBIE), view=modal())
+    assert await error_of(nothing_open) == "invalid_arguments"
+
+
+async def test_users_info_is_a_get_with_query_params(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    user = (await client.users_info(user=HR))["user"]
+    assert (user["id"], user["name"], user["real_name"]) == (HR, "hana", "Hana Reyes")
+    assert user["deleted"] is False and user["is_bot"] is False
+    assert user["tz"] == "America/New_York" and user["tz_offset"] in (-18000, -14400)
+    assert user["profile"]["display_name"] == "hana" and user["profile"]["real_name"] == "Hana Reyes"
+    assert (await client.users_info(user="U0GONE"))["user"]["deleted"] is True
+    assert await error_of(client.users_info(user="U0NOBODY")) == "user_not_found"
+    call = stub.calls_to("users.info")[0]
+    assert (call.args, call.path) == ({"user": HR}, "/api/users.info")
+
+
+async def test_rate_limit_fault_surfaces_as_429_with_retry_after(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    stub.fail_next("chat.postMessage", retry_after=7)
+    failure = await slack_error(client.chat_postMessage(channel="C0GENERAL", text="x"))
+    assert failure.status_code == 429 and failure.headers["Retry-After"] == "7"
+    assert failure.data == {"ok": False, "error": "ratelimited"}
+    assert (await client.chat_postMessage(channel="C0GENERAL", text="x"))["ok"], "only the next call fails"
+    assert [call.status for call in stub.calls_to("chat.postMessage")] == [429, 200]
+
+
+async def test_generic_fault_is_ok_false_with_http_200(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    stub.fail_next("chat.postMessage", error="channel_not_found", times=2)
+    for _ in range(2):
+        failure = await slack_error(client.chat_postMessage(channel="C0GENERAL", text="x"))
+        assert (failure.status_code, failure["error"]) == (200, "channel_not_found")
+    assert (await client.chat_postMessage(channel="C0GENERAL", text="x"))["ok"]
+
+
+async def test_latency_delays_the_answer(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    stub.set_latency("auth.test", 0.2)
+    started = time.monotonic()
+    await client.auth_test()
+    assert time.monotonic() - started >= 0.2
+    assert stub.calls[0].at <= started + 0.1, "calls are stamped on arrival"
+
+
+async def test_clear_faults_ends_the_outage(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    stub.fail_next("auth.test", times=5)
+    stub.set_latency("auth.test", 5)
+    stub.clear_faults()
+    assert (await asyncio.wait_for(client.auth_test(), 1))["ok"]
+
+
+async def test_response_url_posts_are_recorded(stub: SlackStandIn) -> None:
+    url = stub.new_response_url("C0GENERAL", None, HR)
+    assert url.startswith(f"{stub.base_url}response/")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json={"text": "Working on it"}) as response:
+            assert (response.status, await response.json()) == (200, {"ok": True})
+        async with http.post(f"{stub.base_url}response/forged", json={"text": "x"}) as unknown:
+            assert unknown.status == 404
+    assert [(call.method, call.args, call.status) for call in stub.calls] == [
+        ("response_url", {"text": "Working on it"}, 200),
+        ("response_url", {"text": "x"}, 404),
+    ]
+    assert stub.messages("C0GENERAL") == [], "ephemeral replies leave no history"
+    assert [m["text"] for m in stub.ephemerals(HR)] == ["Working on it"] and stub.ephemerals(NEWBIE) == []
+
+
+async def test_response_url_replaces_deletes_or_posts_in_channel(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel="C0GENERAL", text="Approve?", blocks=[actions(button("ok", "r1"))])
+    on_message = stub.new_response_url("C0GENERAL", posted["ts"])
+    async with aiohttp.ClientSession() as http:
+        await http.post(on_message, json={"replace_original": True, "text": "Approved"})
+        [replaced] = stub.messages("C0GENERAL")
+        assert (replaced["ts"], replaced["text"], "blocks" in replaced) == (posted["ts"], "Approved", False)
+        await http.post(stub.new_response_url("C0GENERAL"), json={"response_type": "in_channel", "text": "FYI"})
+        await http.post(on_message, json={"delete_original": True})
+    assert [message["text"] for message in stub.messages("C0GENERAL")] == ["FYI"]
+
+
+async def test_wait_for_wakes_on_the_matching_call(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    waiter = asyncio.create_task(stub.wait_for("chat.postMessage", lambda call: call.args["text"] == "second"))
+    await client.chat_postMessage(channel="C0GENERAL", text="first")
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    await client.chat_postMessage(channel="C0GENERAL", text="second")
+    [call] = await asyncio.wait_for(waiter, 1)
+    assert isinstance(call, RecordedCall) and call.response["ok"]
+    assert len(await stub.wait_for("chat.postMessage", count=2, timeout=0.1)) == 2, "earlier calls count"
+    with pytest.raises(TimeoutError, match="chat.update"):
+        await stub.wait_for("chat.update", timeout=0.05)
+    stub.clear_calls()
+    assert stub.calls == [] and len(stub.messages("C0GENERAL")) == 2
+
+
+# --- the Slack side: signed requests to an app ----------------------------------------------------
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: str
+    signature_ok: bool
+
+    @property
+    def form(self) -> dict[str, str]:
+        return dict(parse_qsl(self.body, keep_blank_values=True))
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return dict(json.loads(self.form["payload"]))
+
+
+@dataclass
+class FakeApp:
+    """The bot's request URL, reduced to what Bolt does first: verify Slack's signature, then ack."""
+
+    url: str = ""
+    ack: Any = None
+    received: list[Received] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.text()
+        valid = SignatureVerifier(SECRET).is_valid_request(body, dict(request.headers))
+        self.received.append(Received(dict(request.headers), body, valid))
+        if not valid:
+            return web.Response(status=401)
+        return web.Response() if self.ack is None else web.json_response(self.ack)
+
+
+@dataclass
+class Rig:
+    """Everything a Slack-side test touches: the stand-in, the bot's Web API client, Slack, and the app."""
+
+    stub: SlackStandIn
+    client: AsyncWebClient
+    slack: SlackClientSim
+    app: FakeApp
+
+    async def open_modal(self, view: dict[str, Any]) -> dict[str, Any]:
+        return await open_modal(self.stub, self.client, view)
+
+
+@pytest.fixture
+async def rig(stub: SlackStandIn, client: AsyncWebClient) -> AsyncIterator[Rig]:
+    fake = FakeApp()
+    application = web.Application()
+    application.router.add_post("/slack/events", fake.handle)
+    runner = web.AppRunner(application)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    fake.url = f"http://{host}:{port}/slack/events"
+    async with SlackClientSim(app_url=fake.url, signing_secret=SECRET, stub=stub) as sim:
+        yield Rig(stub, client, sim, fake)
+    await runner.cleanup()
+
+
+async def test_slash_command_is_a_signed_form(rig: Rig) -> None:
+    response = await rig.slack.slash_command(user_id=HR, command="/selfserve", text="new-employee")
+    assert response.status == 200 and response.text == "" and response.json() is None and response.elapsed > 0
+    [request] = rig.app.received
+    assert request.signature_ok and request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    form = request.form
+    assert set(form) == {
+        "token", "team_id", "team_domain", "channel_id", "channel_name", "user_id", "user_name", "command",
+        "text", "api_app_id", "is_enterprise_install", "response_url", "trigger_id",
+    }
+    assert (form["user_id"], form["user_name"], form["command"]) == (HR, "hana", "/selfserve")
+    assert (form["text"], form["team_id"], form["api_app_id"]) == ("new-employee", "T0TEAM", "A0APP")
+    assert form["channel_id"] == "C0GENERAL"
+    view = (await rig.client.views_open(trigger_id=form["trigger_id"], view=modal()))["view"]
+    assert rig.stub.view_user(view["id"]) == HR, "the trigger belongs to the user who typed the command"
+    async with rig.slack.session.post(form["response_url"], json={"response_type": "in_channel", "text": "On it"}) as r:
+        assert r.status == 200
+    assert rig.stub.messages("C0GENERAL")[0]["text"] == "On it"
+
+
+async def test_slash_command_ack_is_shown_and_its_buttons_clickable(rig: Rig) -> None:
+    picker = {"type": "section", "text": plain("Forms"), "accessory": button("open_form", "new-employee")}
+    rig.app.ack = {"response_type": "ephemeral", "text": "Pick a form", "blocks": [picker]}
+    response = await rig.slack.slash_command(user_id=HR, command="/selfserve", text="help")
+    [shown] = rig.stub.ephemerals(HR)
+    assert (shown["channel"], shown["text"]) == ("C0GENERAL", "Pick a form") and rig.stub.messages("C0GENERAL") == []
+    held = {**response.json(), "channel": "C0GENERAL", "ts": "1700000000.000001"}
+    with pytest.raises(LookupError, match="showed to"):
+        await rig.slack.click(held, "open_form", NEWBIE)
+    await rig.slack.click(held, "open_form", HR)
+    payload = rig.app.received[-1].payload
+    container = {"type": "message", "message_ts": shown["ts"], "channel_id": "C0GENERAL", "is_ephemeral": True}
+    assert payload["container"] == container and "message" not in payload
+    assert payload["actions"][0]["value"] == "new-employee"
+    rig.app.ack = {"response_type": "in_channel", "text": "Everyone sees this"}
+    await rig.slack.slash_command(user_id=HR, command="/selfserve", text="announce")
+    assert [m["text"] for m in rig.stub.messages("C0GENERAL")] == ["Everyone sees this"]
+
+
+async def test_send_raw_for_adversarial_requests(rig: Rig) -> None:
+    slack = rig.slack
+    assert (await slack.send_raw("command=%2Fselfserve")).status == 200
+    assert (await slack.send_raw("command=%2Fselfserve", headers={"X-Slack-Signature": "v0=deadbeef"})).status == 401
+    assert (await slack.send_raw("command=%2Fselfserve", timestamp=int(time.time()) - 600)).status == 401
+    assert (await slack.send_raw(b"\x00garbage", sign=False)).status == 401
+    assert "X-Slack-Signature" not in rig.app.received[-1].headers
+    assert [request.signature_ok for request in rig.app.received] == [True, False, False, False]
+
+
+def test_signature_headers_match_slacks_scheme() -> None:
+    stamp = str(int(time.time()))
+    headers = signature_headers(SECRET, "payload=%7B%7D", stamp)
+    assert headers["X-Slack-Request-Timestamp"] == stamp
+    assert SignatureVerifier(SECRET).is_valid("payload=%7B%7D", stamp, headers["X-Slack-Signature"])
+    raw = b"payload=\xff\xfe"
+    expected = hmac.new(SECRET.encode(), f"v0:{stamp}:".encode() + raw, hashlib.sha256).hexdigest()
+    assert signature_headers(SECRET, raw, stamp)["X-Slack-Signature"] == f"v0={expected}", "non-UTF-8 signed as-is"
+
+
+def every_input_modal() -> dict[str, Any]:
+    options = [{"text": plain("Engineering"), "value": "eng"}, {"text": plain("Finance"), "value": "fin"}]
+    elements = {
+        "full_name": {"type": "plain_text_input", "action_id": "name_input"},
+        "email": {"type": "email_text_input", "action_id": "email"},
+        "site": {"type": "url_text_input", "action_id": "site"},
+        "salary": {"type": "number_input", "action_id": "salary", "is_decimal_allowed": False},
+        "start_date": {"type": "datepicker", "action_id": "start"},
+        "start_time": {"type": "timepicker", "action_id": "time"},
+        "department": {"type": "static_select", "action_id": "dept", "options": options},
+        "office": {"type": "radio_buttons", "action_id": "office", "options": options},
+        "laptop": {"type": "checkboxes", "action_id": "kit", "options": options},
+        "teams": {"type": "multi_static_select", "action_id": "teams", "options": options},
+        "manager": {"type": "users_select", "action_id": "manager"},
+        "buddies": {"type": "multi_users_select", "action_id": "buddies"},
+        "notes": {"type": "plain_text_input", "action_id": "notes"},
+        "backup_dept": {"type": "static_select", "action_id": "backup", "options": options},
+    }
+    blocks = [{"type": "input", "block_id": key, "label": plain(key), "element": e} for key, e in elements.items()]
+    return modal(*blocks, callback_id="new_employee", private_metadata='{"request": 7}')
+
+
+async def test_submit_view_builds_state_values_for_every_element(rig: Rig) -> None:
+    view = await rig.open_modal(every_input_modal())
+    values = {
+        "name_input": "Ada", "email": "ada@example.com", "site": "https://example.com", "salary": 50000,
+        "start_date": dt.date(2026, 12, 1), "start_time": dt.time(9, 30), "department": "Engineering",
+        "office": "fin", "laptop": ["eng"], "teams": ["Engineering", "fin"], "manager": HR, "buddies": [NEWBIE],
+    }
+    await rig.slack.submit_view(view, user_id=HR, values=values)
+    eng, fin = every_input_modal()["blocks"][6]["element"]["options"]
+    assert rig.app.received[0].payload["view"]["state"]["values"] == {
+        "full_name": {"name_input": {"type": "plain_text_input", "value": "Ada"}},
+        "email": {"email": {"type": "email_text_input", "value": "ada@example.com"}},
+        "site": {"site": {"type": "url_text_input", "value": "https://example.com"}},
+        "salary": {"salary": {"type": "number_input", "value": "50000"}},
+        "start_date": {"start": {"type": "datepicker", "selected_date": "2026-12-01"}},
+        "start_time": {"time": {"type": "timepicker", "selected_time": "09:30"}},
+        "department": {"dept": {"type": "static_select", "selected_option": eng}},
+        "office": {"office": {"type": "radio_buttons", "selected_option": fin}},
+        "laptop": {"kit": {"type": "checkboxes", "selected_options": [eng]}},
+        "teams": {"teams": {"type": "multi_static_select", "selected_options": [eng, fin]}},
+        "manager": {"manager": {"type": "users_select", "selected_user": HR}},
+        "buddies": {"buddies": {"type": "multi_users_select", "selected_users": [NEWBIE]}},
+        "notes": {"notes": {"type": "plain_text_input", "value": None}},
+        "backup_dept": {"backup": {"type": "static_select", "selected_option": None}},
+    }
+
+
+async def test_submit_view_payload_matches_slacks(rig: Rig) -> None:
+    view = await rig.open_modal(modal(text_input("full_name"), callback_id="new_employee", private_metadata="req-7"))
+    response = await rig.slack.submit_view(view, user_id=HR, values={"full_name": "Ada"})
+    assert response.status == 200 and rig.app.received[0].signature_ok
+    payload = rig.app.received[0].payload
+    assert set(payload) == {
+        "type", "team", "user", "api_app_id", "token", "trigger_id", "view", "response_urls",
+        "is_enterprise_install", "enterprise",
+    }
+    assert (payload["type"], payload["response_urls"], payload["api_app_id"]) == ("view_submission", [], "A0APP")
+    assert payload["user"] == {"id": HR, "username": "hana", "name": "hana", "team_id": "T0TEAM"}
+    kept = ("id", "hash", "callback_id", "private_metadata", "blocks")
+    assert {key: payload["view"][key] for key in kept} == {key: view[key] for key in kept}
+    assert rig.stub.views == {}, "an empty ack closes the modal"
+
+
+async def test_submit_view_only_fills_what_the_modal_has(rig: Rig) -> None:
+    view = await rig.open_modal(every_input_modal())
+    with pytest.raises(LookupError, match="nickname"):
+        await rig.slack.submit_view(view, user_id=HR, values={"nickname": "Ada"})
+    with pytest.raises(ValueError, match="Marketing"):
+        await rig.slack.submit_view(view, user_id=HR, values={"department": "Marketing"})
+    with pytest.raises(LookupError, match="opened for"):
+        await rig.slack.submit_view(view, user_id=NEWBIE, values={})
+    with pytest.raises(LookupError, match="never opened"):
+        await rig.slack.submit_view({**view, "id": "V0FORGED"}, user_id=HR, values={})
+    assert rig.app.received == []
+
+
+async def test_submission_ack_drives_the_modal(rig: Rig) -> None:
+    view = await rig.open_modal(modal(text_input("start_date")))
+    rig.app.ack = {"response_action": "errors", "errors": {"start_date": "Must be in the future"}}
+    assert (await rig.slack.submit_view(view, HR, {"start_date": "2020-01-01"})).json() == rig.app.ack
+    assert view["id"] in rig.stub.views, "errors keep the modal open"
+    rig.app.ack = {"response_action": "update", "view": modal(text_input("start_date"), title=plain("Check again"))}
+    await rig.slack.submit_view(view, HR, {"start_date": "2026-12-01"})
+    assert rig.stub.views[view["id"]]["title"]["text"] == "Check again"
+    rig.app.ack = {"response_action": "errors", "errors": {"no_such_block": "x"}}
+    with pytest.raises(AssertionError, match="reject"):
+        await rig.slack.submit_view(view, HR, {"start_date": "2026-12-01"})
+    rig.app.ack = {"response_action": "clear"}
+    await rig.slack.submit_view(view, HR, {"start_date": "2026-12-01"})
+    assert rig.stub.views == {}
+
+
+async def test_a_closed_modal_can_still_be_submitted_twice(rig: Rig) -> None:
+    view = await rig.open_modal(modal(text_input("full_name")))
+    first = await rig.slack.submit_view(view, HR, {"full_name": "Ada"})
+    assert rig.stub.views == {}
+    second = await rig.slack.submit_view(view, HR, {"full_name": "Ada"})
+    assert first.status == second.status == 200, "a double-clicked Submit reaches the app twice"
+    assert [request.payload["view"]["id"] for request in rig.app.received] == [view["id"], view["id"]]
+
+
+async def test_click_sends_block_actions_for_the_posted_button(rig: Rig) -> None:
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Request 1"}, "accessory": button("approve", "r1")},
+        actions(button("approve", "r2"), button("reject", "r2"), block_id="r2"),
+    ]
+    posted = await rig.client.chat_postMessage(channel=HR, text="Two requests", blocks=blocks)
+    assert (await rig.slack.click(rig.stub.calls_to("chat.postMessage")[0], "approve", HR, value="r2")).status == 200
+    payload = rig.app.received[0].payload
+    assert {"type", "user", "api_app_id", "token", "container", "trigger_id", "team", "channel", "message",
+            "state", "response_url", "actions"} <= set(payload)
+    container = {"type": "message", "message_ts": posted["ts"], "channel_id": posted["channel"], "is_ephemeral": False}
+    assert payload["container"] == container and payload["state"] == {"values": {}}
+    assert payload["channel"]["id"] == posted["channel"] and payload["message"] == posted["message"]
+    [action] = payload["actions"]
+    assert {key: action[key] for key in ("action_id", "block_id", "value", "type", "text")} == {
+        "action_id": "approve", "block_id": "r2", "value": "r2", "type": "button", "text": plain("Approve"),
+    }
+    assert TS_FORMAT.match(action["action_ts"])
+    async with rig.slack.session.post(payload["response_url"], json={"replace_original": True, "text": "Approved r2"}):
+        pass
+    assert rig.stub.message(posted["channel"], posted["ts"])["text"] == "Approved r2"
+    await rig.client.views_open(trigger_id=payload["trigger_id"], view=modal())
+
+
+async def test_click_only_what_the_bot_shows(rig: Rig) -> None:
+    blocks = [
+        {"type": "section", "text": plain("Request 1"), "accessory": button("approve", "r1")},
+        actions(button("approve", "r2")),
+    ]
+    posted = await rig.client.chat_postMessage(channel="C0GENERAL", text="Requests", blocks=blocks)
+    message = rig.stub.messages("C0GENERAL")[0]
+    with pytest.raises(LookupError, match="no element"):
+        await rig.slack.click(message, "delete_everything", HR)
+    with pytest.raises(LookupError, match="pass the value"):
+        await rig.slack.click(message, "approve", HR)
+    await rig.client.chat_update(channel="C0GENERAL", ts=posted["ts"], text="Done", blocks=[])
+    with pytest.raises(LookupError, match="no element"):
+        await rig.slack.click(message, "approve", HR, value="r2")
+    rig.stub.fail_next("chat.postMessage", error="channel_not_found")
+    await slack_error(rig.client.chat_postMessage(channel="C0GENERAL", text="y", blocks=blocks))
+    with pytest.raises(LookupError, match="channel_not_found"):
+        await rig.slack.click(rig.stub.calls_to("chat.postMessage")[-1], "approve", HR, value="r1")
+    assert rig.app.received == []
+
+
+async def test_click_with_a_tampered_value(rig: Rig) -> None:
+    await rig.client.chat_postMessage(channel=HR, text="Approve?", blocks=[actions(button("approve", "REQ-1"))])
+    await rig.slack.click(rig.stub.messages(HR)[0], "approve", HR, value="REQ-999")
+    assert rig.app.received[-1].payload["actions"][0]["value"] == "REQ-999", "a forged value on the only button"
+
+
+async def test_click_in_a_modal(rig: Rig) -> None:
+    options = [{"text": plain("Laptop"), "value": "laptop"}]
+    select = {"type": "static_select", "action_id": "pick", "options": options}
+    view = await rig.open_modal(modal(actions(button("add_item", "more"), select, block_id="kit")))
+    await rig.slack.click(view, "add_item", HR)
+    await rig.slack.click(rig.stub.calls_to("views.open")[0], "pick", HR, value="Laptop")
+    clicked, picked = (request.payload for request in rig.app.received)
+    assert clicked["container"] == {"type": "view", "view_id": view["id"]} and clicked["view"]["id"] == view["id"]
+    assert "response_url" not in clicked and "message" not in clicked
+    assert picked["actions"][0]["selected_option"] == options[0] and picked["actions"][0]["type"] == "static_select"
+    pushed = await rig.client.views_push(trigger_id=clicked["trigger_id"], view=modal())
+    assert pushed["view"]["root_view_id"] == view["id"]
+
+
+async def test_click_an_ephemeral(rig: Rig) -> None:
+    undo = [actions(button("u", "1"))]
+    await rig.client.chat_postEphemeral(channel="C0GENERAL", user=HR, text="Only you", blocks=undo)
+    call = rig.stub.calls_to("chat.postEphemeral")[0]
+    with pytest.raises(LookupError, match="showed to"):
+        await rig.slack.click(call, "u", NEWBIE)
+    await rig.slack.click(call, "u", HR)
+    payload = rig.app.received[0].payload
+    assert payload["container"]["is_ephemeral"] is True
+    assert payload["container"]["message_ts"] == call.response["message_ts"]
+    assert "message" not in payload and payload["actions"][0]["value"] == "1"
+
+
+async def test_close_view(rig: Rig) -> None:
+    quiet = await rig.open_modal(modal())
+    assert await rig.slack.close_view(quiet, HR) is None and rig.app.received == [], "Slack only tells apps that ask"
+    noisy = await rig.open_modal(modal(notify_on_close=True, callback_id="new_employee"))
+    response = await rig.slack.close_view(noisy, HR)
+    assert response is not None and response.status == 200
+    payload = rig.app.received[0].payload
+    assert (payload["type"], payload["is_cleared"], payload["view"]["id"]) == ("view_closed", False, noisy["id"])
+    assert rig.stub.views == {}
+    with pytest.raises(LookupError, match="not open"):
+        await rig.slack.close_view(noisy, HR)
