@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
+from domain.catalog import parse_catalog
 from storage.models import RequestRow
 from tests.harness import Harness
 from tests.test_e2e_approval_flow import GOOD, approval_dm, buttons, statuses
@@ -125,3 +126,28 @@ async def test_outbox_survives_a_restart(harness: Harness) -> None:
                                 timeout=10)
     await harness.settle()
     assert len(harness.dms("U0HR1")) == 1 and len(harness.dms("U0HR2")) == 1
+
+
+async def test_submission_after_losing_the_role_is_refused_and_stores_nothing(harness: Harness) -> None:
+    """Role membership is checked again at submission: it may have changed since the form opened."""
+    view = await harness.open_form("U0HR1", "new-employee")
+    edited = harness.catalog_path.read_text().replace("hr: {members: [U0HR1, U0HR2]}", "hr: {members: [U0HR2]}")
+    harness.catalog = parse_catalog(edited)
+    response = await harness.slack.submit_view(view, user_id="U0HR1", values=GOOD)
+    body = response.json()
+    assert body["response_action"] == "update" and "not allowed" in json.dumps(body["view"])
+    assert await count_requests(harness) == 0
+    await harness.settle()
+    assert "form_submitted" in await harness.kinds("refused")
+
+
+async def test_approver_removed_from_the_role_can_no_longer_decide(harness: Harness) -> None:
+    await harness.submit("U0HR1", "new-employee", GOOD)
+    await harness.settle()
+    dm = await approval_dm(harness, "U0HR2")
+    edited = harness.catalog_path.read_text().replace("hr: {members: [U0HR1, U0HR2]}", "hr: {members: [U0HR1]}")
+    harness.catalog = parse_catalog(edited)
+    await harness.slack.click(dm, "selfserve.approve", user_id="U0HR2")
+    await harness.settle()
+    assert await statuses(harness) == [(1, "pending", 0)]
+    assert "only members of the *hr* role" in harness.stub.calls_to("response_url")[-1].args["text"]
