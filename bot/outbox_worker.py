@@ -47,6 +47,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[int] = set()
+        self._stopping = False
 
     @property
     def busy(self) -> bool:
@@ -60,12 +61,18 @@ class OutboxWorker:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
 
-    async def stop(self) -> None:
-        """Stop, and hand back claimed jobs not yet delivered so the next process takes them
-        at once instead of after their lease (a crash, by contrast, waits for the lease)."""
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish the job in hand (cancelling mid-transaction could leave a lock behind), then
+        hand back claimed jobs not yet started so the next process takes them at once instead
+        of after their lease (a crash, by contrast, waits for the lease)."""
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         if self._in_flight:
             async with self._uow() as uow:
@@ -73,9 +80,9 @@ class OutboxWorker:
             self._in_flight.clear()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
-                while await self.run_once() == self._batch_size:
+                while await self.run_once() == self._batch_size and not self._stopping:
                     pass
             except Exception:  # the database may be briefly away; keep the worker alive
                 logger.exception("outbox pass failed; retrying at the next poll")
@@ -87,15 +94,23 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Claim one batch of due jobs and deliver it; returns how many were claimed."""
-        async with self._uow() as uow:
-            jobs = await uow.outbox.claim(uow.now(), self._lease, self._batch_size)
-        self._in_flight.update(job.id for job in jobs)
+        claimed: set[int] = set()
+        try:
+            async with self._uow() as uow:
+                jobs = await uow.outbox.claim(uow.now(), self._lease, self._batch_size)
+                claimed = {job.id for job in jobs}
+                self._in_flight |= claimed  # before the commit, so `busy` never lies
+        except Exception:
+            self._in_flight -= claimed
+            raise
         by_request = [list(group) for _, group in groupby(sorted(jobs, key=_request_key), key=_request_key)]
         await asyncio.gather(*(self._deliver_in_order(group) for group in by_request))
         return len(jobs)
 
     async def _deliver_in_order(self, jobs: list[OutboxJob]) -> None:
         for job in jobs:
+            if self._stopping:
+                return  # released by stop()
             await self._deliver_one(job)
 
     async def _deliver_one(self, job: OutboxJob) -> None:
