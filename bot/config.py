@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///selfserve.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -36,6 +37,7 @@ class Settings:
     catalog_path: str
     port: int
     host: str
+    log_level: str = "INFO"
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -48,6 +50,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         catalog_path=env.get("CATALOG_PATH", "./catalog.yaml") or "./catalog.yaml",
         port=_port(env.get("PORT", "3000")),
         host=env.get("HOST", "0.0.0.0") or "0.0.0.0",
+        log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
     )
 
 
@@ -91,6 +94,13 @@ def database_url(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+    if not value.strip().isascii() or not value.strip().isdecimal() or not 1 <= int(value) <= 65535:
         raise ConfigError("PORT", f"must be a number from 1 to 65535, got {value!r}")
     return int(value)
+
+
+def _log_level(value: str) -> str:
+    level = (value.strip() or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return level

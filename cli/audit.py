@@ -5,16 +5,19 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import AsyncIterator, Awaitable, Callable, TextIO, TypeVar
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ConfigError
-from cli.common import EXIT_OK, EXIT_PROBLEM, env_database_url, fail_config
+from cli.common import EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM, env_database_url, fail_config
 from storage.audit_chain import format_time
 from storage.audit_verify import verify_chain
-from storage.engine import create_engine, create_session_factory
+from storage.engine import create_engine, create_session_factory, is_sqlite
+from storage.migrate import is_current
 from storage.records import AuditEvent
 from storage.repositories.audit import AuditRepository
 
@@ -33,9 +36,18 @@ def _row(event: AuditEvent) -> tuple[object, ...]:
             event.outcome, event.details, event.prev_hash, event.hash)
 
 
+class NotMigrated(Exception):
+    """The database has no selfserve schema (wrong URL, or never started)."""
+
+
 async def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = create_engine(env_database_url())
+    url = env_database_url()
+    if is_sqlite(url) and not Path(make_url(url).database or "").exists():
+        raise NotMigrated(f"no database file at {make_url(url).database}")
+    engine = create_engine(url)
     try:
+        if not await is_current(engine):
+            raise NotMigrated("the database has no selfserve schema, or an old one (run `selfserve db upgrade`)")
         async with create_session_factory(engine, read_only=True)() as session:
             return await work(session)
     finally:
@@ -71,7 +83,14 @@ async def export(request: str | None, since: str | None, fmt: str, out: TextIO) 
                                                    fmt, out))
     except ConfigError as error:
         return fail_config(error)
+    except NotMigrated as error:
+        return _not_migrated(error)
     return EXIT_OK
+
+
+def _not_migrated(error: NotMigrated) -> int:
+    print(f"selfserve: DATABASE_URL: {error}", file=sys.stderr)
+    return EXIT_CONFIG
 
 
 async def verify() -> int:
@@ -90,3 +109,5 @@ async def verify() -> int:
         return await _with_session(check)
     except ConfigError as error:
         return fail_config(error)
+    except NotMigrated as error:
+        return _not_migrated(error)

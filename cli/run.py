@@ -8,6 +8,7 @@ import os
 import sys
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import RUNTIME, build_web_app
 from bot.config import ConfigError, Settings, load_settings
@@ -58,17 +59,20 @@ async def _serve(settings: Settings, catalog: Catalog) -> web.Application:
 
 
 def main() -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
     except ConfigError as error:
         return fail_config(error)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         catalog = load_catalog(settings.catalog_path)
     except CatalogError as error:
         return _refuse_catalog(settings, error)
     logger.info("serving %d actions from %s on port %d", len(catalog.actions), settings.catalog_path, settings.port)
-    web.run_app(_serve(settings, catalog), host=settings.host, port=settings.port, access_log=None,
-                print=None)
+    try:
+        web.run_app(_serve(settings, catalog), host=settings.host, port=settings.port, access_log=None,
+                    print=None)
+    except (OSError, SQLAlchemyError) as error:  # database unreachable, port taken, unknown host
+        print(f"selfserve: cannot start: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
+        return EXIT_CONFIG
     return EXIT_OK

@@ -21,6 +21,7 @@ from slackstub import SlackClientSim, SlackStandIn
 from storage.engine import create_session_factory
 from storage.records import AuditEvent
 from storage.repositories.audit import AuditRepository
+from storage.unit_of_work import UnitOfWork
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -90,9 +91,14 @@ class Harness:
         for _ in range(500):
             await deps.tasks.drain()
             if await deps.outbox.run_once() == 0 and not deps.outbox.busy and not deps.tasks.busy:
-                return
+                if await self._due_jobs() == 0:  # a claim by the worker may not have returned yet
+                    return
             await asyncio.sleep(0.01)
         raise AssertionError("the outbox did not settle")
+
+    async def _due_jobs(self) -> int:
+        async with UnitOfWork(create_session_factory(self.engine, read_only=True)) as uow:
+            return await uow.outbox.due_count(uow.now())
 
     async def audit_events(self) -> list[AuditEvent]:
         async with create_session_factory(self.engine, read_only=True)() as session:

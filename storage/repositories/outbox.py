@@ -84,6 +84,8 @@ class OutboxRepository:
             values["last_error"] = error[:2000]
         await self._session.execute(update(OutboxRow).where(OutboxRow.id == job_id).values(**values))
 
-    async def pending_count(self) -> int:
-        query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == PENDING)
+    async def due_count(self, now: datetime) -> int:
+        """Jobs that should be delivering now, claimed or not (health and tests)."""
+        query = select(func.count()).select_from(OutboxRow).where(
+            OutboxRow.status == PENDING, OutboxRow.available_at <= now)
         return (await self._session.execute(query)).scalar_one()
