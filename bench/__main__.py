@@ -1,0 +1,128 @@
+"""``python -m bench [--postgres URL] [--quick] [--skip-scale]``: run everything, write and print the report.
+
+Order matters: the app on SQLite runs first because the baseline copies the modal and the
+approval DM it produced; all servers run in the same invocation on the same machine, so
+the ratios to bare Bolt compare like with like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench import report
+from bench.payloads import ShotMaker, Shot
+from bench.runner import QUICK, Plan, run_server
+from bench.scenarios import Templates, prepare_app, prepare_baseline
+from bench.servers import BOT_TOKEN, CATALOG, SIGNING_SECRET, create_pg_database, drop_pg_database, start_app, \
+    start_baseline
+from bench.stats import PhaseResult
+from domain.catalog import load_catalog
+from slackstub import SlackStandIn
+
+HERE = Path(__file__).resolve().parent
+
+
+async def _stand_in() -> SlackStandIn:
+    """A fresh stand-in with the catalog's people; triggers live long because shots are built ahead."""
+    stub = SlackStandIn(bot_token=BOT_TOKEN, trigger_ttl=3600.0)
+    await stub.start()
+    catalog = load_catalog(str(CATALOG))
+    for user_id in sorted({m for role in catalog.roles.values() for m in role.members} | {"U0EMPLOYEE"}):
+        stub.add_user(user_id, name=user_id.lower(), real_name=f"User {user_id}")
+    return stub
+
+
+async def _run_app(name: str, database_url: str, plan: Plan, templates: Templates) -> list[PhaseResult]:
+    stub = await _stand_in()
+    server = await start_app(name, stub.api_url, database_url)
+    maker = ShotMaker(stub, SIGNING_SECRET)
+    session = aiohttp.ClientSession()  # for preparing traffic; the timed phases use their own
+
+    async def prepare(scenario: str, n: int) -> list[Shot]:
+        return await prepare_app(scenario, n, maker, stub, session, server.events_url, templates)
+
+    try:
+        return await run_server(server, stub, prepare, plan)
+    finally:
+        await session.close()
+        await server.stop()
+        await stub.stop()
+
+
+async def _run_baseline(plan: Plan, templates: Templates) -> list[PhaseResult]:
+    stub = await _stand_in()
+    server = await start_baseline(stub.api_url)
+    maker = ShotMaker(stub, SIGNING_SECRET)
+
+    async def prepare(scenario: str, n: int) -> list[Shot]:
+        return prepare_baseline(scenario, n, maker, templates)
+
+    try:
+        return await run_server(server, stub, prepare, plan)
+    finally:
+        await server.stop()
+        await stub.stop()
+
+
+async def latency(postgres: str | None, plan: Plan) -> list[PhaseResult]:
+    templates = Templates()
+    results: list[PhaseResult] = []
+    with tempfile.TemporaryDirectory(prefix="selfserve-bench-") as tmp:
+        results += await _run_app("app-sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", plan, templates)
+    if postgres:
+        url, name = await create_pg_database(postgres)
+        try:
+            results += await _run_app("app-postgres", url, plan, templates)
+        finally:
+            await drop_pg_database(postgres, name)
+    results += await _run_baseline(plan, templates)
+    report.add_ratios(results)
+    return results
+
+
+async def main(args: argparse.Namespace) -> int:
+    started = time.time()
+    plan = QUICK if args.quick else Plan()
+    results = await latency(args.postgres, plan)
+    verdicts = report.latency_verdicts(results)
+    document: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)), "quick": args.quick,
+        "machine": report.machine(), "latency": [r.to_json() for r in results], "targets": verdicts}
+    sections = ["## Latency and CPU", report.latency_table(results)]
+    if not args.skip_scale:
+        from bench import scale
+
+        scale_results = await scale.run(args.postgres, quick=args.quick)
+        document["scale"] = scale_results
+        scale_verdicts = scale.verdicts(scale_results)
+        verdicts += scale_verdicts
+        sections += ["## Scale", scale.table(scale_results)]
+    sections += ["## Targets", report.verdict_table(verdicts)]
+    m = document["machine"]
+    header = (f"Run {document['started']} on {m['cpus']} CPUs ({m['cpu_model']}), {m['platform']}, "
+              f"Python {m['python']}{' — QUICK smoke run, numbers not meaningful' if args.quick else ''}.")
+    markdown = "\n\n".join([header, *sections])
+    report.write(HERE / "results", document, markdown)
+    if not args.quick:
+        (HERE / "RESULTS.md").write_text("# Latest benchmark results\n\n" + markdown + "\n")
+    print(markdown)
+    return 0
+
+
+def cli() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--postgres", metavar="URL", help="also run on a fresh database on this PostgreSQL server")
+    parser.add_argument("--quick", action="store_true", help="tiny phases: checks the script, not the app")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the 100k requests / 1M audit events part")
+    return asyncio.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -1,0 +1,106 @@
+"""Ratios to bare Bolt, target verdicts, and the JSON / Markdown outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any, Sequence
+
+from bench.stats import PhaseResult
+
+CPU_LIMIT = {"help": 3.0, "open": 3.0, "submit": 5.0, "click": 5.0}
+NEAR_TIMEOUT_MS = 1000.0  # "nothing near Slack's 3 s": we call anything past 1 s near
+
+
+def machine() -> dict[str, Any]:
+    """Where the numbers came from: they mean little without it."""
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "platform": platform.platform(),
+            "python": platform.python_version()}
+
+
+def add_ratios(results: Sequence[PhaseResult]) -> None:
+    """Each app figure over bare Bolt's for the same scenario and phase of the same run."""
+    base = {(r.scenario, r.phase): r for r in results if r.server == "baseline"}
+    for r in results:
+        b = base.get((r.scenario, r.phase))
+        if r.server == "baseline" or b is None:
+            continue
+        if r.ack_p50_ms and b.ack_p50_ms:
+            r.ratio_ack_p50 = round(r.ack_p50_ms / b.ack_p50_ms, 2)
+        if r.cpu_ms_per_request is not None and b.cpu_ms_per_request:
+            r.ratio_cpu = round(r.cpu_ms_per_request / b.cpu_ms_per_request, 2)
+
+
+def _cpu_per_request(results: Sequence[PhaseResult], server: str, scenario: str) -> float | None:
+    """CPU over all phases of a scenario / its requests: many more 10 ms ticks than any one phase."""
+    rows = [r for r in results if r.server == server and r.scenario == scenario and r.cpu_ms_per_request is not None]
+    count = sum(r.requests for r in rows)
+    return sum(r.cpu_ms_per_request * r.requests for r in rows) / count if count else None  # type: ignore[operator]
+
+
+def latency_verdicts(results: Sequence[PhaseResult]) -> list[dict[str, Any]]:
+    """The latency targets, one line per app server and scenario."""
+    verdicts: list[dict[str, Any]] = []
+
+    def add(target: str, server: str, scenario: str, value: float | None, limit: float, unit: str,
+            strict: bool = False) -> None:
+        met = value is not None and (value < limit if strict else value <= limit)
+        verdicts.append({"target": target, "server": server, "scenario": scenario,
+                         "value": None if value is None else round(value, 2), "op": "<" if strict else "≤",
+                         "limit": limit, "unit": unit, "met": met})
+
+    servers = sorted({r.server for r in results if r.server != "baseline"})
+    for server in servers:
+        for scenario in CPU_LIMIT:
+            rows = {r.phase: r for r in results if r.server == server and r.scenario == scenario}
+            if not rows:
+                continue
+            c1 = rows.get("closed c=1")
+            add("ack p50 at c=1", server, scenario, c1.ack_p50_ms if c1 else None, 3.0, "ms")
+            app, bolt = _cpu_per_request(results, server, scenario), _cpu_per_request(results, "baseline", scenario)
+            add("CPU/request vs bare Bolt", server, scenario, app / bolt if app and bolt else None,
+                CPU_LIMIT[scenario], "x")
+            half = rows.get("open 50%")
+            add("ack p99 at 50% capacity", server, scenario, half.ack_p99_ms if half else None, 50.0, "ms", strict=True)
+            high = rows.get("open 80%")
+            add("ack max at 80% capacity", server, scenario, high.ack_max_ms if high else None, NEAR_TIMEOUT_MS, "ms")
+    return verdicts
+
+
+def _fmt(value: Any) -> str:
+    return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def latency_table(results: Sequence[PhaseResult]) -> str:
+    head = ("| server | scenario | phase | n | err | req/s | ack p50 | p90 | p99 | max | views.open p50 / p99 "
+            "| CPU ms/req | p50 ×Bolt | CPU ×Bolt |")
+    lines = [head, "|" + "---|" * 14]
+    for r in results:
+        vo = "–" if r.views_open_p50_ms is None else f"{_fmt(r.views_open_p50_ms)} / {_fmt(r.views_open_p99_ms)}"
+        phase = r.phase + (f" ({r.target_rate:g}/s)" if r.target_rate else "")
+        lines.append(f"| {r.server} | {r.scenario} | {phase} | {r.requests} | {r.errors} | {_fmt(r.throughput)} "
+                     f"| {_fmt(r.ack_p50_ms)} | {_fmt(r.ack_p90_ms)} | {_fmt(r.ack_p99_ms)} | {_fmt(r.ack_max_ms)} "
+                     f"| {vo} | {_fmt(r.cpu_ms_per_request)} | {_fmt(r.ratio_ack_p50)} | {_fmt(r.ratio_cpu)} |")
+    return "\n".join(lines)
+
+
+def verdict_table(verdicts: Sequence[dict[str, Any]]) -> str:
+    lines = ["| target | server | scenario | measured | limit | |", "|---|---|---|---|---|---|"]
+    for v in verdicts:
+        lines.append(f"| {v['target']} | {v['server']} | {v.get('scenario', '')} | {_fmt(v['value'])} {v['unit']} "
+                     f"| {v['op']} {_fmt(v['limit'])} "
+                     f"{v['unit']} | {'met' if v['met'] else '**missed**'} |")
+    return "\n".join(lines)
+
+
+def write(out_dir: Path, document: dict[str, Any], markdown: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(document, indent=2) + "\n")
+    (out_dir / "latest.md").write_text(markdown + "\n")
