@@ -40,9 +40,10 @@ def add_ratios(results: Sequence[PhaseResult]) -> None:
 
 def _cpu_per_request(results: Sequence[PhaseResult], server: str, scenario: str) -> float | None:
     """CPU over all phases of a scenario / its requests: many more 10 ms ticks than any one phase."""
-    rows = [r for r in results if r.server == server and r.scenario == scenario and r.cpu_ms_per_request is not None]
-    count = sum(r.requests for r in rows)
-    return sum(r.cpu_ms_per_request * r.requests for r in rows) / count if count else None  # type: ignore[operator]
+    measured = [(r.cpu_ms_per_request, r.requests) for r in results
+                if r.server == server and r.scenario == scenario and r.cpu_ms_per_request is not None]
+    count = sum(requests for _, requests in measured)
+    return sum(cpu * requests for cpu, requests in measured) / count if count else None
 
 
 def latency_verdicts(results: Sequence[PhaseResult]) -> list[dict[str, Any]]:

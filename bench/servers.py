@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "bench-signing-secret"
@@ -120,5 +120,5 @@ async def drop_pg_database(url: str, name: str) -> None:
         await conn.close()
 
 
-def _dsn(url: object) -> str:
-    return url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
+def _dsn(url: URL) -> str:
+    return url.render_as_string(hide_password=False)

@@ -116,7 +116,7 @@ def _url(field: Field, text: str) -> str:
     """http(s) only: anything else (javascript:, file:, ...) is unsafe to show as a link."""
     try:
         parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError for a malformed port, as urlsplit does for a bad host
+        _ = parts.port  # reading it raises ValueError for a malformed port
     except ValueError:
         raise _Invalid(BAD_URL) from None
     has_space = any(character.isspace() for character in text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.expression import Executable
 
 from storage.audit_verify import verify_chain
 from storage.engine import create_session_factory
@@ -28,9 +29,9 @@ async def verify(engine: AsyncEngine) -> tuple[bool, int | None, str | None, int
     return report.intact, report.broken_at, report.problem, report.checked
 
 
-async def tamper(engine: AsyncEngine, statement: object) -> None:
+async def tamper(engine: AsyncEngine, statement: Executable) -> None:
     async with create_session_factory(engine)() as session:
-        await session.execute(statement)  # type: ignore[call-overload]
+        await session.execute(statement)
         await session.commit()
 
 
