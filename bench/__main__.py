@@ -1,4 +1,5 @@
-"""``python -m bench [--postgres URL] [--quick] [--skip-scale]``: run everything, write and print the report.
+"""``python -m bench [--postgres URL] [--quick] [--skip-scale] [--scenarios a,b] [--profile DIR]``:
+run everything, write and print the report.
 
 Order matters: the app on SQLite runs first because the baseline copies the modal and the
 approval DM it produced; all servers run in the same invocation on the same machine, so
@@ -11,15 +12,17 @@ import argparse
 import asyncio
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 
 from bench import report
+from bench.profile import Sampler
 from bench.payloads import ShotMaker, Shot
 from bench.runner import QUICK, Plan, run_server
-from bench.scenarios import Templates, prepare_app, prepare_baseline
+from bench.scenarios import SCENARIOS, Templates, prepare_app, prepare_baseline
 from bench.servers import BOT_TOKEN, CATALOG, SIGNING_SECRET, create_pg_database, drop_pg_database, start_app, \
     start_baseline
 from bench.stats import PhaseResult
@@ -39,7 +42,26 @@ async def _stand_in() -> SlackStandIn:
     return stub
 
 
-async def _run_app(name: str, database_url: str, plan: Plan, templates: Templates) -> list[PhaseResult]:
+@dataclass(frozen=True)
+class Options:
+    plan: Plan
+    scenarios: tuple[str, ...]
+    profile: Path | None
+
+
+async def _profiled(name: str, pid: int, options: Options, run: Callable[[], Awaitable[list[PhaseResult]]]
+                    ) -> list[PhaseResult]:
+    """``run()``, sampled by py-spy when ``--profile`` was given (summary printed at the end)."""
+    if options.profile is None:
+        return await run()
+    sampler = await Sampler.attach(pid, options.profile / f"{name}.txt")
+    try:
+        return await run()
+    finally:
+        print(await sampler.stop())
+
+
+async def _run_app(name: str, database_url: str, options: Options, templates: Templates) -> list[PhaseResult]:
     stub = await _stand_in()
     server = await start_app(name, stub.api_url, database_url)
     maker = ShotMaker(stub, SIGNING_SECRET)
@@ -49,14 +71,15 @@ async def _run_app(name: str, database_url: str, plan: Plan, templates: Template
         return await prepare_app(scenario, n, maker, stub, session, server.events_url, templates)
 
     try:
-        return await run_server(server, stub, prepare, plan)
+        return await _profiled(name, server.pid, options,
+                               lambda: run_server(server, stub, prepare, options.plan, options.scenarios))
     finally:
         await session.close()
         await server.stop()
         await stub.stop()
 
 
-async def _run_baseline(plan: Plan, templates: Templates) -> list[PhaseResult]:
+async def _run_baseline(options: Options, templates: Templates) -> list[PhaseResult]:
     stub = await _stand_in()
     server = await start_baseline(stub.api_url)
     maker = ShotMaker(stub, SIGNING_SECRET)
@@ -65,32 +88,34 @@ async def _run_baseline(plan: Plan, templates: Templates) -> list[PhaseResult]:
         return prepare_baseline(scenario, n, maker, templates)
 
     try:
-        return await run_server(server, stub, prepare, plan)
+        return await _profiled("baseline", server.pid, options,
+                               lambda: run_server(server, stub, prepare, options.plan, options.scenarios))
     finally:
         await server.stop()
         await stub.stop()
 
 
-async def latency(postgres: str | None, plan: Plan) -> list[PhaseResult]:
+async def latency(postgres: str | None, options: Options) -> list[PhaseResult]:
     templates = Templates()
     results: list[PhaseResult] = []
     with tempfile.TemporaryDirectory(prefix="selfserve-bench-") as tmp:
-        results += await _run_app("app-sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", plan, templates)
+        results += await _run_app("app-sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", options, templates)
     if postgres:
         url, name = await create_pg_database(postgres)
         try:
-            results += await _run_app("app-postgres", url, plan, templates)
+            results += await _run_app("app-postgres", url, options, templates)
         finally:
             await drop_pg_database(postgres, name)
-    results += await _run_baseline(plan, templates)
+    results += await _run_baseline(options, templates)
     report.add_ratios(results)
     return results
 
 
 async def main(args: argparse.Namespace) -> int:
     started = time.time()
-    plan = QUICK if args.quick else Plan()
-    results = await latency(args.postgres, plan)
+    scenarios = tuple(args.scenarios.split(",")) if args.scenarios else SCENARIOS
+    options = Options(QUICK if args.quick else Plan(), scenarios, args.profile)
+    results = await latency(args.postgres, options)
     verdicts = report.latency_verdicts(results)
     document: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)), "quick": args.quick,
@@ -110,7 +135,7 @@ async def main(args: argparse.Namespace) -> int:
               f"Python {m['python']}{' — QUICK smoke run, numbers not meaningful' if args.quick else ''}.")
     markdown = "\n\n".join([header, *sections])
     report.write(HERE / "results", document, markdown)
-    if not args.quick:
+    if not args.quick and scenarios == SCENARIOS and not args.skip_scale:
         (HERE / "RESULTS.md").write_text("# Latest benchmark results\n\n" + markdown + "\n")
     print(markdown)
     return 0
@@ -121,7 +146,15 @@ def cli() -> int:
     parser.add_argument("--postgres", metavar="URL", help="also run on a fresh database on this PostgreSQL server")
     parser.add_argument("--quick", action="store_true", help="tiny phases: checks the script, not the app")
     parser.add_argument("--skip-scale", action="store_true", help="skip the 100k requests / 1M audit events part")
-    return asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--scenarios", metavar="LIST",
+                        help=f"comma-separated subset of {','.join(SCENARIOS)} (default: all)")
+    parser.add_argument("--profile", metavar="DIR", type=Path,
+                        help="sample each server with py-spy; collapsed stacks and a summary go to DIR")
+    args = parser.parse_args()
+    unknown = set((args.scenarios or "").split(",")) - set(SCENARIOS) - {""}
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}; choose from {', '.join(SCENARIOS)}")
+    return asyncio.run(main(args))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,8 +22,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.tasks import TaskSupervisor
 from domain.catalog import Catalog
 from domain.service import RequestService
-from storage.engine import create_session_factory
-from storage.unit_of_work import UnitOfWork
+from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +44,15 @@ RUNTIME = web.AppKey("runtime", Runtime)
 def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
                poll_interval: float = 2.0) -> Runtime:
     """The Bolt app with every listener registered."""
-    sessions = create_session_factory(engine)
-
-    def unit_of_work() -> UnitOfWork:
-        return UnitOfWork(sessions)
-
+    db = Database(engine)
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    notifier = SlackNotifier(client, unit_of_work)
+    notifier = SlackNotifier(client, db.reader)
     deps = Deps(
-        service=RequestService(catalog, unit_of_work),
+        service=RequestService(catalog, db.unit_of_work, db.reader),
         tasks=TaskSupervisor(),
-        outbox=OutboxWorker(unit_of_work, notifier.deliver, poll_interval=poll_interval),
+        outbox=OutboxWorker(db.unit_of_work, notifier.deliver, poll_interval=poll_interval),
     )
+    db.dispatch_outbox_to(deps.outbox)
     bolt = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -78,10 +75,14 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
     app.router.add_get("/healthz", _health(engine))
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        # One HTTP session for every Web API call (Bolt's per-request clients share it too):
+        # without it slack_sdk opens a new session and TCP (and TLS) connection per call.
+        runtime.client.session = aiohttp.ClientSession()
         runtime.deps.outbox.start()
         yield
         await runtime.deps.tasks.drain()
         await runtime.deps.outbox.stop()
+        await runtime.client.session.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

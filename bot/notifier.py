@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Awaitable, Callable, Sequence, Union
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,17 +24,29 @@ class Delivery:
     audit: list[AuditEntry] = field(default_factory=list)
 
 
+Outcome = tuple[OutboxJob, Union[Delivery, Exception]]
+
+
 @dataclass(frozen=True)
 class Snapshot:
+    """A request as one job group renders it: read once, then extended with what it posts."""
+
     request: RequestRecord
     decisions: list[DecisionRecord]
     approval_messages: list[MessageRecord]
 
+    def approvals_of(self, step: int) -> list[MessageRecord]:
+        return [m for m in self.approval_messages if m.step == step]
+
+    def after(self, delivery: Delivery) -> Snapshot:
+        posted = [m for m in delivery.messages if m.purpose == "approval"]
+        return replace(self, approval_messages=[*self.approval_messages, *posted]) if posted else self
+
 
 class SlackNotifier:
-    def __init__(self, client: AsyncWebClient, unit_of_work: Callable[[], UnitOfWork]) -> None:
+    def __init__(self, client: AsyncWebClient, reader: Callable[[], UnitOfWork]) -> None:
         self._client = client
-        self._uow = unit_of_work
+        self._reader = reader
         self._dm_channels: dict[str, str] = {}
         self._handlers: dict[str, Callable[[Snapshot, OutboxJob], Awaitable[Delivery]]] = {
             notifications.REQUESTER_RECEIPT: self._receipt,
@@ -43,24 +55,43 @@ class SlackNotifier:
             notifications.REQUESTER_UPDATE: self._update,
         }
 
-    async def deliver(self, job: OutboxJob) -> Delivery:
-        """Perform ``job``; raises on Slack or network errors so the worker can retry."""
+    async def deliver(self, jobs: Sequence[OutboxJob]) -> list[Outcome]:
+        """Perform one request's jobs in order, rendered from one read of its state.
+
+        Reading once per group rather than per job is safe because every later change to
+        the request queues its own job; messages posted by earlier jobs of the group are
+        added to the snapshot. Slack or network errors are returned per job, for retry.
+        """
+        try:
+            snapshot = await self._snapshot(jobs[0].request_id)
+        except Exception as error:
+            return [(job, error) for job in jobs]
+        outcomes: list[Outcome] = []
+        for job in jobs:
+            try:
+                delivery = await self._deliver_one(job, snapshot)
+            except Exception as error:
+                outcomes.append((job, error))
+                continue
+            outcomes.append((job, delivery))
+            snapshot = snapshot.after(delivery) if snapshot else None
+        return outcomes
+
+    async def _deliver_one(self, job: OutboxJob, snapshot: Snapshot | None) -> Delivery:
         handler = self._handlers.get(job.kind)
         if handler is None:
             raise ValueError(f"unknown outbox job kind {job.kind!r}")
-        snapshot = await self._snapshot(job)
         return Delivery() if snapshot is None else await handler(snapshot, job)
 
-    async def _snapshot(self, job: OutboxJob) -> Snapshot | None:
-        if job.request_id is None:
+    async def _snapshot(self, request_id: int | None) -> Snapshot | None:
+        if request_id is None:
             return None
-        async with self._uow() as uow:
-            request = await uow.requests.get(job.request_id)
+        async with self._reader() as uow:
+            request = await uow.requests.get(request_id)
             if request is None:
                 return None
             decisions = await uow.requests.decisions(request.id)
-            step = job.payload.get("step")
-            approval = await uow.requests.messages(request.id, "approval", step if isinstance(step, int) else None)
+            approval = await uow.requests.messages(request.id, "approval")
             return Snapshot(request, decisions, approval)
 
     async def dm_channel(self, user_id: str) -> str:
@@ -87,7 +118,7 @@ class SlackNotifier:
 
     async def _ask(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
         step, approver = int(job.payload["step"]), str(job.payload["approver"])
-        if any(m.recipient_id == approver for m in snapshot.approval_messages):
+        if any(m.recipient_id == approver for m in snapshot.approvals_of(step)):
             return Delivery()  # posted before a crash cut the job short; never ask twice
         message = approval_message(snapshot.request, step, snapshot.decisions)
         return await self._post(snapshot, approver, "approval", step, message)
@@ -99,10 +130,12 @@ class SlackNotifier:
 
     async def _refresh(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
         """Redraw every approver DM of the step; chat.update is idempotent, so retries are safe."""
-        message = approval_message(snapshot.request, int(job.payload["step"]), snapshot.decisions)
+        step = int(job.payload["step"])
+        message = approval_message(snapshot.request, step, snapshot.decisions)
+        messages = snapshot.approvals_of(step)
         await asyncio.gather(*(
             self._client.chat_update(channel=m.channel, ts=m.ts, text=message.text, blocks=message.blocks_json())
-            for m in snapshot.approval_messages
+            for m in messages
         ))
-        details = {"step": job.payload["step"], "messages": len(snapshot.approval_messages)}
+        details = {"step": step, "messages": len(messages)}
         return Delivery([], [AuditEntry("messages_updated", "ok", None, snapshot.request.ref, details)])

@@ -1,8 +1,11 @@
-"""Drains the outbox: claims due jobs, delivers them, retries what can succeed later.
+"""Drains the outbox: delivers jobs, records their outcome, retries what can succeed later.
 
-Handlers ``kick`` the worker right after their commit, so notifications leave within
-milliseconds; a slow poll also picks up jobs left by a crash or by another process.
-Jobs of one request run in order; different requests run concurrently.
+Jobs committed by this process are born leased to it and handed over by ``dispatch`` the
+moment their transaction commits, so notifications leave within milliseconds and without a
+claim round trip; a slow poll claims the rest (jobs left by a crash, another process's, or
+retries that came due).
+Jobs of one request run in order and their outcomes are recorded in one transaction;
+different requests run concurrently.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import logging
 import random
 from datetime import timedelta
 from itertools import groupby
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.notifier import Delivery
-from storage.records import AuditEntry, OutboxJob, request_ref
+from bot.notifier import Delivery, Outcome
+from storage.records import AuditEntry, MessageRecord, OutboxJob, request_ref
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ class OutboxWorker:
     def __init__(
         self,
         unit_of_work: Callable[[], UnitOfWork],
-        deliver: Callable[[OutboxJob], Awaitable[Delivery]],
+        deliver: Callable[[Sequence[OutboxJob]], Awaitable[list[Outcome]]],
         *,
         poll_interval: float = 2.0,
         lease: timedelta = timedelta(seconds=60),
@@ -41,12 +44,13 @@ class OutboxWorker:
         self._uow = unit_of_work
         self._deliver = deliver
         self._poll_interval = poll_interval
-        self._lease = lease
+        self.lease = lease
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[int] = set()
+        self._dispatched: set[asyncio.Task[None]] = set()
         self._stopping = False
 
     @property
@@ -54,9 +58,16 @@ class OutboxWorker:
         """Whether claimed jobs are still being delivered."""
         return bool(self._in_flight)
 
-    def kick(self) -> None:
-        """New jobs were committed: look now rather than at the next poll."""
-        self._wake.set()
+    def dispatch(self, jobs: list[OutboxJob]) -> None:
+        """Deliver ``jobs``, just committed and already leased to this process, right away.
+
+        If the worker is not running they are handed back at once for whoever polls next.
+        """
+        self._in_flight |= {job.id for job in jobs}
+        work = self._deliver_batch(jobs) if self._task is not None and not self._stopping else self._release()
+        task = asyncio.get_running_loop().create_task(work, name="outbox-dispatch")
+        self._dispatched.add(task)
+        task.add_done_callback(self._dispatched.discard)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
@@ -68,16 +79,20 @@ class OutboxWorker:
         if self._task is not None:
             self._stopping = True
             self._wake.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), grace)
-            except asyncio.TimeoutError:
-                self._task.cancel()
-                await asyncio.gather(self._task, return_exceptions=True)
+            running = {self._task, *self._dispatched}
             self._task = None
+            _, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        await self._release()
+
+    async def _release(self) -> None:
         if self._in_flight:
+            ids = sorted(self._in_flight)
             async with self._uow() as uow:
-                await uow.outbox.release(sorted(self._in_flight))
-            self._in_flight.clear()
+                await uow.outbox.release(ids)
+            self._in_flight -= set(ids)
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -97,52 +112,66 @@ class OutboxWorker:
         claimed: set[int] = set()
         try:
             async with self._uow() as uow:
-                jobs = await uow.outbox.claim(uow.now(), self._lease, self._batch_size)
+                jobs = await uow.outbox.claim(uow.now(), self.lease, self._batch_size)
                 claimed = {job.id for job in jobs}
                 self._in_flight |= claimed  # before the commit, so `busy` never lies
         except Exception:
             self._in_flight -= claimed
             raise
-        by_request = [list(group) for _, group in groupby(sorted(jobs, key=_request_key), key=_request_key)]
-        await asyncio.gather(*(self._deliver_in_order(group) for group in by_request))
+        await self._deliver_batch(jobs)
         return len(jobs)
 
-    async def _deliver_in_order(self, jobs: list[OutboxJob]) -> None:
-        for job in jobs:
-            if self._stopping:
-                return  # released by stop()
-            await self._deliver_one(job)
+    async def _deliver_batch(self, jobs: list[OutboxJob]) -> None:
+        by_request = [list(group) for _, group in groupby(sorted(jobs, key=_request_key), key=_request_key)]
+        results = await asyncio.gather(*(self._deliver_request(group) for group in by_request),
+                                       return_exceptions=True)
+        for error in (r for r in results if isinstance(r, Exception)):
+            # Recording failed (the database may be briefly away): the lease brings the jobs back.
+            logger.error("outbox delivery could not be recorded", exc_info=error)
 
-    async def _deliver_one(self, job: OutboxJob) -> None:
+    async def _deliver_request(self, jobs: list[OutboxJob]) -> None:
+        """One request's jobs, in order, then one transaction recording every outcome.
+
+        A group not yet started when ``stop`` begins stays in flight and is released by it.
+        If recording fails, the jobs keep their lease and are delivered again after it
+        (at least once; the notifier skips approval DMs it finds already posted).
+        """
+        if self._stopping:
+            return
         try:
-            delivery = await self._deliver(job)
-        except Exception as error:
-            await self._after_failure(job, error)
-        else:
-            await self._after_success(job, delivery)
-        self._in_flight.discard(job.id)
+            outcomes = await self._deliver(jobs)
+            await self._record(outcomes)
+        finally:
+            self._in_flight -= {job.id for job in jobs}
 
-    async def _after_success(self, job: OutboxJob, delivery: Delivery) -> None:
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
         async with self._uow() as uow:
-            for message in delivery.messages:
-                await uow.requests.add_message(message, uow.now())
-            for entry in delivery.audit:
-                uow.audit(entry)
-            await uow.outbox.complete(job.id, uow.now())
+            now = uow.now()
+            done: list[int] = []
+            posted: list[MessageRecord] = []
+            for job, outcome in outcomes:
+                if isinstance(outcome, Delivery):
+                    posted += outcome.messages
+                    for entry in outcome.audit:
+                        uow.audit(entry)
+                    done.append(job.id)
+                else:
+                    await self._record_failure(uow, job, outcome)
+            await uow.requests.add_messages(posted, now)
+            await uow.outbox.complete(done, now)
 
-    async def _after_failure(self, job: OutboxJob, error: Exception) -> None:
+    async def _record_failure(self, uow: UnitOfWork, job: OutboxJob, error: Exception) -> None:
         retry_in = _retry_delay(error, job.attempts)
         permanent = retry_in is None or job.attempts >= self._max_attempts
         if not isinstance(error, (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError)):
             logger.error("outbox job %s (%s) failed", job.id, job.kind, exc_info=error)
-        async with self._uow() as uow:
-            if permanent:
-                await uow.outbox.fail(job.id, uow.now(), repr(error))
-                ref = request_ref(job.request_id) if job.request_id else None
-                uow.audit(AuditEntry("message_failed", "failed", None, ref,
-                                     {"job": job.id, "kind": job.kind, "error": _describe(error)}))
-            else:
-                await uow.outbox.retry_later(job.id, uow.now() + timedelta(seconds=retry_in or 0), repr(error))
+        if permanent:
+            await uow.outbox.fail(job.id, uow.now(), repr(error))
+            ref = request_ref(job.request_id) if job.request_id else None
+            uow.audit(AuditEntry("message_failed", "failed", None, ref,
+                                 {"job": job.id, "kind": job.kind, "error": _describe(error)}))
+        else:
+            await uow.outbox.retry_later(job.id, uow.now() + timedelta(seconds=retry_in or 0), repr(error))
 
 
 def _request_key(job: OutboxJob) -> int:

@@ -14,10 +14,10 @@ from bot.app import RUNTIME, build_web_app
 from bot.config import ConfigError, Settings, load_settings
 from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
 from domain.catalog import Catalog, CatalogError, load_catalog
-from storage.engine import create_engine, create_session_factory
+from storage.database import Database
+from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.records import AuditEntry
-from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("selfserve")
 
@@ -26,7 +26,7 @@ async def _audit_once(settings: Settings, entry: AuditEntry) -> None:
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        async with UnitOfWork(create_session_factory(engine)) as uow:
+        async with Database(engine).unit_of_work() as uow:
             uow.audit(entry)
     finally:
         await engine.dispose()

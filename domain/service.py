@@ -33,7 +33,6 @@ from storage.unit_of_work import UnitOfWork
 @dataclass(frozen=True)
 class Submitted:
     request: RequestRecord
-    outbox_ids: tuple[int, ...]
     duplicate: bool
 
 
@@ -41,13 +40,14 @@ class Submitted:
 class Decided:
     request: RequestRecord
     progress: Progress
-    outbox_ids: tuple[int, ...]
 
 
 class RequestService:
-    def __init__(self, catalog: Callable[[], Catalog], unit_of_work: Callable[[], UnitOfWork]) -> None:
+    def __init__(self, catalog: Callable[[], Catalog], unit_of_work: Callable[[], UnitOfWork],
+                 reader: Callable[[], UnitOfWork]) -> None:
         self._catalog = catalog
         self._uow = unit_of_work
+        self._reader = reader
 
     @property
     def catalog(self) -> Catalog:
@@ -81,29 +81,32 @@ class RequestService:
                                         {"action": action.id, "errors": errors.errors}))
             raise
         try:
-            return await self._store(actor, action, values, source_view_id)
+            return await self._store(actor, action, values, source_view_id, replayed=False)
         except DuplicateSubmission:
-            # A concurrent replay of the same view won the race; answer with its request.
-            return await self._store(actor, action, values, source_view_id)
+            # A replay of the same view (Slack retried, or a double submit): answer with its request.
+            return await self._store(actor, action, values, source_view_id, replayed=True)
 
     async def _store(
-        self, actor: str, action: Action, values: Mapping[str, object], source_view_id: str | None
+        self, actor: str, action: Action, values: Mapping[str, object], source_view_id: str | None, *,
+        replayed: bool,
     ) -> Submitted:
+        """The first attempt inserts straight away (the unique view id catches a replay); only
+        after that fails is the earlier request looked up."""
         async with self._uow() as uow:
-            existing = await uow.requests.find_by_view(source_view_id) if source_view_id else None
+            existing = await uow.requests.find_by_view(source_view_id) if replayed and source_view_id else None
             if existing is not None:
                 uow.audit(AuditEntry("form_submitted", "duplicate", actor, existing.ref, {"view": source_view_id}))
-                return Submitted(existing, (), True)
+                return Submitted(existing, True)
             status = Status.PENDING if action.approvals else Status.APPROVED
             request = await uow.requests.add(self._new_request(actor, action, values, source_view_id), status, uow.now())
             uow.audit(AuditEntry("request_created", "ok", actor, request.ref,
                                  {"action": action.id, "status": status, "values": dict(values)}))
-            await uow.enqueue(notifications.REQUESTER_RECEIPT, request.id, {})
+            uow.enqueue(notifications.REQUESTER_RECEIPT, request.id, {})
             if request.steps:
                 await self._route_step(uow, request, 0)
             else:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
-            return Submitted(request, tuple(uow.outbox_ids), False)
+            return Submitted(request, False)
 
     def _new_request(
         self, actor: str, action: Action, values: Mapping[str, object], source_view_id: str | None
@@ -124,7 +127,7 @@ class RequestService:
         role = request.steps[step].role
         approvers = eligible_approvers(request, self.catalog.members_of(role))
         for approver in approvers:
-            await uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, approver))
+            uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, approver))
         outcome = "ok" if len(approvers) >= request.steps[step].min_approvals else "insufficient_approvers"
         uow.audit(AuditEntry("request_routed", outcome, None, request.ref,
                              {"step": step, "role": role, "approvers": approvers}))
@@ -132,7 +135,7 @@ class RequestService:
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""
         try:
-            async with self._uow() as uow:
+            async with self._reader() as uow:
                 request = await self._load(uow, ref, lock=False)
                 decisions = await uow.requests.decisions(request.id)
                 authorize_decision(request, step, actor, self._members(request, step), decisions)
@@ -155,13 +158,11 @@ class RequestService:
                 decision = DecisionRecord(request.id, step, actor, verdict, reason, uow.now())
                 await uow.requests.add_decision(decision)
                 progress = progress_after(request, [*decisions, decision])
-                await uow.requests.set_progress(request.id, progress.status, progress.current_step, uow.now())
+                updated = await uow.requests.set_progress(request, progress.status, progress.current_step, uow.now())
                 uow.audit(AuditEntry("decision", "ok", actor, request.ref,
                                      {"step": step, "verdict": verdict, "reason": reason}))
                 await self._after_decision(uow, request, decision, progress)
-                updated = await uow.requests.get(request.id)
-                assert updated is not None
-                return Decided(updated, progress, tuple(uow.outbox_ids))
+                return Decided(updated, progress)
         except DomainError as refusal:
             await self.audit_refusal(actor, "decision", refusal, {"request": ref[:64], "step": step, "verdict": verdict})
             raise
@@ -169,10 +170,10 @@ class RequestService:
     async def _after_decision(
         self, uow: UnitOfWork, request: RequestRecord, decision: DecisionRecord, progress: Progress
     ) -> None:
-        await uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(decision.step))
+        uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(decision.step))
         if not progress.step_completed:
             return
-        await uow.enqueue(notifications.REQUESTER_UPDATE, request.id,
+        uow.enqueue(notifications.REQUESTER_UPDATE, request.id,
                           notifications.requester_update(decision.step, decision.verdict, decision.approver_id))
         if progress.status == Status.PENDING:
             await self._route_step(uow, request, progress.current_step)

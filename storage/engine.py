@@ -50,8 +50,13 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for transactions that must not write; on SQLite they skip the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def create_session_factory(engine: AsyncEngine, *, read_only: bool = False) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded values after commit, so results can be rendered after it.
+    """ORM sessions (CLI and tests) that keep loaded values after commit.
 
     ``read_only`` sessions must not write; on SQLite they skip the write lock.
     """

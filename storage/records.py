@@ -93,6 +93,13 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
+class NewOutboxJob:
+    kind: str
+    request_id: int | None
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class OutboxJob:
     id: int
     kind: str

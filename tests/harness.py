@@ -18,7 +18,7 @@ from bot.app import EVENTS_PATH, RUNTIME, Runtime, build_web_app
 from bot.config import Settings
 from domain.catalog import Catalog, load_catalog
 from slackstub import SlackClientSim, SlackStandIn
-from storage.engine import create_session_factory
+from storage.engine import create_session_factory, read_only
 from storage.records import AuditEvent
 from storage.repositories.audit import AuditRepository
 from storage.unit_of_work import UnitOfWork
@@ -97,7 +97,7 @@ class Harness:
         raise AssertionError("the outbox did not settle")
 
     async def _due_jobs(self) -> int:
-        async with UnitOfWork(create_session_factory(self.engine, read_only=True)) as uow:
+        async with UnitOfWork(read_only(self.engine)) as uow:
             return await uow.outbox.due_count(uow.now())
 
     async def audit_events(self) -> list[AuditEvent]:

@@ -15,9 +15,8 @@ from storage.unit_of_work import UnitOfWork
 
 
 async def append(engine: AsyncEngine, count: int) -> None:
-    sessions = create_session_factory(engine)
     for n in range(count):
-        async with UnitOfWork(sessions) as uow:
+        async with UnitOfWork(engine) as uow:
             uow.audit(AuditEntry("test", "ok", f"U{n}", f"REQ-{n % 3 + 1}", {"n": n, "text": "ünïcode <&>"}))
 
 
@@ -80,9 +79,8 @@ async def test_deleted_tail_is_detected_through_the_head(engine: AsyncEngine) ->
 
 
 async def test_rolled_back_transaction_leaves_no_event(engine: AsyncEngine) -> None:
-    sessions = create_session_factory(engine)
     try:
-        async with UnitOfWork(sessions) as uow:
+        async with UnitOfWork(engine) as uow:
             uow.audit(AuditEntry("never", "ok"))
             raise RuntimeError("boom")
     except RuntimeError:

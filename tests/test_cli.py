@@ -309,9 +309,8 @@ async def fill(database_url: str) -> list[datetime]:
     """Append ENTRIES one transaction each, as the app does; returns the stored event times."""
     engine = create_engine(database_url)
     try:
-        sessions = create_session_factory(engine)
         for entry in ENTRIES:
-            async with UnitOfWork(sessions) as uow:
+            async with UnitOfWork(engine) as uow:
                 uow.audit(entry)
         async with create_session_factory(engine, read_only=True)() as session:
             return [event.occurred_at async for event in AuditRepository(session).stream()]

@@ -58,7 +58,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             deps.tasks.spawn(_tell(respond, refusal_text(refusal)), "respond")
             return
         await ack()
-        deps.outbox.kick()
 
     async def on_reject(ack: Ack, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         click = ButtonClick.parse(body)

@@ -43,7 +43,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_action="update", view=_notice("Request not sent", refusal_text(refusal)))
             return
         await ack()
-        deps.outbox.kick()
 
     async def on_reject_reason(ack: Ack, body: dict[str, Any]) -> None:
         submission = ViewSubmission.parse(body)
@@ -58,7 +57,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: refusal_text(refusal)})
             return
         await ack()
-        deps.outbox.kick()
 
     app.view(ids.REQUEST_FORM)(on_request_form)
     app.view(ids.REJECT_REASON)(on_reject_reason)

@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import AsyncIterator, Sequence
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
+from storage.repositories import Executor
 from storage.models import AuditEventRow, AuditHeadRow
 from storage.records import AuditEntry, AuditEvent
 
 HEAD_ID = 1
+EVENTS = AuditEventRow.__table__  # Core statements on the append path: no ORM bookkeeping per event
+HEAD = AuditHeadRow.__table__
 STREAM_BATCH = 2000
 
 
@@ -24,8 +26,8 @@ class ChainHead:
 
 
 class AuditRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: Executor) -> None:
+        self._db = db
 
     async def append(self, entries: Sequence[AuditEntry], now: datetime) -> None:
         """Chain ``entries`` after the current head. Locks the head row until commit, which
@@ -53,22 +55,20 @@ class AuditRepository:
                 }
             )
             prev = digest
-        await self._session.execute(insert(AuditEventRow), rows)
-        await self._session.execute(
-            update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(last_seq=seq, last_hash=prev)
-        )
+        await self._db.execute(insert(EVENTS), rows)
+        await self._db.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(last_seq=seq, last_hash=prev))
 
     async def _locked_head(self) -> ChainHead:
-        query = select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).with_for_update()
-        row = (await self._session.execute(query)).scalar_one_or_none()
+        query = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID).with_for_update()
+        row = (await self._db.execute(query)).one_or_none()
         if row is None:
-            self._session.add(AuditHeadRow(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
-            await self._session.flush()
+            await self._db.execute(insert(HEAD).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
             return ChainHead(0, GENESIS_HASH)
         return ChainHead(row.last_seq, row.last_hash)
 
     async def head(self) -> ChainHead:
-        row = (await self._session.execute(select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID))).scalar_one_or_none()
+        row = (await self._db.execute(select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID))
+               ).one_or_none()
         return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.last_seq, row.last_hash)
 
     async def stream(
@@ -92,6 +92,6 @@ class AuditRepository:
             query = query.where(AuditEventRow.occurred_at >= since)
         if until_seq is not None:
             query = query.where(AuditEventRow.id <= until_seq)
-        result = await self._session.stream(query.execution_options(yield_per=STREAM_BATCH))
+        result = await self._db.stream(query.execution_options(yield_per=STREAM_BATCH))
         async for row in result:
             yield AuditEvent(*row)

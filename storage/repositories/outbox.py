@@ -4,35 +4,36 @@ with a lease, so several processes can drain one table and a crashed worker's jo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, func, insert, or_, select, update
 
+from storage.repositories import Executor
 from storage.models import OutboxRow
-from storage.records import OutboxJob
+from storage.records import NewOutboxJob, OutboxJob
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
 
 class OutboxRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: Executor) -> None:
+        self._db = db
 
-    async def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any], now: datetime) -> int:
-        row = OutboxRow(
-            kind=kind,
-            request_id=request_id,
-            payload=dict(payload),
-            status=PENDING,
-            attempts=0,
-            available_at=now,
-            lease_until=None,
-            created_at=now,
-        )
-        self._session.add(row)
-        await self._session.flush()
-        return row.id
+    async def enqueue(self, jobs: Sequence[NewOutboxJob], now: datetime,
+                      lease_until: datetime | None = None) -> list[OutboxJob]:
+        """Insert ``jobs`` in one statement. With ``lease_until`` they are born claimed (one
+        attempt counted) by the caller, who delivers them itself without a claim round trip."""
+        if not jobs:
+            return []
+        claimed = lease_until is not None
+        rows = await self._db.execute(
+            insert(OutboxRow).returning(OutboxRow.id, OutboxRow.kind, OutboxRow.request_id, OutboxRow.payload,
+                                        OutboxRow.attempts, sort_by_parameter_order=True),
+            [{"kind": job.kind, "request_id": job.request_id, "payload": dict(job.payload), "status": PENDING,
+              "attempts": int(claimed), "available_at": now, "lease_until": lease_until, "created_at": now}
+             for job in jobs])
+        return [OutboxJob(id=r.id, kind=r.kind, request_id=r.request_id, payload=r.payload, attempts=r.attempts)
+                for r in rows]
 
     async def claim(
         self, now: datetime, lease: timedelta, limit: int, ids: Sequence[int] | None = None
@@ -46,25 +47,28 @@ class OutboxRepository:
         if ids is not None:
             due = due.where(OutboxRow.id.in_(ids))
         due = due.order_by(OutboxRow.id).limit(limit).with_for_update(skip_locked=True)
-        claimed = await self._session.execute(
+        claimed = await self._db.execute(
             update(OutboxRow)
             .where(and_(OutboxRow.id.in_(due.scalar_subquery()), OutboxRow.status == PENDING))
             .values(lease_until=now + lease, attempts=OutboxRow.attempts + 1)
             .returning(OutboxRow.id, OutboxRow.kind, OutboxRow.request_id, OutboxRow.payload, OutboxRow.attempts)
-            .execution_options(synchronize_session=False)
         )
         jobs = [OutboxJob(id=r.id, kind=r.kind, request_id=r.request_id, payload=r.payload, attempts=r.attempts)
                 for r in claimed]
         return sorted(jobs, key=lambda job: job.id)
 
-    async def complete(self, job_id: int, now: datetime) -> None:
-        await self._finish(job_id, DONE, now, None)
+    async def complete(self, job_ids: Sequence[int], now: datetime) -> None:
+        if job_ids:
+            await self._db.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(job_ids)).values(status=DONE, done_at=now, lease_until=None))
 
     async def fail(self, job_id: int, now: datetime, error: str) -> None:
-        await self._finish(job_id, FAILED, now, error)
+        await self._db.execute(
+            update(OutboxRow).where(OutboxRow.id == job_id)
+            .values(status=FAILED, done_at=now, lease_until=None, last_error=error[:2000]))
 
     async def retry_later(self, job_id: int, at: datetime, error: str) -> None:
-        await self._session.execute(
+        await self._db.execute(
             update(OutboxRow)
             .where(OutboxRow.id == job_id)
             .values(available_at=at, lease_until=None, last_error=error[:2000])
@@ -72,20 +76,14 @@ class OutboxRepository:
 
     async def release(self, job_ids: Sequence[int]) -> None:
         """Give claimed jobs back without counting an attempt (graceful shutdown)."""
-        await self._session.execute(
+        await self._db.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(job_ids), OutboxRow.status == PENDING)
             .values(lease_until=None, attempts=OutboxRow.attempts - 1)
         )
 
-    async def _finish(self, job_id: int, status: str, now: datetime, error: str | None) -> None:
-        values: dict[str, Any] = {"status": status, "done_at": now, "lease_until": None}
-        if error is not None:
-            values["last_error"] = error[:2000]
-        await self._session.execute(update(OutboxRow).where(OutboxRow.id == job_id).values(**values))
-
     async def due_count(self, now: datetime) -> int:
         """Jobs that should be delivering now, claimed or not (health and tests)."""
         query = select(func.count()).select_from(OutboxRow).where(
             OutboxRow.status == PENDING, OutboxRow.available_at <= now)
-        return (await self._session.execute(query)).scalar_one()
+        return (await self._db.execute(query)).scalar_one()

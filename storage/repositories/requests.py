@@ -1,13 +1,21 @@
-"""Requests, their decisions and the Slack messages posted about them."""
+"""Requests, their decisions and the Slack messages posted about them.
+
+Statements are Core (table columns, not ORM entities): these run on every click and
+submission, and plain rows skip the ORM's identity map and unit-of-work bookkeeping.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from dataclasses import replace
+from typing import Any, Sequence
 
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from storage.repositories import Executor
 from storage.models import DecisionRow, RequestRow, SlackMessageRow
 from storage.records import (
     Answer,
@@ -19,7 +27,12 @@ from storage.records import (
 )
 
 
-def _to_record(row: RequestRow) -> RequestRecord:
+REQUESTS = RequestRow.__table__
+DECISIONS = DecisionRow.__table__
+MESSAGES = SlackMessageRow.__table__
+
+
+def _to_record(row: Row[Any]) -> RequestRecord:
     return RequestRecord(
         id=row.id,
         action_id=row.action_id,
@@ -41,95 +54,79 @@ class DuplicateSubmission(Exception):
 
 
 class RequestRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: Executor) -> None:
+        self._db = db
 
     async def add(self, new: NewRequest, status: str, now: datetime) -> RequestRecord:
-        row = RequestRow(
-            action_id=new.action_id,
-            action_title=new.action_title,
-            requester_id=new.requester_id,
-            status=status,
-            current_step=0,
-            steps=[{"role": s.role, "min_approvals": s.min_approvals} for s in new.steps],
-            allow_self_approval=new.allow_self_approval,
-            answers=[{"id": a.field_id, "label": a.label, "value": a.value} for a in new.answers],
-            catalog_fingerprint=new.catalog_fingerprint,
-            source_view_id=new.source_view_id,
-            created_at=now,
-            updated_at=now,
-            decided_at=None,
-        )
-        self._session.add(row)
+        """Insert a request; a second one for the same modal raises ``DuplicateSubmission`` (the
+        transaction is then unusable: roll back and look the first one up)."""
+        values = {
+            "action_id": new.action_id,
+            "action_title": new.action_title,
+            "requester_id": new.requester_id,
+            "status": status,
+            "current_step": 0,
+            "steps": [{"role": s.role, "min_approvals": s.min_approvals} for s in new.steps],
+            "allow_self_approval": new.allow_self_approval,
+            "answers": [{"id": a.field_id, "label": a.label, "value": a.value} for a in new.answers],
+            "catalog_fingerprint": new.catalog_fingerprint,
+            "source_view_id": new.source_view_id,
+            "created_at": now,
+            "updated_at": now,
+            "decided_at": None,
+        }
         try:
-            await self._session.flush()
+            request_id = (await self._db.execute(
+                insert(REQUESTS).values(values).returning(REQUESTS.c.id))).scalar_one()
         except IntegrityError as error:
             raise DuplicateSubmission(new.source_view_id) from error
-        return _to_record(row)
+        return RequestRecord(id=request_id, action_id=new.action_id, action_title=new.action_title,
+                             requester_id=new.requester_id, status=status, current_step=0, steps=new.steps,
+                             allow_self_approval=new.allow_self_approval, answers=new.answers,
+                             created_at=now, updated_at=now, decided_at=None)
 
     async def get(self, request_id: int, *, for_update: bool = False) -> RequestRecord | None:
         """Load one request; ``for_update`` locks its row until commit (PostgreSQL)."""
-        query = select(RequestRow).where(RequestRow.id == request_id)
+        query = select(REQUESTS).where(REQUESTS.c.id == request_id)
         if for_update:
             query = query.with_for_update()
-        row = (await self._session.execute(query)).scalar_one_or_none()
+        row = (await self._db.execute(query)).one_or_none()
         return None if row is None else _to_record(row)
 
     async def find_by_view(self, view_id: str) -> RequestRecord | None:
         """The request a modal submission already created, if Slack (or anyone) sends it twice."""
-        query = select(RequestRow).where(RequestRow.source_view_id == view_id)
-        row = (await self._session.execute(query)).scalar_one_or_none()
+        row = (await self._db.execute(select(REQUESTS).where(REQUESTS.c.source_view_id == view_id))).one_or_none()
         return None if row is None else _to_record(row)
 
-    async def set_progress(self, request_id: int, status: str, current_step: int, now: datetime) -> None:
+    async def set_progress(self, request: RequestRecord, status: str, current_step: int,
+                           now: datetime) -> RequestRecord:
+        """Move ``request`` on; returns it as now stored."""
         decided_at = None if status == "pending" else now
-        await self._session.execute(
-            update(RequestRow)
-            .where(RequestRow.id == request_id)
+        await self._db.execute(
+            update(REQUESTS)
+            .where(REQUESTS.c.id == request.id)
             .values(status=status, current_step=current_step, updated_at=now, decided_at=decided_at)
         )
-
-    async def count(self) -> int:
-        return (await self._session.execute(select(func.count()).select_from(RequestRow))).scalar_one()
+        return replace(request, status=status, current_step=current_step, updated_at=now, decided_at=decided_at)
 
     async def decisions(self, request_id: int) -> list[DecisionRecord]:
-        query = select(DecisionRow).where(DecisionRow.request_id == request_id).order_by(DecisionRow.id)
-        rows = (await self._session.execute(query)).scalars()
-        return [
-            DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at) for r in rows
-        ]
+        query = select(DECISIONS).where(DECISIONS.c.request_id == request_id).order_by(DECISIONS.c.id)
+        return [DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at)
+                for r in await self._db.execute(query)]
 
     async def add_decision(self, decision: DecisionRecord) -> None:
-        self._session.add(
-            DecisionRow(
-                request_id=decision.request_id,
-                step=decision.step,
-                approver_id=decision.approver_id,
-                verdict=decision.verdict,
-                reason=decision.reason,
-                created_at=decision.created_at,
-            )
-        )
-        await self._session.flush()
+        await self._db.execute(insert(DECISIONS).values(
+            request_id=decision.request_id, step=decision.step, approver_id=decision.approver_id,
+            verdict=decision.verdict, reason=decision.reason, created_at=decision.created_at))
 
-    async def messages(self, request_id: int, purpose: str, step: int | None = None) -> list[MessageRecord]:
-        query = select(SlackMessageRow).where(
-            SlackMessageRow.request_id == request_id, SlackMessageRow.purpose == purpose
-        )
-        if step is not None:
-            query = query.where(SlackMessageRow.step == step)
-        rows = (await self._session.execute(query.order_by(SlackMessageRow.id))).scalars()
-        return [MessageRecord(r.request_id, r.purpose, r.step, r.recipient_id, r.channel, r.ts) for r in rows]
+    async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
+        query = select(MESSAGES).where(MESSAGES.c.request_id == request_id, MESSAGES.c.purpose == purpose)
+        return [MessageRecord(r.request_id, r.purpose, r.step, r.recipient_id, r.channel, r.ts)
+                for r in await self._db.execute(query.order_by(MESSAGES.c.id))]
 
-    async def add_message(self, message: MessageRecord, now: datetime) -> None:
-        self._session.add(
-            SlackMessageRow(
-                request_id=message.request_id,
-                purpose=message.purpose,
-                step=message.step,
-                recipient_id=message.recipient_id,
-                channel=message.channel,
-                ts=message.ts,
-                created_at=now,
-            )
-        )
+    async def add_messages(self, messages: Sequence[MessageRecord], now: datetime) -> None:
+        """Remember posted messages, in one statement."""
+        if messages:
+            await self._db.execute(insert(MESSAGES), [
+                {"request_id": m.request_id, "purpose": m.purpose, "step": m.step, "recipient_id": m.recipient_id,
+                 "channel": m.channel, "ts": m.ts, "created_at": now} for m in messages])
