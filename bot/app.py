@@ -22,6 +22,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.tasks import TaskSupervisor
 from domain.catalog import Catalog
 from domain.service import RequestService
+from storage.audit_writer import AuditWriter
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     notifier = SlackNotifier(client, db.reader)
     deps = Deps(
-        service=RequestService(catalog, db.unit_of_work, db.reader),
+        service=RequestService(catalog, db.unit_of_work, db.reader, AuditWriter(db.unit_of_work)),
         tasks=TaskSupervisor(),
         outbox=OutboxWorker(db.unit_of_work, notifier.deliver, poll_interval=poll_interval),
     )

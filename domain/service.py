@@ -26,6 +26,7 @@ from storage.records import (
     Step,
     parse_request_ref,
 )
+from storage.audit_writer import AuditWriter
 from storage.repositories.requests import DuplicateSubmission
 from storage.unit_of_work import UnitOfWork
 
@@ -44,19 +45,20 @@ class Decided:
 
 class RequestService:
     def __init__(self, catalog: Callable[[], Catalog], unit_of_work: Callable[[], UnitOfWork],
-                 reader: Callable[[], UnitOfWork]) -> None:
+                 reader: Callable[[], UnitOfWork], audit_writer: AuditWriter) -> None:
         self._catalog = catalog
         self._uow = unit_of_work
         self._reader = reader
+        self._audit_writer = audit_writer
 
     @property
     def catalog(self) -> Catalog:
         return self._catalog()
 
     async def audit(self, entry: AuditEntry) -> None:
-        """Append one event in its own transaction (interactions that change nothing else)."""
-        async with self._uow() as uow:
-            uow.audit(entry)
+        """Append one event that changes nothing else; returns once it is committed (it shares
+        the transaction with other such events written at the same moment)."""
+        await self._audit_writer.write(entry)
 
     async def resolve(self, actor: str, action_name: str, *, kind: str) -> Action:
         """The action ``actor`` asked for, or an audited refusal."""

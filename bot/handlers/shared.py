@@ -6,7 +6,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.modals.request_form import request_form
+from bot.modals.request_form import request_form_json
 from domain.catalog import Action
 from storage.records import AuditEntry
 
@@ -14,7 +14,7 @@ from storage.records import AuditEntry
 async def open_form(deps: Deps, client: AsyncWebClient, user_id: str, trigger_id: str, action: Action) -> None:
     """views.open with the trigger Slack gave us (valid 3 s, so this runs right after the ack)."""
     try:
-        response = await client.views_open(trigger_id=trigger_id, view=request_form(action))
+        response = await client.views_open(trigger_id=trigger_id, view=request_form_json(action))
     except SlackApiError as error:
         await deps.service.audit(AuditEntry("modal_opened", "failed", user_id, None,
                                             {"action": action.id, "error": error.response.get("error")}))

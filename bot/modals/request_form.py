@@ -7,6 +7,7 @@ Slack's inline errors (keyed by block_id) land on the right input.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from slack_sdk.models.blocks import (
@@ -95,6 +96,13 @@ def request_form(action: Action) -> View:
         private_metadata=json.dumps({"action": action.id}),
         blocks=blocks,
     )
+
+
+@lru_cache(maxsize=256)
+def request_form_json(action: Action) -> dict[str, Any]:
+    """``request_form`` as sent to views.open, built once per action (catalog actions are
+    immutable and hashable): validating and serialising Block Kit took a millisecond per open."""
+    return request_form(action).to_dict()
 
 
 def _raw_value(state: Mapping[str, Any]) -> str | None:

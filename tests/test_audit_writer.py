@@ -1,0 +1,79 @@
+"""Group commit of stand-alone audit events: batching, ordering, and failure reporting."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.audit_verify import verify_chain
+from storage.audit_writer import AuditWriter
+from storage.database import Database
+from storage.records import AuditEntry
+from storage.unit_of_work import UnitOfWork
+
+
+class CountingDatabase(Database):
+    """Counts write transactions, to see events share them."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self.transactions = 0
+
+    def unit_of_work(self) -> UnitOfWork:
+        self.transactions += 1
+        return super().unit_of_work()
+
+
+async def _events(db: Database) -> list[tuple[str | None, str]]:
+    async with db.reader() as uow:
+        return [(e.actor, e.kind) async for e in uow.audit_log.stream()]
+
+
+async def test_concurrent_events_share_transactions_and_keep_the_chain_intact(engine: AsyncEngine) -> None:
+    db = CountingDatabase(engine)
+    writer = AuditWriter(db.unit_of_work)
+    await asyncio.gather(*(writer.write(AuditEntry("command", "ok", f"U{n}", None, {"n": n})) for n in range(40)))
+    events = await _events(db)
+    assert sorted(events) == sorted((f"U{n}", "command") for n in range(40))
+    assert db.transactions < 40 / 4, "concurrent writes should be batched"
+    async with db.reader() as uow:
+        report = await verify_chain(uow.audit_log.stream(), await uow.audit_log.head())
+    assert report.intact
+
+
+async def test_a_lone_event_is_committed_before_write_returns(engine: AsyncEngine) -> None:
+    db = Database(engine)
+    await AuditWriter(db.unit_of_work).write(AuditEntry("command", "ok", "U1", None, {}))
+    assert await _events(db) == [("U1", "command")]
+
+
+async def test_a_failed_batch_fails_its_callers_and_the_next_batch_still_commits(engine: AsyncEngine) -> None:
+    db = Database(engine)
+    calls = 0
+
+    def flaky() -> UnitOfWork:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("database away")
+        return db.unit_of_work()
+
+    writer = AuditWriter(flaky)
+    with pytest.raises(ConnectionError):
+        await writer.write(AuditEntry("command", "ok", "U1", None, {}))
+    await writer.write(AuditEntry("command", "ok", "U2", None, {}))
+    assert await _events(db) == [("U2", "command")]
+
+
+async def test_a_cancelled_caller_does_not_break_the_batch(engine: AsyncEngine) -> None:
+    db = Database(engine)
+    writer = AuditWriter(db.unit_of_work)
+    first = asyncio.ensure_future(writer.write(AuditEntry("command", "ok", "U1", None, {})))
+    second = asyncio.ensure_future(writer.write(AuditEntry("command", "ok", "U2", None, {})))
+    await asyncio.sleep(0)
+    first.cancel()
+    await second
+    await asyncio.gather(first, return_exceptions=True)
+    assert ("U2", "command") in await _events(db)
