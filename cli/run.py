@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import RUNTIME, build_web_app
+from bot.logging_setup import configure_logging
 from bot.config import ConfigError, Settings, load_settings
 from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
 from domain.catalog import Catalog, CatalogError, load_catalog
@@ -63,7 +64,7 @@ def main() -> int:
         settings = load_settings()
     except ConfigError as error:
         return fail_config(error)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     try:
         catalog = load_catalog(settings.catalog_path)
     except CatalogError as error:

@@ -16,6 +16,11 @@ from storage.records import AuditEntry, AuditEvent
 HEAD_ID = 1
 EVENTS = AuditEventRow.__table__  # Core statements on the append path: no ORM bookkeeping per event
 HEAD = AuditHeadRow.__table__
+# Built once: a statement object memoises its cache key, which SQLAlchemy otherwise
+# recomputes on every execution (a visible share of each append's CPU).
+LOCK_HEAD = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID).with_for_update()
+INSERT_EVENTS = insert(EVENTS)
+MOVE_HEAD = update(HEAD).where(HEAD.c.id == HEAD_ID)
 STREAM_BATCH = 2000
 
 
@@ -55,12 +60,11 @@ class AuditRepository:
                 }
             )
             prev = digest
-        await self._db.execute(insert(EVENTS), rows)
-        await self._db.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(last_seq=seq, last_hash=prev))
+        await self._db.execute(INSERT_EVENTS, rows)
+        await self._db.execute(MOVE_HEAD, {"last_seq": seq, "last_hash": prev})
 
     async def _locked_head(self) -> ChainHead:
-        query = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID).with_for_update()
-        row = (await self._db.execute(query)).one_or_none()
+        row = (await self._db.execute(LOCK_HEAD)).one_or_none()
         if row is None:
             await self._db.execute(insert(HEAD).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
             return ChainHead(0, GENESIS_HASH)

@@ -6,13 +6,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from storage.repositories import Executor
 from storage.models import OutboxRow
 from storage.records import NewOutboxJob, OutboxJob
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+OUTBOX = OutboxRow.__table__
+# The per-request statements, built once so their cache keys are computed once.
+INSERT_JOBS = insert(OUTBOX).returning(OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.request_id, OUTBOX.c.payload,
+                                       OUTBOX.c.attempts, sort_by_parameter_order=True)
+COMPLETE = (update(OUTBOX).where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+            .values(status=DONE, done_at=bindparam("now"), lease_until=None))
 
 
 class OutboxRepository:
@@ -26,10 +32,7 @@ class OutboxRepository:
         if not jobs:
             return []
         claimed = lease_until is not None
-        rows = await self._db.execute(
-            insert(OutboxRow).returning(OutboxRow.id, OutboxRow.kind, OutboxRow.request_id, OutboxRow.payload,
-                                        OutboxRow.attempts, sort_by_parameter_order=True),
-            [{"kind": job.kind, "request_id": job.request_id, "payload": dict(job.payload), "status": PENDING,
+        rows = await self._db.execute(INSERT_JOBS, [{"kind": job.kind, "request_id": job.request_id, "payload": dict(job.payload), "status": PENDING,
               "attempts": int(claimed), "available_at": now, "lease_until": lease_until, "created_at": now}
              for job in jobs])
         return [OutboxJob(id=r.id, kind=r.kind, request_id=r.request_id, payload=r.payload, attempts=r.attempts)
@@ -59,8 +62,7 @@ class OutboxRepository:
 
     async def complete(self, job_ids: Sequence[int], now: datetime) -> None:
         if job_ids:
-            await self._db.execute(
-                update(OutboxRow).where(OutboxRow.id.in_(job_ids)).values(status=DONE, done_at=now, lease_until=None))
+            await self._db.execute(COMPLETE, {"ids": list(job_ids), "now": now})
 
     async def fail(self, job_id: int, now: datetime, error: str) -> None:
         await self._db.execute(

@@ -11,7 +11,7 @@ from datetime import datetime
 from dataclasses import replace
 from typing import Any, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +30,18 @@ from storage.records import (
 REQUESTS = RequestRow.__table__
 DECISIONS = DecisionRow.__table__
 MESSAGES = SlackMessageRow.__table__
+# Statements run on every submission, click and delivery, built once so each memoises its
+# cache key instead of SQLAlchemy recomputing it per execution.
+INSERT_REQUEST = insert(REQUESTS).returning(REQUESTS.c.id)
+GET = select(REQUESTS).where(REQUESTS.c.id == bindparam("rid"))
+GET_LOCKED = GET.with_for_update()
+BY_VIEW = select(REQUESTS).where(REQUESTS.c.source_view_id == bindparam("view_id"))
+SET_PROGRESS = update(REQUESTS).where(REQUESTS.c.id == bindparam("rid"))
+DECISIONS_OF = select(DECISIONS).where(DECISIONS.c.request_id == bindparam("rid")).order_by(DECISIONS.c.id)
+INSERT_DECISION = insert(DECISIONS)
+MESSAGES_OF = (select(MESSAGES).where(MESSAGES.c.request_id == bindparam("rid"),
+                                      MESSAGES.c.purpose == bindparam("purpose")).order_by(MESSAGES.c.id))
+INSERT_MESSAGES = insert(MESSAGES)
 
 
 def _to_record(row: Row[Any]) -> RequestRecord:
@@ -76,8 +88,7 @@ class RequestRepository:
             "decided_at": None,
         }
         try:
-            request_id = (await self._db.execute(
-                insert(REQUESTS).values(values).returning(REQUESTS.c.id))).scalar_one()
+            request_id = (await self._db.execute(INSERT_REQUEST, values)).scalar_one()
         except IntegrityError as error:
             raise DuplicateSubmission(new.source_view_id) from error
         return RequestRecord(id=request_id, action_id=new.action_id, action_title=new.action_title,
@@ -87,46 +98,38 @@ class RequestRepository:
 
     async def get(self, request_id: int, *, for_update: bool = False) -> RequestRecord | None:
         """Load one request; ``for_update`` locks its row until commit (PostgreSQL)."""
-        query = select(REQUESTS).where(REQUESTS.c.id == request_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._db.execute(query)).one_or_none()
+        row = (await self._db.execute(GET_LOCKED if for_update else GET, {"rid": request_id})).one_or_none()
         return None if row is None else _to_record(row)
 
     async def find_by_view(self, view_id: str) -> RequestRecord | None:
         """The request a modal submission already created, if Slack (or anyone) sends it twice."""
-        row = (await self._db.execute(select(REQUESTS).where(REQUESTS.c.source_view_id == view_id))).one_or_none()
+        row = (await self._db.execute(BY_VIEW, {"view_id": view_id})).one_or_none()
         return None if row is None else _to_record(row)
 
     async def set_progress(self, request: RequestRecord, status: str, current_step: int,
                            now: datetime) -> RequestRecord:
         """Move ``request`` on; returns it as now stored."""
         decided_at = None if status == "pending" else now
-        await self._db.execute(
-            update(REQUESTS)
-            .where(REQUESTS.c.id == request.id)
-            .values(status=status, current_step=current_step, updated_at=now, decided_at=decided_at)
-        )
+        await self._db.execute(SET_PROGRESS, {"rid": request.id, "status": status, "current_step": current_step,
+                                              "updated_at": now, "decided_at": decided_at})
         return replace(request, status=status, current_step=current_step, updated_at=now, decided_at=decided_at)
 
     async def decisions(self, request_id: int) -> list[DecisionRecord]:
-        query = select(DECISIONS).where(DECISIONS.c.request_id == request_id).order_by(DECISIONS.c.id)
         return [DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at)
-                for r in await self._db.execute(query)]
+                for r in await self._db.execute(DECISIONS_OF, {"rid": request_id})]
 
     async def add_decision(self, decision: DecisionRecord) -> None:
-        await self._db.execute(insert(DECISIONS).values(
-            request_id=decision.request_id, step=decision.step, approver_id=decision.approver_id,
-            verdict=decision.verdict, reason=decision.reason, created_at=decision.created_at))
+        await self._db.execute(INSERT_DECISION, {
+            "request_id": decision.request_id, "step": decision.step, "approver_id": decision.approver_id,
+            "verdict": decision.verdict, "reason": decision.reason, "created_at": decision.created_at})
 
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
-        query = select(MESSAGES).where(MESSAGES.c.request_id == request_id, MESSAGES.c.purpose == purpose)
         return [MessageRecord(r.request_id, r.purpose, r.step, r.recipient_id, r.channel, r.ts)
-                for r in await self._db.execute(query.order_by(MESSAGES.c.id))]
+                for r in await self._db.execute(MESSAGES_OF, {"rid": request_id, "purpose": purpose})]
 
     async def add_messages(self, messages: Sequence[MessageRecord], now: datetime) -> None:
         """Remember posted messages, in one statement."""
         if messages:
-            await self._db.execute(insert(MESSAGES), [
+            await self._db.execute(INSERT_MESSAGES, [
                 {"request_id": m.request_id, "purpose": m.purpose, "step": m.step, "recipient_id": m.recipient_id,
                  "channel": m.channel, "ts": m.ts, "created_at": now} for m in messages])
