@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 
 SLACK_PACKAGES = ("slack_sdk", "slack_bolt")
+# Loggers the SDKs create only when a client is first built (after logging is configured):
+# the Web API client's (Bolt's per-request clients share it) and response_url's.
+CREATED_LATER = ("slack_sdk.web.async_base_client", "slack_sdk.webhook.async_client")
 
 
 def configure_logging(level: str | int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in [*SLACK_PACKAGES, *logging.root.manager.loggerDict]:
+    for name in [*SLACK_PACKAGES, *CREATED_LATER, *logging.root.manager.loggerDict]:
         if name.split(".")[0] in SLACK_PACKAGES:
             slack_logger = logging.getLogger(name)
             if slack_logger.level == logging.NOTSET:

@@ -34,6 +34,13 @@ class Snapshot:
     request: RequestRecord
     decisions: list[DecisionRecord]
     approval_messages: list[MessageRecord]
+    rendered: dict[int, Message] = field(default_factory=dict, compare=False)  # shared by `after` copies
+
+    def approval(self, step: int) -> Message:
+        """The approval DM of ``step`` as of this snapshot, rendered once for all its recipients."""
+        if step not in self.rendered:
+            self.rendered[step] = approval_message(self.request, step, self.decisions)
+        return self.rendered[step]
 
     def approvals_of(self, step: int) -> list[MessageRecord]:
         return [m for m in self.approval_messages if m.step == step]
@@ -120,8 +127,7 @@ class SlackNotifier:
         step, approver = int(job.payload["step"]), str(job.payload["approver"])
         if any(m.recipient_id == approver for m in snapshot.approvals_of(step)):
             return Delivery()  # posted before a crash cut the job short; never ask twice
-        message = approval_message(snapshot.request, step, snapshot.decisions)
-        return await self._post(snapshot, approver, "approval", step, message)
+        return await self._post(snapshot, approver, "approval", step, snapshot.approval(step))
 
     async def _update(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
         step, verdict, by = int(job.payload["step"]), str(job.payload["verdict"]), str(job.payload["by"])
@@ -131,7 +137,7 @@ class SlackNotifier:
     async def _refresh(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
         """Redraw every approver DM of the step; chat.update is idempotent, so retries are safe."""
         step = int(job.payload["step"])
-        message = approval_message(snapshot.request, step, snapshot.decisions)
+        message = snapshot.approval(step)
         messages = snapshot.approvals_of(step)
         await asyncio.gather(*(
             self._client.chat_update(channel=m.channel, ts=m.ts, text=message.text, blocks=message.blocks_json())

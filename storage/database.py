@@ -16,6 +16,7 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import read_only
+from storage.repositories.audit import KnownHead
 from storage.unit_of_work import Dispatcher, UnitOfWork
 
 
@@ -25,6 +26,7 @@ class Database:
         self._reads = read_only(engine)
         self._gate = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._dispatcher: Dispatcher | None = None
+        self._known_head = KnownHead()
 
     def dispatch_outbox_to(self, dispatcher: Dispatcher) -> None:
         """From now on, outbox jobs committed by this process go straight to ``dispatcher``."""
@@ -32,7 +34,7 @@ class Database:
 
     def unit_of_work(self) -> UnitOfWork:
         """A read-write transaction, committed when its ``async with`` block ends without error."""
-        return UnitOfWork(self.engine, gate=self._gate, dispatcher=self._dispatcher)
+        return UnitOfWork(self.engine, gate=self._gate, dispatcher=self._dispatcher, known_head=self._known_head)
 
     def reader(self) -> UnitOfWork:
         """A read-only transaction: it must not write, and on SQLite it never waits for a writer."""

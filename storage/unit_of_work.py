@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.records import AuditEntry, NewOutboxJob, OutboxJob
-from storage.repositories.audit import AuditRepository
+from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.requests import RequestRepository
 
@@ -44,14 +44,17 @@ class UnitOfWork:
     audit_log: AuditRepository
 
     def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utcnow,
-                 gate: asyncio.Lock | None = None, dispatcher: Dispatcher | None = None) -> None:
+                 gate: asyncio.Lock | None = None, dispatcher: Dispatcher | None = None,
+                 known_head: KnownHead | None = None) -> None:
         """``gate``, when given, is held for the whole transaction (see ``storage.database``).
         ``dispatcher``, when given, receives the outbox jobs of this unit once committed,
-        already leased to it; without one they wait for a worker's poll."""
+        already leased to it; without one they wait for a worker's poll. ``known_head`` is the
+        process's hint of the audit chain's head (see ``AuditRepository``)."""
         self._engine = engine
         self._clock = clock
         self._gate = gate
         self._dispatcher = dispatcher
+        self._known_head = known_head
         self._pending_audit: list[AuditEntry] = []
         self._pending_jobs: list[NewOutboxJob] = []
         self._exit = AsyncExitStack()
@@ -78,7 +81,7 @@ class UnitOfWork:
             raise
         self.requests = RequestRepository(self.connection)
         self.outbox = OutboxRepository(self.connection)
-        self.audit_log = AuditRepository(self.connection)
+        self.audit_log = AuditRepository(self.connection, self._known_head)
         return self
 
     async def __aexit__(

@@ -77,3 +77,24 @@ async def test_a_cancelled_caller_does_not_break_the_batch(engine: AsyncEngine) 
     await second
     await asyncio.gather(first, return_exceptions=True)
     assert ("U2", "command") in await _events(db)
+
+
+async def test_processes_appending_in_turn_keep_one_chain(engine: AsyncEngine) -> None:
+    """Each process remembers the head it wrote; when another moved it since, it re-reads it."""
+    first, second = Database(engine), Database(engine)
+    for n in range(6):
+        async with (first if n % 3 else second).unit_of_work() as uow:
+            uow.audit(AuditEntry("command", "ok", f"U{n}", None, {"n": n}))
+    try:
+        async with first.unit_of_work() as uow:
+            uow.audit(AuditEntry("command", "ok", "U-rolled-back", None, {}))
+            await uow.audit_log.append([AuditEntry("command", "ok", "U-rolled-back", None, {})], uow.now())
+            raise RuntimeError("the transaction fails after appending")
+    except RuntimeError:
+        pass
+    async with first.unit_of_work() as uow:  # its remembered head was never committed
+        uow.audit(AuditEntry("command", "ok", "U-after", None, {}))
+    async with first.reader() as uow:
+        report = await verify_chain(uow.audit_log.stream(), await uow.audit_log.head())
+    assert report.intact and report.checked == 7
+    assert [actor for actor, _ in await _events(first)] == [*(f"U{n}" for n in range(6)), "U-after"]

@@ -15,7 +15,7 @@ GUARDED = slack_sdk.web.async_internal_utils.__name__
 
 @pytest.fixture
 def restore_levels() -> Iterator[None]:
-    names = [GUARDED, "slack_bolt", "slack_sdk"]
+    names = [GUARDED, "slack_bolt", "slack_sdk", "slack_sdk.web.async_base_client", "slack_sdk.webhook.async_client"]
     saved = {name: logging.getLogger(name).level for name in names}
     yield
     for name, level in saved.items():
@@ -28,6 +28,14 @@ def test_slack_loggers_take_the_configured_level(restore_levels: None) -> None:
     assert logging.getLogger(GUARDED).level == logging.WARNING
     assert logging.getLogger("slack_bolt").level == logging.WARNING
     assert not logging.getLogger(GUARDED).level <= logging.DEBUG  # the SDK's guard now skips debug text
+
+
+def test_a_client_built_afterwards_gets_the_level_too(restore_levels: None) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    configure_logging("WARNING")
+    client = AsyncWebClient(token="xoxb-test")
+    assert client.logger.level == logging.WARNING
 
 
 def test_debug_still_means_debug(restore_levels: None) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -17,4 +18,9 @@ class Message:
     blocks: tuple[Block, ...]
 
     def blocks_json(self) -> list[dict[str, Any]]:
+        return self._blocks_json
+
+    @cached_property
+    def _blocks_json(self) -> list[dict[str, Any]]:
+        """Serialised once: slack_sdk validates every object on each ``to_dict``."""
         return [block.to_dict() for block in self.blocks]

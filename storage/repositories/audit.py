@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import AsyncIterator, Sequence
+from typing import Any, AsyncIterator, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
 from storage.repositories import Executor
@@ -21,6 +21,8 @@ HEAD = AuditHeadRow.__table__
 LOCK_HEAD = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID).with_for_update()
 INSERT_EVENTS = insert(EVENTS)
 MOVE_HEAD = update(HEAD).where(HEAD.c.id == HEAD_ID)
+MOVE_HEAD_IF_AT = update(HEAD).where(HEAD.c.id == HEAD_ID, HEAD.c.last_seq == bindparam("was_seq"),
+                                     HEAD.c.last_hash == bindparam("was_hash"))
 STREAM_BATCH = 2000
 
 
@@ -30,38 +32,44 @@ class ChainHead:
     last_hash: str
 
 
+class KnownHead:
+    """The chain head as this process last wrote it, to skip reading it on the next append.
+
+    Only a hint: the next append moves the head *on condition* that it is still there, which
+    takes the same row lock a read would, and falls back to reading it when another process
+    (or a rolled-back transaction of ours) moved it. One statement fewer per audited
+    transaction in the common case; never a wrong link.
+    """
+
+    def __init__(self) -> None:
+        self.value: ChainHead | None = None
+
+
 class AuditRepository:
-    def __init__(self, db: Executor) -> None:
+    def __init__(self, db: Executor, known_head: KnownHead | None = None) -> None:
         self._db = db
+        self._known_head = known_head
 
     async def append(self, entries: Sequence[AuditEntry], now: datetime) -> None:
         """Chain ``entries`` after the current head. Locks the head row until commit, which
         serialises appenders across processes; call it last in a transaction."""
         if not entries:
             return
-        head = await self._locked_head()
-        seq, prev = head.last_seq, head.last_hash
-        rows = []
-        for entry in entries:
-            seq += 1
-            details = canonical_details(entry.details)
-            digest = event_hash(prev, seq, now, entry.actor, entry.request_ref, entry.kind, entry.outcome, details)
-            rows.append(
-                {
-                    "id": seq,
-                    "occurred_at": now,
-                    "actor": entry.actor,
-                    "request_ref": entry.request_ref,
-                    "kind": entry.kind,
-                    "outcome": entry.outcome,
-                    "details": details,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            )
-            prev = digest
+        rows: list[dict[str, Any]] = []
+        head: ChainHead | None = None
+        hint = self._known_head.value if self._known_head else None
+        if hint is not None:
+            rows, head = _chain(entries, hint, now)
+            moved = await self._db.execute(MOVE_HEAD_IF_AT, {"last_seq": head.last_seq, "last_hash": head.last_hash,
+                                                             "was_seq": hint.last_seq, "was_hash": hint.last_hash})
+            if moved.rowcount != 1:
+                head = None  # moved by another process, or by a transaction of ours that rolled back
+        if head is None:
+            rows, head = _chain(entries, await self._locked_head(), now)
+            await self._db.execute(MOVE_HEAD, {"last_seq": head.last_seq, "last_hash": head.last_hash})
         await self._db.execute(INSERT_EVENTS, rows)
-        await self._db.execute(MOVE_HEAD, {"last_seq": seq, "last_hash": prev})
+        if self._known_head:
+            self._known_head.value = head
 
     async def _locked_head(self) -> ChainHead:
         row = (await self._db.execute(LOCK_HEAD)).one_or_none()
@@ -99,3 +107,18 @@ class AuditRepository:
         result = await self._db.stream(query.execution_options(yield_per=STREAM_BATCH))
         async for row in result:
             yield AuditEvent(*row)
+
+
+def _chain(entries: Sequence[AuditEntry], after: ChainHead, now: datetime) -> tuple[list[dict[str, Any]], ChainHead]:
+    """The rows that extend the chain from ``after`` with ``entries``, and the new head."""
+    seq, prev = after.last_seq, after.last_hash
+    rows = []
+    for entry in entries:
+        seq += 1
+        details = canonical_details(entry.details)
+        digest = event_hash(prev, seq, now, entry.actor, entry.request_ref, entry.kind, entry.outcome, details)
+        rows.append({"id": seq, "occurred_at": now, "actor": entry.actor, "request_ref": entry.request_ref,
+                     "kind": entry.kind, "outcome": entry.outcome, "details": details, "prev_hash": prev,
+                     "hash": digest})
+        prev = digest
+    return rows, ChainHead(seq, prev)
