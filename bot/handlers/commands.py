@@ -28,7 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         name = command.subcommand
         details = {"text": command.text[:200], "channel": command.channel_id}
         if name in HELP_WORDS:
-            message = help_message(requestable_actions(deps.service.catalog, command.user_id))
+            message = help_message(tuple(requestable_actions(deps.service.catalog, command.user_id)))
             await ack(response_type="ephemeral", text=message.text, blocks=message.blocks_json())
             deps.tasks.spawn(deps.service.audit(AuditEntry("command", "ok", command.user_id, None, details)), "audit")
             return

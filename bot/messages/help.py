@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from functools import lru_cache
 
 from slack_sdk.models.blocks import Block, ButtonElement, ContextBlock, SectionBlock
 
@@ -25,8 +25,13 @@ def _action_block(action: Action) -> Block:
     )
 
 
-def help_message(actions: Sequence[Action]) -> Message:
-    """One line and a Request button per action the user may request."""
+@lru_cache(maxsize=256)
+def help_message(actions: tuple[Action, ...]) -> Message:
+    """One line and a Request button per action the user may request.
+
+    Cached per set of actions (catalog actions are immutable and hashable): everyone with the
+    same roles gets the same list, and Block Kit validation cost a millisecond per help.
+    """
     if not actions:
         text = "There is nothing you can request yet. Ask an admin to add you to a role in the catalog."
         return Message(text=text, blocks=(SectionBlock(text=md(text)),))
