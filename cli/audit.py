@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
-from pathlib import Path
+from contextlib import aclosing
 from datetime import datetime, timezone
-from typing import AsyncIterator, Awaitable, Callable, TextIO, TypeVar
+from pathlib import Path
+from typing import AsyncIterable, Awaitable, Callable, Sequence, TextIO, TypeVar
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ConfigError
+from cli.audit_format import csv_header, csv_rows, jsonl
 from cli.common import EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM, env_database_url, fail_config
-from storage.audit_chain import format_time
-from storage.audit_verify import verify_chain
-from storage.engine import create_engine, create_session_factory, is_sqlite
+from storage.audit_chain import EventRow
+from storage.audit_reader import AuditReader, open_reader
+from storage.audit_verify import verify_rows
+from storage.engine import create_engine, is_sqlite
 from storage.migrate import is_current
-from storage.records import AuditEvent
-from storage.repositories.audit import AuditRepository
 
-COLUMNS = ("seq", "time", "actor", "request", "kind", "outcome", "details", "prev_hash", "hash")
 T = TypeVar("T")
 
 
@@ -31,16 +28,11 @@ def parse_since(text: str) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def _row(event: AuditEvent) -> tuple[object, ...]:
-    return (event.seq, format_time(event.occurred_at), event.actor, event.request_ref, event.kind,
-            event.outcome, event.details, event.prev_hash, event.hash)
-
-
 class NotMigrated(Exception):
     """The database has no selfserve schema (wrong URL, or never started)."""
 
 
-async def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+async def _with_reader(work: Callable[[AuditReader], Awaitable[T]]) -> T:
     url = env_database_url()
     if is_sqlite(url) and not Path(make_url(url).database or "").exists():
         raise NotMigrated(f"no database file at {make_url(url).database}")
@@ -48,28 +40,19 @@ async def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     try:
         if not await is_current(engine):
             raise NotMigrated("the database has no selfserve schema, or an old one (run `selfserve db upgrade`)")
-        async with create_session_factory(engine, read_only=True)() as session:
-            return await work(session)
+        async with open_reader(engine) as reader:
+            return await work(reader)
     finally:
         await engine.dispose()
 
 
-async def write_events(events: AsyncIterator[AuditEvent], fmt: str, out: TextIO) -> int:
-    """Write ``events`` as JSON lines (details as an object) or CSV (details as JSON text)."""
-    count = 0
-    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-    if writer:
-        writer.writerow(COLUMNS)
-    async for event in events:
-        row = _row(event)
-        if writer:
-            writer.writerow(row)
-        else:
-            record = dict(zip(COLUMNS, row))
-            record["details"] = json.loads(event.details)
-            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-        count += 1
-    return count
+async def write_events(batches: AsyncIterable[Sequence[EventRow]], fmt: str, out: TextIO) -> None:
+    """Write events as JSON lines (details as an object) or CSV (details as JSON text)."""
+    if fmt == "csv":
+        out.write(csv_header())
+    write = csv_rows if fmt == "csv" else jsonl
+    async for rows in batches:
+        out.write(write(rows))
 
 
 async def export(request: str | None, since: str | None, fmt: str, out: TextIO) -> int:
@@ -78,9 +61,13 @@ async def export(request: str | None, since: str | None, fmt: str, out: TextIO) 
     except ValueError:
         print(f"selfserve: --since: not an ISO time: {since!r}", file=sys.stderr)
         return EXIT_PROBLEM
+
+    async def write(reader: AuditReader) -> None:
+        async with aclosing(reader.batches(request and request.upper(), moment)) as batches:
+            await write_events(batches, fmt, out)
+
     try:
-        await _with_session(lambda s: write_events(AuditRepository(s).stream(request and request.upper(), moment),
-                                                   fmt, out))
+        await _with_reader(write)
     except ConfigError as error:
         return fail_config(error)
     except NotMigrated as error:
@@ -94,10 +81,10 @@ def _not_migrated(error: NotMigrated) -> int:
 
 
 async def verify() -> int:
-    async def check(session: AsyncSession) -> int:
-        repository = AuditRepository(session)
-        head = await repository.head()  # events appended after this moment are checked next time
-        report = await verify_chain(repository.stream(until_seq=head.last_seq), head)
+    async def check(reader: AuditReader) -> int:
+        head = await reader.head()  # events appended after this moment are checked next time
+        async with aclosing(reader.batches(until_seq=head.last_seq)) as batches:
+            report = await verify_rows(batches, head)
         if report.intact:
             print(f"audit chain intact: {report.checked} events verified")
             return EXIT_OK
@@ -106,7 +93,7 @@ async def verify() -> int:
         return EXIT_PROBLEM
 
     try:
-        return await _with_session(check)
+        return await _with_reader(check)
     except ConfigError as error:
         return fail_config(error)
     except NotMigrated as error:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import AsyncIterable
+from typing import AsyncIterable, AsyncIterator, Sequence
 
-from storage.audit_chain import GENESIS_HASH, event_hash
+from storage.audit_chain import GENESIS_HASH, EventRow, chain_hashes, format_time
 from storage.records import AuditEvent
 from storage.repositories.audit import ChainHead
 
@@ -23,28 +23,38 @@ class ChainReport:
         return self.broken_at is None
 
 
-def _problem(event: AuditEvent, expected_seq: int, prev_hash: str) -> str | None:
-    if event.seq != expected_seq:
+def _problem(row: EventRow, digest: str, expected_seq: int, prev_hash: str) -> str | None:
+    if row[0] != expected_seq:
         return f"expected event {expected_seq} here (events missing or reordered)"
-    if event.prev_hash != prev_hash:
+    if row[7] != prev_hash:
         return "its prev_hash does not match the previous event (an event before it was removed or changed)"
-    digest = event_hash(event.prev_hash, event.seq, event.occurred_at, event.actor, event.request_ref,
-                        event.kind, event.outcome, event.details)
-    if digest != event.hash:
+    if row[8] != digest:
         return "its content does not match its hash (the event was edited)"
     return None
 
 
-async def verify_chain(events: AsyncIterable[AuditEvent], head: ChainHead) -> ChainReport:
+async def verify_rows(batches: AsyncIterable[Sequence[EventRow]], head: ChainHead) -> ChainReport:
     """Recompute every hash in order, then check the chain ends where the head says."""
     checked, prev_hash = 0, GENESIS_HASH
-    async for event in events:
-        problem = _problem(event, checked + 1, prev_hash)
-        if problem:
-            return ChainReport(checked, event.seq, problem)
-        checked, prev_hash = checked + 1, event.hash
+    async for rows in batches:
+        for row, digest in zip(rows, chain_hashes(rows)):
+            problem = _problem(row, digest, checked + 1, prev_hash)
+            if problem:
+                return ChainReport(checked, row[0], problem)
+            checked, prev_hash = checked + 1, digest
     if (checked, prev_hash) != (head.last_seq, head.last_hash):
         return ChainReport(checked, checked + 1,
                            f"the log ends at event {checked} but the chain head records event {head.last_seq} "
                            "(events were removed from or added at the end)")
     return ChainReport(checked)
+
+
+async def verify_chain(events: AsyncIterable[AuditEvent], head: ChainHead) -> ChainReport:
+    """``verify_rows`` over AuditEvents, such as the repository's ``stream``."""
+    return await verify_rows(_one_row_each(events), head)
+
+
+async def _one_row_each(events: AsyncIterable[AuditEvent]) -> AsyncIterator[list[EventRow]]:
+    async for event in events:
+        yield [(event.seq, format_time(event.occurred_at), event.actor, event.request_ref, event.kind, event.outcome,
+                event.details, event.prev_hash, event.hash)]
