@@ -59,7 +59,7 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
 
 
 def create_session_factory(engine: AsyncEngine, *, read_only: bool = False) -> async_sessionmaker[AsyncSession]:
-    """ORM sessions (CLI and tests) that keep loaded values after commit.
+    """ORM sessions (tests and the benchmark's scale part) that keep loaded values after commit.
 
     ``read_only`` sessions must not write; on SQLite they skip the write lock.
     """

@@ -16,8 +16,6 @@ from storage.records import AuditEntry, AuditEvent
 HEAD_ID = 1
 EVENTS = AuditEventRow.__table__  # Core statements on the append path: no ORM bookkeeping per event
 HEAD = AuditHeadRow.__table__
-# Built once: a statement object memoises its cache key, which SQLAlchemy otherwise
-# recomputes on every execution (a visible share of each append's CPU).
 LOCK_HEAD = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID).with_for_update()
 INSERT_EVENTS = insert(EVENTS)
 MOVE_HEAD = update(HEAD).where(HEAD.c.id == HEAD_ID)

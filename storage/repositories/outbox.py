@@ -14,7 +14,6 @@ from storage.records import NewOutboxJob, OutboxJob
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 OUTBOX = OutboxRow.__table__
-# The per-request statements, built once so their cache keys are computed once.
 INSERT_JOBS = insert(OUTBOX).returning(OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.request_id, OUTBOX.c.payload,
                                        OUTBOX.c.attempts, sort_by_parameter_order=True)
 COMPLETE = (update(OUTBOX).where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
@@ -38,17 +37,13 @@ class OutboxRepository:
         return [OutboxJob(id=r.id, kind=r.kind, request_id=r.request_id, payload=r.payload, attempts=r.attempts)
                 for r in rows]
 
-    async def claim(
-        self, now: datetime, lease: timedelta, limit: int, ids: Sequence[int] | None = None
-    ) -> list[OutboxJob]:
-        """Lease up to ``limit`` due jobs (only ``ids`` if given) to the caller, oldest first."""
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
+        """Lease up to ``limit`` due jobs to the caller, oldest first."""
         due = select(OutboxRow.id).where(
             OutboxRow.status == PENDING,
             OutboxRow.available_at <= now,
             or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
         )
-        if ids is not None:
-            due = due.where(OutboxRow.id.in_(ids))
         due = due.order_by(OutboxRow.id).limit(limit).with_for_update(skip_locked=True)
         claimed = await self._db.execute(
             update(OutboxRow)

@@ -30,8 +30,6 @@ from storage.records import (
 REQUESTS = RequestRow.__table__
 DECISIONS = DecisionRow.__table__
 MESSAGES = SlackMessageRow.__table__
-# Statements run on every submission, click and delivery, built once so each memoises its
-# cache key instead of SQLAlchemy recomputing it per execution.
 INSERT_REQUEST = insert(REQUESTS).returning(REQUESTS.c.id)
 GET = select(REQUESTS).where(REQUESTS.c.id == bindparam("rid"))
 GET_LOCKED = GET.with_for_update()
