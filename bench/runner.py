@@ -6,12 +6,11 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-import aiohttp
-
 from bench.cpu import wait_until_idle
-from bench.loadgen import Outcome, closed_loop, open_loop
+from bench.loadgen import Outcome
 from bench.payloads import Shot
 from bench.scenarios import SCENARIOS, views_open_delays
+from bench.sender import Sender
 from bench.servers import Server
 from bench.stats import PhaseResult, summarise
 from slackstub import SlackStandIn
@@ -54,16 +53,16 @@ async def run_server(server: Server, stub: SlackStandIn, prepare: Prepare, plan:
                      scenarios: tuple[str, ...] = SCENARIOS, log: Callable[[str], None] = print) -> list[PhaseResult]:
     """Every scenario on ``server``; open-loop rates are fractions of the capacity found here."""
     results: list[PhaseResult] = []
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        url = server.events_url
+    sender = Sender()
+    url = server.events_url
+    try:
         for scenario in scenarios:
-            await closed_loop(session, url, await prepare(scenario, plan.warmup), 2)  # warm caches, connections
+            await sender.closed(url, await prepare(scenario, plan.warmup), 2)  # warm caches, connections
             capacity = 0.0
             for concurrency, count in plan.closed:
                 shots = await prepare(scenario, count)
                 result = await _measure(server, stub, scenario, f"closed c={concurrency}",
-                                        lambda: closed_loop(session, url, shots, concurrency))
+                                        lambda: sender.closed(url, shots, concurrency))
                 capacity = max(capacity, result.throughput)
                 results.append(result)
                 log(_line(result))
@@ -74,9 +73,11 @@ async def run_server(server: Server, stub: SlackStandIn, prepare: Prepare, plan:
                 count = max(1, min(plan.open_max, int(rate * plan.open_seconds)))
                 shots = await prepare(scenario, count)
                 result = await _measure(server, stub, scenario, f"open {int(fraction * 100)}%",
-                                        lambda: open_loop(session, url, shots, rate), target_rate=rate)
+                                        lambda: sender.open(url, shots, rate), target_rate=rate)
                 results.append(result)
                 log(_line(result))
+    finally:
+        sender.close()
     return results
 
 

@@ -22,7 +22,7 @@ from bench.stats import ms, percentile
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import RequestRow
-from storage.repositories.requests import RequestRepository
+from storage.database import Database
 
 FULL = (100_000, 1_000_000)
 QUICK = (2_000, 20_000)
@@ -30,20 +30,21 @@ LOOKUPS, PENDING_QUERIES = 1000, 200
 
 
 async def _lookups(url: str, n_requests: int) -> dict[str, Any]:
-    """Status by id (RequestRepository.get, one session each, as a handler would) and the pending list."""
+    """Status by id (a reader transaction each, as a handler would) and the pending list."""
     engine = create_engine(url)
     sessions = create_session_factory(engine, read_only=True)
     rng = random.Random(7)
     by_id: list[float] = []
     pending: list[float] = []
     try:
-        for _ in range(LOOKUPS):
-            wanted = rng.randint(1, n_requests)
-            started = time.perf_counter()
-            async with sessions() as session:
-                found = await RequestRepository(session).get(wanted)
-            by_id.append(time.perf_counter() - started)
-            assert found is not None and found.id == wanted
+        async with Database(engine) as database:
+            for _ in range(LOOKUPS):
+                wanted = rng.randint(1, n_requests)
+                started = time.perf_counter()
+                async with database.reader() as uow:
+                    found = await uow.requests.get(wanted)
+                by_id.append(time.perf_counter() - started)
+                assert found is not None and found.id == wanted
         query = select(RequestRow).where(RequestRow.status == "pending").order_by(RequestRow.id).limit(50)
         for _ in range(PENDING_QUERIES):
             started = time.perf_counter()

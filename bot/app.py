@@ -10,7 +10,6 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -37,6 +36,7 @@ class Runtime:
     bolt: AsyncApp
     deps: Deps
     client: AsyncWebClient
+    database: Database
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -63,7 +63,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     )
     for module in (commands, actions, views, errors):
         module.register(bolt, deps)
-    return Runtime(bolt, deps, client)
+    return Runtime(bolt, deps, client, db)
 
 
 def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
@@ -73,7 +73,7 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_post(EVENTS_PATH, SlackEndpoint(runtime.bolt, settings.slack_signing_secret).handle)
-    app.router.add_get("/healthz", _health(engine))
+    app.router.add_get("/healthz", _health(runtime.database))
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         # One HTTP session for every Web API call (Bolt's per-request clients share it too):
@@ -84,16 +84,17 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
         await runtime.deps.tasks.drain()
         await runtime.deps.outbox.stop()
         await runtime.client.session.close()
+        await runtime.database.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
 
 
-def _health(engine: AsyncEngine) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _health(database: Database) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def health(_: web.Request) -> web.Response:
         try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            async with database.reader() as uow:  # the same connections the bot's requests use
+                await uow.audit_log.head()
         except Exception as error:  # any failure means "not healthy", and says why
             return web.json_response({"status": "error", "database": type(error).__name__}, status=503)
         return web.json_response({"status": "ok", "database": "ok"})

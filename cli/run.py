@@ -27,7 +27,7 @@ async def _audit_once(settings: Settings, entry: AuditEntry) -> None:
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        async with Database(engine).unit_of_work() as uow:
+        async with Database(engine) as db, db.unit_of_work() as uow:
             uow.audit(entry)
     finally:
         await engine.dispose()

@@ -1,8 +1,4 @@
-"""A unit of work: one connection, one transaction, every repository bound to it.
-
-Repositories speak Core SQL on a plain ``AsyncConnection``: an ORM ``AsyncSession`` around
-each transaction cost about as much CPU again as the statements themselves, on paths that
-run for every click.
+"""A unit of work: one driver transaction, every repository bound to it.
 
 Outbox jobs and audit entries are buffered and written at commit, after all other writes:
 each becomes one multi-row insert, and the lock on the audit chain's head is held for the
@@ -12,14 +8,12 @@ and the audit head).
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any, Callable, Mapping, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
+from storage.driver import Driver, Transaction
 from storage.records import AuditEntry, NewOutboxJob, OutboxJob
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.outbox import OutboxRepository
@@ -43,21 +37,19 @@ class UnitOfWork:
     outbox: OutboxRepository
     audit_log: AuditRepository
 
-    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utcnow,
-                 gate: asyncio.Lock | None = None, dispatcher: Dispatcher | None = None,
-                 known_head: KnownHead | None = None) -> None:
-        """``gate``, when given, is held for the whole transaction (see ``storage.database``).
-        ``dispatcher``, when given, receives the outbox jobs of this unit once committed,
+    def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
+                 dispatcher: Dispatcher | None = None, known_head: KnownHead | None = None) -> None:
+        """``dispatcher``, when given, receives the outbox jobs of this unit once committed,
         already leased to it; without one they wait for a worker's poll. ``known_head`` is the
         process's hint of the audit chain's head (see ``AuditRepository``)."""
-        self._engine = engine
+        self._driver = driver
         self._clock = clock
-        self._gate = gate
+        self._read_only = read_only
         self._dispatcher = dispatcher
         self._known_head = known_head
         self._pending_audit: list[AuditEntry] = []
         self._pending_jobs: list[NewOutboxJob] = []
-        self._exit = AsyncExitStack()
+        self._transaction: AbstractAsyncContextManager[Transaction] | None = None
 
     def now(self) -> datetime:
         return self._clock()
@@ -71,33 +63,28 @@ class UnitOfWork:
         self._pending_jobs.append(NewOutboxJob(kind, request_id, payload))
 
     async def __aenter__(self) -> UnitOfWork:
-        if self._gate is not None:
-            await self._exit.enter_async_context(self._gate)
-        try:
-            self.connection: AsyncConnection = await self._exit.enter_async_context(self._engine.connect())
-            await self.connection.begin()
-        except BaseException:
-            await self._exit.aclose()
-            raise
-        self.requests = RequestRepository(self.connection)
-        self.outbox = OutboxRepository(self.connection)
-        self.audit_log = AuditRepository(self.connection, self._known_head)
+        self._transaction = self._driver.transaction(read_only=self._read_only)
+        tx = await self._transaction.__aenter__()
+        self.requests = RequestRepository(tx)
+        self.outbox = OutboxRepository(tx)
+        self.audit_log = AuditRepository(tx, self._known_head)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        """Write the buffered jobs and audit entries, then commit (or roll back on error)."""
+        assert self._transaction is not None, "unit of work was not entered"
         jobs: list[OutboxJob] = []
-        try:
-            if exc_type is None:
+        if exc_type is None:
+            try:
                 now = self.now()
                 lease_until = now + self._dispatcher.lease if self._dispatcher else None
                 jobs = await self.outbox.enqueue(self._pending_jobs, now, lease_until)
                 await self.audit_log.append(self._pending_audit, now)
-                await self.connection.commit()
-            else:
-                await self.connection.rollback()
-        finally:
-            await self._exit.aclose()  # returns the connection to the pool, then opens the gate
+            except BaseException as error:
+                await self._transaction.__aexit__(type(error), error, error.__traceback__)
+                raise
+        await self._transaction.__aexit__(exc_type, exc, tb)  # commits when exc_type is None
         if jobs and self._dispatcher:
             self._dispatcher.dispatch(jobs)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 if TYPE_CHECKING:
+    from storage.database import Database
     from tests.harness import Harness
 
 from storage.engine import create_engine
@@ -107,3 +108,12 @@ async def harness(engine: AsyncEngine) -> AsyncIterator["Harness"]:
 
     async with Harness(engine, E2E_CATALOG) as running:
         yield running
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine) -> AsyncIterator["Database"]:
+    """The bot's storage handle on the test database (its driver closed afterwards)."""
+    from storage.database import Database
+
+    async with Database(engine) as db:
+        yield db

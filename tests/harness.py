@@ -18,10 +18,8 @@ from bot.app import EVENTS_PATH, RUNTIME, Runtime, build_web_app
 from bot.config import Settings
 from domain.catalog import Catalog, load_catalog
 from slackstub import SlackClientSim, SlackStandIn
-from storage.engine import create_session_factory, read_only
 from storage.records import AuditEvent
-from storage.repositories.audit import AuditRepository
-from storage.unit_of_work import UnitOfWork
+from tests.audit_log import stored_events
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -97,12 +95,11 @@ class Harness:
         raise AssertionError("the outbox did not settle")
 
     async def _due_jobs(self) -> int:
-        async with UnitOfWork(read_only(self.engine)) as uow:
+        async with self.runtime.database.reader() as uow:
             return await uow.outbox.due_count(uow.now())
 
     async def audit_events(self) -> list[AuditEvent]:
-        async with create_session_factory(self.engine, read_only=True)() as session:
-            return [event async for event in AuditRepository(session).stream()]
+        return await stored_events(self.engine)
 
     async def kinds(self, outcome: str | None = None) -> list[str]:
         return [e.kind for e in await self.audit_events() if outcome is None or e.outcome == outcome]

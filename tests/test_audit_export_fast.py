@@ -25,10 +25,11 @@ from cli.audit_format import COLUMNS, csv_header, csv_rows, details_json, jsonl
 from storage.audit_chain import EventRow, canonical_details, chain_hashes, event_hash, format_time
 from storage.audit_reader import open_reader
 from storage.audit_verify import verify_rows
-from storage.engine import create_session_factory
+from storage.database import Database
 from storage.records import AuditEntry
-from storage.repositories.audit import AuditRepository, ChainHead
+from storage.repositories.audit import ChainHead
 from storage.unit_of_work import UnitOfWork
+from tests.audit_log import stored_events, stored_head
 
 TRICKY_TEXTS = ["U0HR1", "", "ünïcödé €", 'say "hi"', "back\\slash", "line\nbreak", "cr\ronly", "crlf\r\n", "tab\t",
                 "bell\x07", "del\x7f", "sep\u2028", "emoji 😀", "comma, here", "<&>"]
@@ -137,16 +138,15 @@ def test_csv_matches_csv_writer() -> None:
 # The reader against the repository's stream, on each backend
 
 
-async def append(engine: AsyncEngine, entries: Sequence[AuditEntry], at: datetime | None = None) -> None:
+async def append(database: Database, entries: Sequence[AuditEntry], at: datetime | None = None) -> None:
     for entry in entries:
-        async with UnitOfWork(engine, clock=lambda: at or datetime.now(timezone.utc)) as uow:
+        async with UnitOfWork(database.driver, clock=lambda: at or datetime.now(timezone.utc)) as uow:
             uow.audit(entry)
 
 
 async def repository_rows(engine: AsyncEngine, **filters: Any) -> list[tuple[Any, ...]]:
-    async with create_session_factory(engine, read_only=True)() as session:
-        return [(e.seq, format_time(e.occurred_at), e.actor, e.request_ref, e.kind, e.outcome, e.details,
-                 e.prev_hash, e.hash) async for e in AuditRepository(session).stream(**filters)]
+    return [(e.seq, format_time(e.occurred_at), e.actor, e.request_ref, e.kind, e.outcome, e.details,
+             e.prev_hash, e.hash) for e in await stored_events(engine, **filters)]
 
 
 async def reader_rows(engine: AsyncEngine, **filters: Any) -> list[tuple[Any, ...]]:
@@ -160,19 +160,18 @@ ENTRIES = [AuditEntry("command", "ok", "U0HR1", None, {"text": "new-employee"}),
            AuditEntry("message_sent", "ok", "U0IT1", "REQ-1", {"problems": ["x", "y"]})]
 
 
-async def test_reader_returns_what_the_repository_streams(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_reader_returns_what_the_repository_streams(engine: AsyncEngine, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.audit_reader, "BATCH", 3)  # several batches, and a partial last one
     whole_second = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
-    await append(engine, ENTRIES)
-    await append(engine, ENTRIES, at=whole_second)  # microsecond 0 stored and compared
-    await append(engine, ENTRIES)
+    await append(database, ENTRIES)
+    await append(database, ENTRIES, at=whole_second)  # microsecond 0 stored and compared
+    await append(database, ENTRIES)
     stored = await repository_rows(engine)
     moment = datetime.fromisoformat(stored[2][1]).astimezone(timezone(timedelta(hours=2)))
     for filters in ({}, {"request_ref": "REQ-1"}, {"until_seq": 5}, {"since": moment}, {"since": whole_second},
                     {"request_ref": "REQ-2", "since": moment, "until_seq": 7}, {"request_ref": "REQ-9"}):
         assert await reader_rows(engine, **filters) == await repository_rows(engine, **filters), filters
-    async with create_session_factory(engine, read_only=True)() as session:
-        recorded = await AuditRepository(session).head()
+    recorded = await stored_head(engine)
     async with open_reader(engine) as reader:
         assert await reader.head() == recorded == ChainHead(stored[-1][0], stored[-1][8])
 
@@ -183,8 +182,8 @@ async def test_reader_on_an_empty_log(engine: AsyncEngine) -> None:
         assert [rows async for rows in batches] == []
 
 
-async def test_times_not_stored_as_the_app_stores_them_read_as_sqlalchemy_reads_them(engine: AsyncEngine) -> None:
-    await append(engine, ENTRIES * 2)
+async def test_times_not_stored_as_the_app_stores_them_read_as_sqlalchemy_reads_them(engine: AsyncEngine, database: Database) -> None:
+    await append(database, ENTRIES * 2)
     odd = (["2025-01-01T02:00:00+02:00", "2025-01-01 00:00:00", "0999-12-31 23:59:59.000001", "2025-06-01T12:00:00.5",
             "2025-06-01T12:00:00.000001"]  # the last one is read as is: "T" or " " make no difference
            if engine.dialect.name == "sqlite" else
@@ -197,23 +196,23 @@ async def test_times_not_stored_as_the_app_stores_them_read_as_sqlalchemy_reads_
     assert await reader_rows(engine) == await repository_rows(engine)
 
 
-async def test_reader_sees_one_snapshot_and_lets_writers_write(engine: AsyncEngine,
+async def test_reader_sees_one_snapshot_and_lets_writers_write(engine: AsyncEngine, database: Database,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.audit_reader, "BATCH", 2)
-    await append(engine, ENTRIES)
+    await append(database, ENTRIES)
     async with open_reader(engine) as reader, aclosing(reader.batches()) as batches:
         head = await reader.head()
         seen = list(await anext(batches))
-        await asyncio.wait_for(append(engine, ENTRIES[:1]), timeout=5)  # SQLite would time out on a write lock
+        await asyncio.wait_for(append(database, ENTRIES[:1]), timeout=5)  # SQLite would time out on a write lock
         seen += [row async for rows in batches for row in rows]
         assert (len(seen), head.last_seq) == (len(ENTRIES), len(ENTRIES))
     assert len(await reader_rows(engine)) == len(ENTRIES) + 1
 
 
-async def test_verify_stops_at_a_broken_event_in_an_early_batch(engine: AsyncEngine,
+async def test_verify_stops_at_a_broken_event_in_an_early_batch(engine: AsyncEngine, database: Database,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.audit_reader, "BATCH", 2)
-    await append(engine, ENTRIES * 3)
+    await append(database, ENTRIES * 3)
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE audit_events SET kind = 'edited' WHERE id = 3"))
     for _ in range(2):  # the second round shows the first left the database usable

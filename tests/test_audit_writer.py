@@ -7,11 +7,12 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.audit_verify import verify_chain
+from storage.audit_verify import ChainReport, verify_chain
 from storage.audit_writer import AuditWriter
 from storage.database import Database
 from storage.records import AuditEntry
 from storage.unit_of_work import UnitOfWork
+from tests.audit_log import iterate, stored_events, stored_head
 
 
 class CountingDatabase(Database):
@@ -27,30 +28,35 @@ class CountingDatabase(Database):
 
 
 async def _events(db: Database) -> list[tuple[str | None, str]]:
-    async with db.reader() as uow:
-        return [(e.actor, e.kind) async for e in uow.audit_log.stream()]
+    return [(e.actor, e.kind) for e in await stored_events(db.engine)]
+
+
+async def _verify(db: Database) -> ChainReport:
+    return await verify_chain(iterate(await stored_events(db.engine)), await stored_head(db.engine))
 
 
 async def test_concurrent_events_share_transactions_and_keep_the_chain_intact(engine: AsyncEngine) -> None:
-    db = CountingDatabase(engine)
+    async with CountingDatabase(engine) as db:
+        await _share_transactions(db)
+
+
+async def _share_transactions(db: CountingDatabase) -> None:
     writer = AuditWriter(db.unit_of_work)
     await asyncio.gather(*(writer.write(AuditEntry("command", "ok", f"U{n}", None, {"n": n})) for n in range(40)))
     events = await _events(db)
     assert sorted(events) == sorted((f"U{n}", "command") for n in range(40))
     assert db.transactions < 40 / 4, "concurrent writes should be batched"
-    async with db.reader() as uow:
-        report = await verify_chain(uow.audit_log.stream(), await uow.audit_log.head())
-    assert report.intact
+    assert (await _verify(db)).intact
 
 
-async def test_a_lone_event_is_committed_before_write_returns(engine: AsyncEngine) -> None:
-    db = Database(engine)
+async def test_a_lone_event_is_committed_before_write_returns(database: Database) -> None:
+    db = database
     await AuditWriter(db.unit_of_work).write(AuditEntry("command", "ok", "U1", None, {}))
     assert await _events(db) == [("U1", "command")]
 
 
-async def test_a_failed_batch_fails_its_callers_and_the_next_batch_still_commits(engine: AsyncEngine) -> None:
-    db = Database(engine)
+async def test_a_failed_batch_fails_its_callers_and_the_next_batch_still_commits(database: Database) -> None:
+    db = database
     calls = 0
 
     def flaky() -> UnitOfWork:
@@ -67,8 +73,8 @@ async def test_a_failed_batch_fails_its_callers_and_the_next_batch_still_commits
     assert await _events(db) == [("U2", "command")]
 
 
-async def test_a_cancelled_caller_does_not_break_the_batch(engine: AsyncEngine) -> None:
-    db = Database(engine)
+async def test_a_cancelled_caller_does_not_break_the_batch(database: Database) -> None:
+    db = database
     writer = AuditWriter(db.unit_of_work)
     first = asyncio.ensure_future(writer.write(AuditEntry("command", "ok", "U1", None, {})))
     second = asyncio.ensure_future(writer.write(AuditEntry("command", "ok", "U2", None, {})))
@@ -81,7 +87,11 @@ async def test_a_cancelled_caller_does_not_break_the_batch(engine: AsyncEngine) 
 
 async def test_processes_appending_in_turn_keep_one_chain(engine: AsyncEngine) -> None:
     """Each process remembers the head it wrote; when another moved it since, it re-reads it."""
-    first, second = Database(engine), Database(engine)
+    async with Database(engine) as first, Database(engine) as second:
+        await _append_in_turn(first, second)
+
+
+async def _append_in_turn(first: Database, second: Database) -> None:
     for n in range(6):
         async with (first if n % 3 else second).unit_of_work() as uow:
             uow.audit(AuditEntry("command", "ok", f"U{n}", None, {"n": n}))
@@ -94,7 +104,6 @@ async def test_processes_appending_in_turn_keep_one_chain(engine: AsyncEngine) -
         pass
     async with first.unit_of_work() as uow:  # its remembered head was never committed
         uow.audit(AuditEntry("command", "ok", "U-after", None, {}))
-    async with first.reader() as uow:
-        report = await verify_chain(uow.audit_log.stream(), await uow.audit_log.head())
+    report = await _verify(first)
     assert report.intact and report.checked == 7
     assert [actor for actor, _ in await _events(first)] == [*(f"U{n}" for n in range(6)), "U-after"]

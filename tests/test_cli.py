@@ -29,10 +29,10 @@ from sqlalchemy import text
 
 from slackstub import SlackClientSim, SlackStandIn
 from storage.audit_chain import format_time
-from storage.engine import create_engine, create_session_factory
+from storage.database import Database
+from storage.engine import create_engine
 from storage.records import AuditEntry
-from storage.repositories.audit import AuditRepository
-from storage.unit_of_work import UnitOfWork
+from tests.audit_log import stored_events
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E_CATALOG = "tests/catalog_e2e.yaml"  # relative to ROOT, the subprocesses' working directory
@@ -309,11 +309,11 @@ async def fill(database_url: str) -> list[datetime]:
     """Append ENTRIES one transaction each, as the app does; returns the stored event times."""
     engine = create_engine(database_url)
     try:
-        for entry in ENTRIES:
-            async with UnitOfWork(engine) as uow:
-                uow.audit(entry)
-        async with create_session_factory(engine, read_only=True)() as session:
-            return [event.occurred_at async for event in AuditRepository(session).stream()]
+        async with Database(engine) as database:
+            for entry in ENTRIES:
+                async with database.unit_of_work() as uow:
+                    uow.audit(entry)
+        return [event.occurred_at for event in await stored_events(engine)]
     finally:
         await engine.dispose()
 

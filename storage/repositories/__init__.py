@@ -1,15 +1,5 @@
-"""Repositories: plain records in, plain records out, over Core SQL.
+"""Repositories: plain records in, plain records out, over one ``storage.driver.Transaction``.
 
-Statements on hot paths are module-level constants with bound parameters: a statement
-object memoises its cache key, which SQLAlchemy otherwise recomputes on every execution
-(a visible share of each request's CPU under py-spy).
+Every statement is a module-level ``Statement`` with bound parameters, compiled once per
+dialect; nothing is built per call.
 """
-
-from __future__ import annotations
-
-from typing import Union
-
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-
-# What repositories run statements on: the unit of work's connection, or (CLI, tests) a session.
-Executor = Union[AsyncConnection, AsyncSession]

@@ -1,27 +1,32 @@
-"""The append-only audit log: appends extend the hash chain, reads stream in order."""
+"""The append-only audit log: appends extend the hash chain under a lock on its head."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, Sequence
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
-from storage.repositories import Executor
-from storage.models import AuditEventRow, AuditHeadRow
-from storage.records import AuditEntry, AuditEvent
+from storage.driver import Transaction, first, insert_many
+from storage.driver.statement import InsertMany, Statement, insert_into
+from storage.models import AuditEventRow, AuditHeadRow, table_of
+from storage.records import AuditEntry
 
 HEAD_ID = 1
-EVENTS = AuditEventRow.__table__  # Core statements on the append path: no ORM bookkeeping per event
-HEAD = AuditHeadRow.__table__
-LOCK_HEAD = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID).with_for_update()
-INSERT_EVENTS = insert(EVENTS)
-MOVE_HEAD = update(HEAD).where(HEAD.c.id == HEAD_ID)
-MOVE_HEAD_IF_AT = update(HEAD).where(HEAD.c.id == HEAD_ID, HEAD.c.last_seq == bindparam("was_seq"),
-                                     HEAD.c.last_hash == bindparam("was_hash"))
-STREAM_BATCH = 2000
+EVENTS = table_of(AuditEventRow)
+HEAD = table_of(AuditHeadRow)
+_HEAD = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID)
+READ_HEAD = Statement(_HEAD)
+LOCK_HEAD = Statement(_HEAD.with_for_update())
+CREATE_HEAD = insert_into(HEAD, ["id", "last_seq", "last_hash"])
+INSERT_EVENTS = InsertMany(EVENTS, ["id", "occurred_at", "actor", "request_ref", "kind", "outcome", "details",
+                                    "prev_hash", "hash"])
+_MOVE: dict[str, Any] = {"last_seq": bindparam("last_seq"), "last_hash": bindparam("last_hash")}
+MOVE_HEAD = Statement(update(HEAD).where(HEAD.c.id == HEAD_ID).values(_MOVE))
+MOVE_HEAD_IF_AT = Statement(update(HEAD).where(HEAD.c.id == HEAD_ID, HEAD.c.last_seq == bindparam("was_seq"),
+                                               HEAD.c.last_hash == bindparam("was_hash")).values(_MOVE))
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class KnownHead:
 
 
 class AuditRepository:
-    def __init__(self, db: Executor, known_head: KnownHead | None = None) -> None:
+    def __init__(self, db: Transaction, known_head: KnownHead | None = None) -> None:
         self._db = db
         self._known_head = known_head
 
@@ -58,53 +63,27 @@ class AuditRepository:
         hint = self._known_head.value if self._known_head else None
         if hint is not None:
             rows, head = _chain(entries, hint, now)
-            moved = await self._db.execute(MOVE_HEAD_IF_AT, {"last_seq": head.last_seq, "last_hash": head.last_hash,
-                                                             "was_seq": hint.last_seq, "was_hash": hint.last_hash})
-            if moved.rowcount != 1:
+            moved = await self._db.run(MOVE_HEAD_IF_AT, {"last_seq": head.last_seq, "last_hash": head.last_hash,
+                                                         "was_seq": hint.last_seq, "was_hash": hint.last_hash})
+            if moved != 1:
                 head = None  # moved by another process, or by a transaction of ours that rolled back
         if head is None:
             rows, head = _chain(entries, await self._locked_head(), now)
-            await self._db.execute(MOVE_HEAD, {"last_seq": head.last_seq, "last_hash": head.last_hash})
-        await self._db.execute(INSERT_EVENTS, rows)
+            await self._db.run(MOVE_HEAD, {"last_seq": head.last_seq, "last_hash": head.last_hash})
+        await insert_many(self._db, INSERT_EVENTS, rows)
         if self._known_head:
             self._known_head.value = head
 
     async def _locked_head(self) -> ChainHead:
-        row = (await self._db.execute(LOCK_HEAD)).one_or_none()
+        row = await first(self._db, LOCK_HEAD)
         if row is None:
-            await self._db.execute(insert(HEAD).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
+            await self._db.run(CREATE_HEAD, {"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH})
             return ChainHead(0, GENESIS_HASH)
         return ChainHead(row.last_seq, row.last_hash)
 
     async def head(self) -> ChainHead:
-        row = (await self._db.execute(select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == HEAD_ID))
-               ).one_or_none()
+        row = await first(self._db, READ_HEAD)
         return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.last_seq, row.last_hash)
-
-    async def stream(
-        self, request_ref: str | None = None, since: datetime | None = None, until_seq: int | None = None
-    ) -> AsyncIterator[AuditEvent]:
-        """Events in chain order, fetched in batches so memory stays flat for any log size."""
-        query = select(
-            AuditEventRow.id,
-            AuditEventRow.occurred_at,
-            AuditEventRow.actor,
-            AuditEventRow.request_ref,
-            AuditEventRow.kind,
-            AuditEventRow.outcome,
-            AuditEventRow.details,
-            AuditEventRow.prev_hash,
-            AuditEventRow.hash,
-        ).order_by(AuditEventRow.id)
-        if request_ref is not None:
-            query = query.where(AuditEventRow.request_ref == request_ref)
-        if since is not None:
-            query = query.where(AuditEventRow.occurred_at >= since)
-        if until_seq is not None:
-            query = query.where(AuditEventRow.id <= until_seq)
-        result = await self._db.stream(query.execution_options(yield_per=STREAM_BATCH))
-        async for row in result:
-            yield AuditEvent(*row)
 
 
 def _chain(entries: Sequence[AuditEntry], after: ChainHead, now: datetime) -> tuple[list[dict[str, Any]], ChainHead]:

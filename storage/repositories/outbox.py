@@ -4,24 +4,63 @@ with a lease, so several processes can drain one table and a crashed worker's jo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Any, Sequence
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
 
-from storage.repositories import Executor
-from storage.models import OutboxRow
+from storage.driver import Transaction, insert_many
+from storage.driver.statement import InsertMany, PerSize, Statement, numbered
+from storage.models import OutboxRow, table_of
 from storage.records import NewOutboxJob, OutboxJob
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
-OUTBOX = OutboxRow.__table__
-INSERT_JOBS = insert(OUTBOX).returning(OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.request_id, OUTBOX.c.payload,
-                                       OUTBOX.c.attempts, sort_by_parameter_order=True)
-COMPLETE = (update(OUTBOX).where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-            .values(status=DONE, done_at=bindparam("now"), lease_until=None))
+OUTBOX = table_of(OutboxRow)
+JOB_COLUMNS = (OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.request_id, OUTBOX.c.payload, OUTBOX.c.attempts)
+INSERT_JOBS = InsertMany(OUTBOX, ["kind", "request_id", "payload", "status", "attempts", "available_at",
+                                  "lease_until", "created_at"],
+                         returning=[column.key for column in JOB_COLUMNS])
+_DUE = (select(OUTBOX.c.id)
+        .where(OUTBOX.c.status == PENDING, OUTBOX.c.available_at <= bindparam("now"),
+               or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < bindparam("now")))
+        .order_by(OUTBOX.c.id).limit(bindparam("limit", type_=Integer)).with_for_update(skip_locked=True))
+CLAIM = Statement(update(OUTBOX)
+                  .where(and_(OUTBOX.c.id.in_(_DUE.scalar_subquery()), OUTBOX.c.status == PENDING))
+                  .values(lease_until=bindparam("lease_until"), attempts=OUTBOX.c.attempts + 1)
+                  .returning(*JOB_COLUMNS))
+_BY_ID = OUTBOX.c.id == bindparam("job_id")
+IDS_PER_STATEMENT = 100
+
+
+def _id_in(size: int) -> Any:
+    return OUTBOX.c.id.in_([bindparam(name, type_=Integer) for name in numbered("id", size)])
+
+
+COMPLETE = PerSize(lambda size: update(OUTBOX).where(_id_in(size))
+                   .values(status=DONE, done_at=bindparam("now"), lease_until=None))
+FAIL = Statement(update(OUTBOX).where(_BY_ID).values(status=FAILED, done_at=bindparam("now"), lease_until=None,
+                                                     last_error=bindparam("error")))
+RETRY_LATER = Statement(update(OUTBOX).where(_BY_ID).values(available_at=bindparam("at"), lease_until=None,
+                                                            last_error=bindparam("error")))
+RELEASE = PerSize(lambda size: update(OUTBOX).where(_id_in(size), OUTBOX.c.status == PENDING)
+                  .values(lease_until=None, attempts=OUTBOX.c.attempts - 1))
+DUE_COUNT = Statement(select(func.count().label("due")).select_from(OUTBOX)
+                      .where(OUTBOX.c.status == PENDING, OUTBOX.c.available_at <= bindparam("now")))
+
+
+def _chunks(job_ids: Sequence[int]) -> list[Sequence[int]]:
+    return [job_ids[i:i + IDS_PER_STATEMENT] for i in range(0, len(job_ids), IDS_PER_STATEMENT)]
+
+
+def _ids(job_ids: Sequence[int]) -> dict[str, int]:
+    return dict(zip(numbered("id", len(job_ids)), job_ids))
+
+
+def _job(row: Any) -> OutboxJob:
+    return OutboxJob(id=row.id, kind=row.kind, request_id=row.request_id, payload=row.payload, attempts=row.attempts)
 
 
 class OutboxRepository:
-    def __init__(self, db: Executor) -> None:
+    def __init__(self, db: Transaction) -> None:
         self._db = db
 
     async def enqueue(self, jobs: Sequence[NewOutboxJob], now: datetime,
@@ -31,56 +70,32 @@ class OutboxRepository:
         if not jobs:
             return []
         claimed = lease_until is not None
-        rows = await self._db.execute(INSERT_JOBS, [{"kind": job.kind, "request_id": job.request_id, "payload": dict(job.payload), "status": PENDING,
-              "attempts": int(claimed), "available_at": now, "lease_until": lease_until, "created_at": now}
-             for job in jobs])
-        return [OutboxJob(id=r.id, kind=r.kind, request_id=r.request_id, payload=r.payload, attempts=r.attempts)
-                for r in rows]
+        rows = await insert_many(self._db, INSERT_JOBS, [
+            {"kind": job.kind, "request_id": job.request_id, "payload": dict(job.payload), "status": PENDING,
+             "attempts": int(claimed), "available_at": now, "lease_until": lease_until, "created_at": now}
+            for job in jobs])
+        return sorted(map(_job, rows), key=lambda job: job.id)  # ids follow the order of `jobs`
 
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
         """Lease up to ``limit`` due jobs to the caller, oldest first."""
-        due = select(OutboxRow.id).where(
-            OutboxRow.status == PENDING,
-            OutboxRow.available_at <= now,
-            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
-        )
-        due = due.order_by(OutboxRow.id).limit(limit).with_for_update(skip_locked=True)
-        claimed = await self._db.execute(
-            update(OutboxRow)
-            .where(and_(OutboxRow.id.in_(due.scalar_subquery()), OutboxRow.status == PENDING))
-            .values(lease_until=now + lease, attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow.id, OutboxRow.kind, OutboxRow.request_id, OutboxRow.payload, OutboxRow.attempts)
-        )
-        jobs = [OutboxJob(id=r.id, kind=r.kind, request_id=r.request_id, payload=r.payload, attempts=r.attempts)
-                for r in claimed]
-        return sorted(jobs, key=lambda job: job.id)
+        claimed = await self._db.rows(CLAIM, {"now": now, "limit": limit, "lease_until": now + lease})
+        return sorted(map(_job, claimed), key=lambda job: job.id)
 
     async def complete(self, job_ids: Sequence[int], now: datetime) -> None:
-        if job_ids:
-            await self._db.execute(COMPLETE, {"ids": list(job_ids), "now": now})
+        for chunk in _chunks(job_ids):
+            await self._db.run(COMPLETE(len(chunk)), {"now": now, **_ids(chunk)})
 
     async def fail(self, job_id: int, now: datetime, error: str) -> None:
-        await self._db.execute(
-            update(OutboxRow).where(OutboxRow.id == job_id)
-            .values(status=FAILED, done_at=now, lease_until=None, last_error=error[:2000]))
+        await self._db.run(FAIL, {"job_id": job_id, "now": now, "error": error[:2000]})
 
     async def retry_later(self, job_id: int, at: datetime, error: str) -> None:
-        await self._db.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == job_id)
-            .values(available_at=at, lease_until=None, last_error=error[:2000])
-        )
+        await self._db.run(RETRY_LATER, {"job_id": job_id, "at": at, "error": error[:2000]})
 
     async def release(self, job_ids: Sequence[int]) -> None:
         """Give claimed jobs back without counting an attempt (graceful shutdown)."""
-        await self._db.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(job_ids), OutboxRow.status == PENDING)
-            .values(lease_until=None, attempts=OutboxRow.attempts - 1)
-        )
+        for chunk in _chunks(job_ids):
+            await self._db.run(RELEASE(len(chunk)), _ids(chunk))
 
     async def due_count(self, now: datetime) -> int:
         """Jobs that should be delivering now, claimed or not (health and tests)."""
-        query = select(func.count()).select_from(OutboxRow).where(
-            OutboxRow.status == PENDING, OutboxRow.available_at <= now)
-        return (await self._db.execute(query)).scalar_one()
+        return int((await self._db.rows(DUE_COUNT, {"now": now}))[0].due)

@@ -1,8 +1,4 @@
-"""Requests, their decisions and the Slack messages posted about them.
-
-Statements are Core (table columns, not ORM entities): these run on every click and
-submission, and plain rows skip the ORM's identity map and unit-of-work bookkeeping.
-"""
+"""Requests, their decisions and the Slack messages posted about them."""
 
 from __future__ import annotations
 
@@ -11,12 +7,11 @@ from datetime import datetime
 from dataclasses import replace
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
 
-from storage.repositories import Executor
-from storage.models import DecisionRow, RequestRow, SlackMessageRow
+from storage.driver import IntegrityViolation, Transaction, first, insert_many
+from storage.driver.statement import InsertMany, Statement, insert_into
+from storage.models import DecisionRow, RequestRow, SlackMessageRow, table_of
 from storage.records import (
     Answer,
     DecisionRecord,
@@ -27,22 +22,29 @@ from storage.records import (
 )
 
 
-REQUESTS = RequestRow.__table__
-DECISIONS = DecisionRow.__table__
-MESSAGES = SlackMessageRow.__table__
-INSERT_REQUEST = insert(REQUESTS).returning(REQUESTS.c.id)
-GET = select(REQUESTS).where(REQUESTS.c.id == bindparam("rid"))
-GET_LOCKED = GET.with_for_update()
-BY_VIEW = select(REQUESTS).where(REQUESTS.c.source_view_id == bindparam("view_id"))
-SET_PROGRESS = update(REQUESTS).where(REQUESTS.c.id == bindparam("rid"))
-DECISIONS_OF = select(DECISIONS).where(DECISIONS.c.request_id == bindparam("rid")).order_by(DECISIONS.c.id)
-INSERT_DECISION = insert(DECISIONS)
-MESSAGES_OF = (select(MESSAGES).where(MESSAGES.c.request_id == bindparam("rid"),
-                                      MESSAGES.c.purpose == bindparam("purpose")).order_by(MESSAGES.c.id))
-INSERT_MESSAGES = insert(MESSAGES)
+REQUESTS = table_of(RequestRow)
+DECISIONS = table_of(DecisionRow)
+MESSAGES = table_of(SlackMessageRow)
+INSERT_REQUEST = insert_into(REQUESTS, ["action_id", "action_title", "requester_id", "status", "current_step",
+                                        "steps", "allow_self_approval", "answers", "catalog_fingerprint",
+                                        "source_view_id", "created_at", "updated_at", "decided_at"],
+                             returning=["id"])
+_GET = select(REQUESTS).where(REQUESTS.c.id == bindparam("rid"))
+GET = Statement(_GET)
+GET_LOCKED = Statement(_GET.with_for_update())
+BY_VIEW = Statement(select(REQUESTS).where(REQUESTS.c.source_view_id == bindparam("view_id")))
+SET_PROGRESS = Statement(update(REQUESTS).where(REQUESTS.c.id == bindparam("rid")).values(
+    status=bindparam("status"), current_step=bindparam("current_step"), updated_at=bindparam("updated_at"),
+    decided_at=bindparam("decided_at")))
+DECISIONS_OF = Statement(select(DECISIONS).where(DECISIONS.c.request_id == bindparam("rid")).order_by(DECISIONS.c.id))
+INSERT_DECISION = insert_into(DECISIONS, ["request_id", "step", "approver_id", "verdict", "reason", "created_at"])
+MESSAGES_OF = Statement(select(MESSAGES).where(MESSAGES.c.request_id == bindparam("rid"),
+                                               MESSAGES.c.purpose == bindparam("purpose")).order_by(MESSAGES.c.id))
+INSERT_MESSAGES = InsertMany(MESSAGES, ["request_id", "purpose", "step", "recipient_id", "channel", "ts",
+                                        "created_at"])
 
 
-def _to_record(row: Row[Any]) -> RequestRecord:
+def _to_record(row: Any) -> RequestRecord:
     return RequestRecord(
         id=row.id,
         action_id=row.action_id,
@@ -64,7 +66,7 @@ class DuplicateSubmission(Exception):
 
 
 class RequestRepository:
-    def __init__(self, db: Executor) -> None:
+    def __init__(self, db: Transaction) -> None:
         self._db = db
 
     async def add(self, new: NewRequest, status: str, now: datetime) -> RequestRecord:
@@ -86,8 +88,8 @@ class RequestRepository:
             "decided_at": None,
         }
         try:
-            request_id = (await self._db.execute(INSERT_REQUEST, values)).scalar_one()
-        except IntegrityError as error:
+            request_id = (await self._db.rows(INSERT_REQUEST, values))[0].id
+        except IntegrityViolation as error:
             raise DuplicateSubmission(new.source_view_id) from error
         return RequestRecord(id=request_id, action_id=new.action_id, action_title=new.action_title,
                              requester_id=new.requester_id, status=status, current_step=0, steps=new.steps,
@@ -96,38 +98,38 @@ class RequestRepository:
 
     async def get(self, request_id: int, *, for_update: bool = False) -> RequestRecord | None:
         """Load one request; ``for_update`` locks its row until commit (PostgreSQL)."""
-        row = (await self._db.execute(GET_LOCKED if for_update else GET, {"rid": request_id})).one_or_none()
+        row = await first(self._db, GET_LOCKED if for_update else GET, {"rid": request_id})
         return None if row is None else _to_record(row)
 
     async def find_by_view(self, view_id: str) -> RequestRecord | None:
         """The request a modal submission already created, if Slack (or anyone) sends it twice."""
-        row = (await self._db.execute(BY_VIEW, {"view_id": view_id})).one_or_none()
+        row = await first(self._db, BY_VIEW, {"view_id": view_id})
         return None if row is None else _to_record(row)
 
     async def set_progress(self, request: RequestRecord, status: str, current_step: int,
                            now: datetime) -> RequestRecord:
         """Move ``request`` on; returns it as now stored."""
         decided_at = None if status == "pending" else now
-        await self._db.execute(SET_PROGRESS, {"rid": request.id, "status": status, "current_step": current_step,
+        await self._db.run(SET_PROGRESS, {"rid": request.id, "status": status, "current_step": current_step,
                                               "updated_at": now, "decided_at": decided_at})
         return replace(request, status=status, current_step=current_step, updated_at=now, decided_at=decided_at)
 
     async def decisions(self, request_id: int) -> list[DecisionRecord]:
         return [DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at)
-                for r in await self._db.execute(DECISIONS_OF, {"rid": request_id})]
+                for r in await self._db.rows(DECISIONS_OF, {"rid": request_id})]
 
     async def add_decision(self, decision: DecisionRecord) -> None:
-        await self._db.execute(INSERT_DECISION, {
+        await self._db.run(INSERT_DECISION, {
             "request_id": decision.request_id, "step": decision.step, "approver_id": decision.approver_id,
             "verdict": decision.verdict, "reason": decision.reason, "created_at": decision.created_at})
 
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
         return [MessageRecord(r.request_id, r.purpose, r.step, r.recipient_id, r.channel, r.ts)
-                for r in await self._db.execute(MESSAGES_OF, {"rid": request_id, "purpose": purpose})]
+                for r in await self._db.rows(MESSAGES_OF, {"rid": request_id, "purpose": purpose})]
 
     async def add_messages(self, messages: Sequence[MessageRecord], now: datetime) -> None:
         """Remember posted messages, in one statement."""
         if messages:
-            await self._db.execute(INSERT_MESSAGES, [
+            await insert_many(self._db, INSERT_MESSAGES, [
                 {"request_id": m.request_id, "purpose": m.purpose, "step": m.step, "recipient_id": m.recipient_id,
                  "channel": m.channel, "ts": m.ts, "created_at": now} for m in messages])

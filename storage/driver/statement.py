@@ -1,0 +1,132 @@
+"""SQL written once with SQLAlchemy Core, compiled once per dialect, run by the raw driver.
+
+SQLAlchemy stays the authority on SQL text and on how each column type is stored (the
+compiled string, the order of positional parameters, every type's bind and result
+processor): rows written here are byte-for-byte what the ORM, Alembic and the CLI read and
+write. What is skipped is its per-execution machinery, which cost more CPU than the
+statements themselves on every click.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import Executable
+
+Processor = Callable[[Any], Any]
+_namedtuple: Callable[[str, list[str]], Callable[..., tuple[Any, ...]]] = namedtuple
+
+
+def _row_type(keys: list[str]) -> Callable[..., tuple[Any, ...]]:
+    """Rows are named tuples: attribute access by column key at the cost of a tuple."""
+    return _namedtuple("Row", keys)
+
+
+class Compiled:
+    """One statement as one dialect runs it: SQL text, how to order and convert parameters,
+    and how to turn result tuples into rows with attribute access."""
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.positiontup is None:
+            raise TypeError(f"{dialect.name} is not a positional-parameter dialect")
+        self.sql: str = compiled.string
+        binds = compiled.binds
+        # (name, processor) for a value the caller passes; (None, value) for a literal in the SQL
+        self._params: list[tuple[str | None, Any]] = []
+        for name in compiled.positiontup:
+            bind = binds[name]
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind.required:
+                self._params.append((name, process))
+            else:
+                self._params.append((None, bind.value if process is None else process(bind.value)))
+        columns = list(statement.exported_columns)
+        self._results = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+        self._row = _row_type([column.key for column in columns]) if columns else None
+        self._converts = any(self._results)
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """``values`` by name -> the positional tuple the driver takes, each value converted
+        as SQLAlchemy would store it. A missing name is a programming error (KeyError)."""
+        return tuple(fixed if name is None else values[name] if fixed is None else fixed(values[name])
+                     for name, fixed in self._params)
+
+    def row(self, raw: Sequence[Any]) -> Any:
+        """A driver's result tuple -> a named row with Python values."""
+        assert self._row is not None, "statement returns no rows"
+        if not self._converts:
+            return self._row(*raw)
+        return self._row(*(value if process is None else process(value) for process, value in zip(self._results, raw)))
+
+
+class Statement:
+    """A prebuilt Core statement (module level, built once) and its compiled forms."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = Compiled(self.statement, dialect)
+        return found
+
+
+class PerSize:
+    """Statements whose shape depends on a count (n VALUES rows, n ids in ``IN``), built and
+    compiled once per count: every one of them is still a prepared, cached statement."""
+
+    def __init__(self, build: Callable[[int], Executable]) -> None:
+        self._build = build
+        self._by_size: dict[int, Statement] = {}
+
+    def __call__(self, size: int) -> Statement:
+        if size not in self._by_size:
+            self._by_size[size] = Statement(self._build(size))
+        return self._by_size[size]
+
+
+def numbered(name: str, count: int) -> list[str]:
+    """The parameter names a ``PerSize`` statement of ``count`` uses for ``name``."""
+    return [f"{name}_{i}" for i in range(count)]
+
+
+class InsertMany:
+    """A multi-row ``INSERT … VALUES (…), (…)`` (optionally ``RETURNING``), one statement
+    per chunk, so n rows cost one round trip instead of n. ``RETURNING`` rows come back in
+    no promised order: callers that care sort them (by the serial id, which the rows of one
+    statement take in VALUES order)."""
+
+    CHUNK = 100  # 100 rows × ≤ 13 columns stays far below either backend's parameter limit
+
+    def __init__(self, table: Table, columns: Sequence[str], returning: Sequence[str] = ()) -> None:
+        self._columns = tuple(columns)
+
+        def build(size: int) -> Executable:
+            statement = insert(table).values([
+                {name: bindparam(f"{name}_{i}", type_=table.c[name].type) for name in self._columns}
+                for i in range(size)
+            ])
+            return statement.returning(*(table.c[name] for name in returning)) if returning else statement
+
+        self._sized = PerSize(build)
+
+    def chunks(self, rows: Sequence[Mapping[str, Any]]) -> Iterable[tuple[Statement, dict[str, Any]]]:
+        """(statement, parameters) pairs covering ``rows`` in order."""
+        for start in range(0, len(rows), self.CHUNK):
+            chunk = rows[start:start + self.CHUNK]
+            values = {f"{name}_{i}": row[name] for i, row in enumerate(chunk) for name in self._columns}
+            yield self._sized(len(chunk)), values
+
+
+def insert_into(table: Table, columns: Sequence[str], returning: Sequence[str] = ()) -> Statement:
+    """``INSERT INTO table (columns) VALUES (:column, …)``, every parameter typed by its column."""
+    statement = insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    return Statement(statement)

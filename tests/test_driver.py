@@ -1,0 +1,247 @@
+"""The hot path's driver: same stored values as SQLAlchemy, safe waits, real connections."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.sqltypes import NullType
+
+import storage.driver.sqlite
+import storage.repositories.audit
+import storage.repositories.outbox
+import storage.repositories.requests
+from storage.database import Database
+from storage.driver import IntegrityViolation
+from storage.driver.statement import InsertMany, PerSize, Statement
+from storage.engine import create_session_factory
+from storage.models import OutboxRow, RequestRow
+from storage.records import Answer, AuditEntry, NewOutboxJob, NewRequest, Step
+from storage.repositories.requests import DuplicateSubmission
+from storage.audit_verify import verify_chain
+from tests.audit_log import iterate, stored_events, stored_head
+from tests.conftest import PG_URL
+
+REPOSITORIES = (storage.repositories.requests, storage.repositories.outbox, storage.repositories.audit)
+MOMENT = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+
+
+def _statements() -> list[Statement]:
+    found: list[Statement] = []
+    for module in REPOSITORIES:
+        for value in vars(module).values():
+            if isinstance(value, Statement):
+                found.append(value)
+            elif isinstance(value, PerSize):
+                found += [value(1), value(3)]
+            elif isinstance(value, InsertMany):
+                found += [statement for statement, _ in value.chunks([{c: None for c in value._columns}] * 2)]
+    return found
+
+
+@pytest.mark.parametrize("dialect_name", ["sqlite", "postgresql"])
+def test_every_parameter_is_typed_so_values_are_stored_as_sqlalchemy_stores_them(dialect_name: str) -> None:
+    """An untyped parameter would skip its column's conversion (datetimes, JSON) silently."""
+    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+    from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+
+    dialect = SQLiteDialect_aiosqlite() if dialect_name == "sqlite" else PGDialect_asyncpg()
+    statements = _statements()
+    assert len(statements) > 15
+    for statement in statements:
+        compiled = statement.statement.compile(dialect=dialect)
+        untyped = [name for name, bind in compiled.binds.items() if isinstance(bind.type, NullType)]
+        assert not untyped, f"{compiled.string}: untyped {untyped}"
+
+
+def _new_request(view: str) -> NewRequest:
+    return NewRequest("new-employee", "Onboard «Ada»", "U1", (Step("hr", 1), Step("it", 2)), True,
+                      (Answer("name", "Name", 'Ada "A" Lovelace\n'), Answer("laptops", "Laptops", 2),
+                       Answer("notes", "Notes", None)), "f" * 64, view)
+
+
+async def test_what_the_driver_writes_the_orm_reads_back_unchanged(engine: AsyncEngine, database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        written = await uow.requests.add(_new_request("V1"), "pending", MOMENT)
+    async with create_session_factory(engine)() as session:
+        row = (await session.execute(select(RequestRow).where(RequestRow.id == written.id))).scalar_one()
+        assert (row.created_at, row.created_at.utcoffset()) == (MOMENT, timedelta(0))
+        assert row.steps == [{"role": "hr", "min_approvals": 1}, {"role": "it", "min_approvals": 2}]
+        assert row.answers[0] == {"id": "name", "label": "Name", "value": 'Ada "A" Lovelace\n'}
+        assert (row.allow_self_approval, row.source_view_id, row.decided_at) == (True, "V1", None)
+        row.decided_at = MOMENT + timedelta(days=1)  # and what the ORM writes, the driver reads
+        await session.commit()
+    async with database.reader() as uow:
+        read = await uow.requests.get(written.id)
+    assert read is not None
+    assert read == written.__class__(**{**vars(written), "decided_at": MOMENT + timedelta(days=1)})
+    assert read.decided_at is not None and read.decided_at.tzinfo is not None
+
+
+async def test_a_second_request_for_one_modal_is_refused_and_rolled_back(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.requests.add(_new_request("V-same"), "pending", MOMENT)
+    with pytest.raises(DuplicateSubmission) as refused:
+        async with database.unit_of_work() as uow:
+            await uow.requests.add(_new_request("V-other"), "pending", MOMENT)
+            await uow.requests.add(_new_request("V-same"), "pending", MOMENT)
+    assert isinstance(refused.value.__cause__, IntegrityViolation)
+    async with database.reader() as uow:
+        assert await uow.requests.find_by_view("V-other") is None  # the whole transaction rolled back
+
+
+async def test_many_rows_span_several_statements_in_order(engine: AsyncEngine, database: Database) -> None:
+    entries = [AuditEntry("bulk", "ok", f"U{n}", None, {"n": n}) for n in range(InsertMany.CHUNK * 2 + 7)]
+    async with database.unit_of_work() as uow:
+        for entry in entries:
+            uow.audit(entry)
+        request = await uow.requests.add(_new_request("V-jobs"), "pending", MOMENT)
+        for n in range(InsertMany.CHUNK + 1):
+            uow.enqueue("job", request.id, {"n": n})
+    events = await stored_events(engine)
+    assert [e.actor for e in events] == [e.actor for e in entries]
+    assert (await verify_chain(iterate(events), await stored_head(engine))).intact
+    async with create_session_factory(engine)() as session:
+        payloads = (await session.execute(select(OutboxRow.payload).order_by(OutboxRow.id))).scalars().all()
+    assert payloads == [{"n": n} for n in range(InsertMany.CHUNK + 1)]
+
+
+async def test_jobs_are_completed_and_released_by_id_in_chunks(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        jobs = await uow.outbox.enqueue([NewOutboxJob("job", None, {"n": n}) for n in range(230)], MOMENT,
+                                        MOMENT + timedelta(minutes=1))
+    assert [job.payload["n"] for job in jobs] == list(range(230)) and all(job.attempts == 1 for job in jobs)
+    async with database.unit_of_work() as uow:
+        await uow.outbox.complete([job.id for job in jobs[:120]], MOMENT)
+        await uow.outbox.release([job.id for job in jobs])  # done ones stay done
+    async with database.reader() as uow:
+        assert await uow.outbox.due_count(MOMENT) == 110
+    async with database.unit_of_work() as uow:
+        claimed = await uow.outbox.claim(MOMENT, timedelta(minutes=1), 500)
+    assert [job.id for job in claimed] == [job.id for job in jobs[120:]] and {j.attempts for j in claimed} == {1}
+
+
+async def test_a_read_only_transaction_cannot_write(database: Database) -> None:
+    with pytest.raises(Exception):
+        async with database.reader() as uow:
+            await uow.requests.add(_new_request("V-ro"), "pending", MOMENT)
+    async with database.reader() as uow:
+        assert await uow.requests.find_by_view("V-ro") is None
+
+
+# SQLite: waiting for another process's write lock never blocks the event loop
+
+
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def _sqlite_path(engine: AsyncEngine) -> str:
+    assert engine.dialect.name == "sqlite" and engine.url.database
+    return engine.url.database
+
+
+def _hold_write_lock(path: str, seconds: float, started: threading.Event) -> None:
+    """Another process's writer, as far as SQLite can tell (its own connection, another thread)."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    started.set()
+    threading.Event().wait(seconds)
+    other.execute("COMMIT")
+    other.close()
+
+
+@ON_SQLITE
+async def test_a_locked_database_is_waited_for_without_blocking_the_loop(engine: AsyncEngine,
+                                                                         database: Database) -> None:
+    path = _sqlite_path(engine)
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, 0.4, started))
+    holder.start()
+    started.wait()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        async with database.unit_of_work() as uow:
+            uow.audit(AuditEntry("after_the_lock", "ok"))
+    finally:
+        ticking.cancel()
+        holder.join()
+    assert ticks >= 20, "the loop kept serving while the write waited"
+    assert [e.kind for e in await stored_events(engine)] == ["after_the_lock"]
+
+
+@ON_SQLITE
+async def test_a_lock_held_too_long_fails_the_write_and_changes_nothing(
+    engine: AsyncEngine, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _sqlite_path(engine)
+    monkeypatch.setattr(storage.driver.sqlite, "BUSY_TIMEOUT_SECONDS", 0.2)
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, 0.6, started))
+    holder.start()
+    started.wait()
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with database.unit_of_work() as uow:
+                uow.audit(AuditEntry("too_late", "ok"))
+    finally:
+        holder.join()
+    assert await stored_events(engine) == []
+    async with database.unit_of_work() as uow:  # the connection is fine afterwards
+        uow.audit(AuditEntry("later", "ok"))
+    assert [e.kind for e in await stored_events(engine)] == ["later"]
+
+
+def _rows_in_main_file(path: str) -> int:
+    """Events in the database file itself, ignoring the WAL (what a checkpoint has moved)."""
+    snapshot = sqlite3.connect(f"{Path(path).as_uri()}?immutable=1", uri=True)
+    try:
+        return int(snapshot.execute("SELECT count(*) FROM audit_events").fetchone()[0])
+    finally:
+        snapshot.close()
+
+
+@ON_SQLITE
+async def test_commits_are_checkpointed_in_the_background(engine: AsyncEngine, database: Database,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _sqlite_path(engine)
+    monkeypatch.setattr(storage.driver.sqlite, "CHECKPOINT_EVERY_COMMITS", 5)
+    for n in range(4):
+        async with database.unit_of_work() as uow:
+            uow.audit(AuditEntry("event", "ok", None, None, {"n": n}))
+    assert _rows_in_main_file(path) == 0  # automatic checkpoints are off on the bot's connections
+    async with database.unit_of_work() as uow:
+        uow.audit(AuditEntry("event", "ok", None, None, {"n": 4}))
+    await database.close()  # waits for the checkpoint the fifth commit started
+    assert _rows_in_main_file(path) == 5
+
+
+# PostgreSQL: a connection that died in the pool is replaced before the transaction starts
+
+
+if PG_URL is not None:  # collected only where PostgreSQL is configured
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_a_dead_pooled_connection_is_replaced(engine: AsyncEngine, database: Database) -> None:
+        async with database.unit_of_work() as uow:
+            uow.audit(AuditEntry("before", "ok"))
+        async with engine.connect() as admin:  # as a server restart or an idle timeout would
+            await admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            await admin.commit()
+        async with database.unit_of_work() as uow:
+            uow.audit(AuditEntry("after", "ok"))
+        assert [e.kind for e in await stored_events(engine)] == ["before", "after"]
