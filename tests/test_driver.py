@@ -235,13 +235,18 @@ async def test_commits_are_checkpointed_in_the_background(engine: AsyncEngine, d
 if PG_URL is not None:  # collected only where PostgreSQL is configured
 
     @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-    async def test_a_dead_pooled_connection_is_replaced(engine: AsyncEngine, database: Database) -> None:
+    async def test_dead_pooled_connections_are_replaced(engine: AsyncEngine, database: Database) -> None:
+        """Readers and writers alike, each before anything has run on the dead connection."""
         async with database.unit_of_work() as uow:
             uow.audit(AuditEntry("before", "ok"))
+        async with database.reader() as uow:
+            assert (await uow.audit_log.head()).last_seq == 1
         async with engine.connect() as admin:  # as a server restart or an idle timeout would
             await admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
             await admin.commit()
+        async with database.reader() as uow:
+            assert (await uow.audit_log.head()).last_seq == 1
         async with database.unit_of_work() as uow:
             uow.audit(AuditEntry("after", "ok"))
         assert [e.kind for e in await stored_events(engine)] == ["before", "after"]

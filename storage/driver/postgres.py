@@ -1,10 +1,15 @@
-"""PostgreSQL through an asyncpg pool, with SQLAlchemy's own JSON codecs (same stored values).
+"""PostgreSQL through asyncpg pools, with SQLAlchemy's own JSON codecs (same stored values).
 
-Two things SQLAlchemy's pool did per transaction are left out on purpose: the ``pool_pre_ping``
-round trip (instead, a connection that turns out dead when its transaction *begins* is
-replaced once, which is equally safe because nothing has run on it yet) and asyncpg's
-reset query on release (these transactions leave no session state behind: no SET, LISTEN,
-advisory lock or open cursor).
+Round trips are most of the cost here (each is a send and a wake-up), so:
+
+* no pre-ping per checkout and no reset query on release (transactions leave no session
+  state: no SET, LISTEN, advisory lock or open cursor). A connection the server closed is
+  noticed on its first statement instead, and replaced and retried there, which is safe
+  because nothing has run on it yet;
+* reads run without BEGIN/COMMIT on connections of a pool whose sessions are
+  ``default_transaction_read_only``. Under READ COMMITTED every statement takes its own
+  snapshot whether or not it is inside a transaction block, so the block bought nothing
+  but two round trips; the read-only setting still refuses any write.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.engine import URL
 from storage.driver import DriverTransaction, IntegrityViolation
 
 POOL_MAX_SIZE = 10
+READ_POOL_MAX_SIZE = 5
 # How a pooled connection the server has closed fails on its first use; InternalClientError is
 # what asyncpg raises when the loss is noticed in the middle of starting the query.
 _LOST_CONNECTION = (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
@@ -40,68 +46,91 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 
 
 class PostgresTransaction(DriverTransaction):
-    def __init__(self, connection: asyncpg.Connection, driver: PostgresDriver) -> None:
+    def __init__(self, connection: asyncpg.Connection, driver: PostgresDriver, pool: asyncpg.Pool) -> None:
         super().__init__(driver.dialect)
-        self._connection = connection
+        self.connection = connection
+        self._pool = pool
+        self.fresh = True  # nothing has run on this connection yet: a lost one may be replaced
 
     async def _fetch(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
-        try:
-            return await self._connection.fetch(sql, *parameters)
-        except asyncpg.exceptions.IntegrityConstraintViolationError as error:
-            raise IntegrityViolation(str(error)) from error
+        rows: list[Any] = await self._call("fetch", sql, parameters)
+        return rows
 
     async def _execute(self, sql: str, parameters: tuple[Any, ...]) -> int:
-        try:
-            status = await self._connection.execute(sql, *parameters)
-        except asyncpg.exceptions.IntegrityConstraintViolationError as error:
-            raise IntegrityViolation(str(error)) from error
+        status = await self._call("execute", sql, parameters)
         count = status.rpartition(" ")[2]  # "UPDATE 3", "INSERT 0 1", "DELETE 0"
         return int(count) if count.isdigit() else 0
+
+    async def _call(self, method: str, sql: str, parameters: tuple[Any, ...]) -> Any:
+        try:
+            return await getattr(self.connection, method)(sql, *parameters)
+        except _LOST_CONNECTION:
+            if not self.fresh:
+                raise
+            await self.replace_connection()
+            return await getattr(self.connection, method)(sql, *parameters)
+        except asyncpg.exceptions.IntegrityConstraintViolationError as error:
+            raise IntegrityViolation(str(error)) from error
+        finally:
+            self.fresh = False
+
+    async def replace_connection(self) -> None:
+        """Swap a connection the server closed for a working one from the pool."""
+        self.connection.terminate()
+        await self._pool.release(self.connection)
+        self.connection = await self._pool.acquire()
 
 
 class PostgresDriver:
     def __init__(self, url: URL) -> None:
         self.dialect = url.get_dialect()()
         self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._pool: asyncpg.Pool | None = None
+        self._pools: dict[bool, asyncpg.Pool] = {}
         self._opening = asyncio.Lock()
 
-    async def _connections(self) -> asyncpg.Pool:
-        if self._pool is None:
+    async def _pool(self, read_only: bool) -> asyncpg.Pool:
+        if read_only not in self._pools:
             async with self._opening:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=POOL_MAX_SIZE,
-                                                           init=_set_codecs, reset=_keep_session)
-        return self._pool
+                if read_only not in self._pools:
+                    settings = {"default_transaction_read_only": "on"} if read_only else {}
+                    self._pools[read_only] = await asyncpg.create_pool(
+                        self._dsn, min_size=1, max_size=READ_POOL_MAX_SIZE if read_only else POOL_MAX_SIZE,
+                        init=_set_codecs, reset=_keep_session, server_settings=settings)
+        return self._pools[read_only]
 
     @asynccontextmanager
     async def transaction(self, *, read_only: bool = False) -> AsyncIterator[PostgresTransaction]:
-        pool = await self._connections()
-        for attempt in (1, 2):
-            connection = await pool.acquire()
-            try:
-                transaction = connection.transaction(readonly=read_only)
-                try:
-                    await transaction.start()
-                except _LOST_CONNECTION:
-                    if attempt == 2:
-                        raise
-                    connection.terminate()  # the pool replaces it
-                    continue
-                try:
-                    yield PostgresTransaction(connection, self)
-                except BaseException:
-                    try:
-                        await transaction.rollback()
-                    except Exception:
-                        connection.terminate()  # broken mid-transaction; the original error matters
-                    raise
-                await transaction.commit()
+        pool = await self._pool(read_only)
+        tx = PostgresTransaction(await pool.acquire(), self, pool)
+        try:
+            if read_only:
+                yield tx
                 return
-            finally:
-                await pool.release(connection)
+            block = await self._begin(tx)
+            try:
+                yield tx
+            except BaseException:
+                try:
+                    await block.rollback()
+                except Exception:
+                    tx.connection.terminate()  # broken mid-transaction; the original error matters
+                raise
+            await block.commit()
+        finally:
+            await pool.release(tx.connection)
+
+    async def _begin(self, tx: PostgresTransaction) -> Any:
+        block = tx.connection.transaction()
+        try:
+            await block.start()
+        except _LOST_CONNECTION:
+            await tx.replace_connection()
+            block = tx.connection.transaction()
+            await block.start()
+        tx.fresh = False  # statements now run inside the block: never retried on another connection
+        return block
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.close()
