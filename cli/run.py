@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings, load_settings
 from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
 from domain.catalog import Catalog, CatalogError, load_catalog
 from storage.database import Database
+from storage.driver import DRIVER_ERRORS
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.records import AuditEntry
@@ -73,7 +74,7 @@ def main() -> int:
     try:
         web.run_app(_serve(settings, catalog), host=settings.host, port=settings.port, access_log=None,
                     print=None)
-    except (OSError, SQLAlchemyError) as error:  # database unreachable, port taken, unknown host
+    except (OSError, SQLAlchemyError, *DRIVER_ERRORS) as error:  # database unreachable, port taken, unknown host
         print(f"selfserve: cannot start: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK

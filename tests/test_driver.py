@@ -20,7 +20,7 @@ import storage.repositories.requests
 from storage.database import Database
 from storage.driver import IntegrityViolation
 from storage.driver.statement import InsertMany, PerSize, Statement
-from storage.engine import create_session_factory
+from storage.engine import create_engine, create_session_factory
 from storage.models import OutboxRow, RequestRow
 from storage.records import Answer, AuditEntry, NewOutboxJob, NewRequest, Step
 from storage.repositories.requests import DuplicateSubmission
@@ -135,6 +135,20 @@ async def test_a_read_only_transaction_cannot_write(database: Database) -> None:
         assert await uow.requests.find_by_view("V-ro") is None
 
 
+async def test_a_transaction_handle_is_dead_once_its_block_ends(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        kept = uow
+    with pytest.raises(RuntimeError, match="ended"):
+        await kept.requests.find_by_view("V-late")
+
+
+async def test_a_closed_driver_refuses_new_transactions(database: Database) -> None:
+    await database.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        async with database.reader():
+            pass
+
+
 # SQLite: waiting for another process's write lock never blocks the event loop
 
 
@@ -229,6 +243,25 @@ async def test_commits_are_checkpointed_in_the_background(engine: AsyncEngine, d
     assert _rows_in_main_file(path) == 5
 
 
+@ON_SQLITE
+async def test_the_wal_stays_bounded_under_steady_writes(engine: AsyncEngine, database: Database,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkpoints hold the write gate, so the log is rewound instead of growing for ever."""
+    path = _sqlite_path(engine)
+    monkeypatch.setattr(storage.driver.sqlite, "CHECKPOINT_EVERY_COMMITS", 20)
+
+    async def writer(name: str) -> None:
+        for n in range(150):
+            async with database.unit_of_work() as uow:
+                uow.audit(AuditEntry("event", "ok", name, None, {"n": n, "pad": "x" * 500}))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(writer("a"), writer("b"))
+    pages = Path(path + "-wal").stat().st_size // 4096  # before close, which would remove the WAL
+    assert pages < 300, f"the WAL grew to {pages} pages for 300 commits checkpointed every 20"
+    assert len(await stored_events(engine)) == 300
+
+
 # PostgreSQL: a connection that died in the pool is replaced before the transaction starts
 
 
@@ -250,3 +283,10 @@ if PG_URL is not None:  # collected only where PostgreSQL is configured
         async with database.unit_of_work() as uow:
             uow.audit(AuditEntry("after", "ok"))
         assert [e.kind for e in await stored_events(engine)] == ["before", "after"]
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_url_options_reach_the_driver_as_sqlalchemy_reads_them(engine: AsyncEngine) -> None:
+        url = engine.url.update_query_dict({"ssl": "prefer", "prepared_statement_cache_size": "50"})
+        async with Database(create_engine(url.render_as_string(hide_password=False))) as database:
+            async with database.reader() as uow:
+                assert (await uow.audit_log.head()).last_seq == 0

@@ -5,7 +5,8 @@ Round trips are most of the cost here (each is a send and a wake-up), so:
 * no pre-ping per checkout and no reset query on release (transactions leave no session
   state: no SET, LISTEN, advisory lock or open cursor). A connection the server closed is
   noticed on its first statement instead, and replaced and retried there, which is safe
-  because nothing has run on it yet;
+  because nothing has run on it yet; the rest of the pool is expired at the same time,
+  since a server restart kills every connection at once;
 * reads run without BEGIN/COMMIT on connections of a pool whose sessions are
   ``default_transaction_read_only``. Under READ COMMITTED every statement takes its own
   snapshot whether or not it is inside a transaction block, so the block bought nothing
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any, AsyncIterator
 
 import asyncpg
@@ -26,6 +27,8 @@ from storage.driver import DriverTransaction, IntegrityViolation
 
 POOL_MAX_SIZE = 10
 READ_POOL_MAX_SIZE = 5
+ACQUIRE_TIMEOUT_SECONDS = 30.0  # as SQLAlchemy's pool_timeout: a stuck database fails requests, not queues them
+STATEMENT_CACHE = 256  # prepared statements per connection (each count of a PerSize is one)
 # How a pooled connection the server has closed fails on its first use; InternalClientError is
 # what asyncpg raises when the loss is noticed in the middle of starting the query.
 _LOST_CONNECTION = (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
@@ -50,6 +53,7 @@ class PostgresTransaction(DriverTransaction):
         super().__init__(driver.dialect)
         self.connection = connection
         self._pool = pool
+        self._ended = False
         self.fresh = True  # nothing has run on this connection yet: a lost one may be replaced
 
     async def _fetch(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
@@ -61,7 +65,13 @@ class PostgresTransaction(DriverTransaction):
         count = status.rpartition(" ")[2]  # "UPDATE 3", "INSERT 0 1", "DELETE 0"
         return int(count) if count.isdigit() else 0
 
+    def end(self) -> None:
+        """Called when the block ends: the handle must not run anything afterwards."""
+        self._ended = True
+
     async def _call(self, method: str, sql: str, parameters: tuple[Any, ...]) -> Any:
+        if self._ended:
+            raise RuntimeError("this transaction has ended")
         try:
             return await getattr(self.connection, method)(sql, *parameters)
         except _LOST_CONNECTION:
@@ -75,33 +85,47 @@ class PostgresTransaction(DriverTransaction):
             self.fresh = False
 
     async def replace_connection(self) -> None:
-        """Swap a connection the server closed for a working one from the pool."""
-        self.connection.terminate()
-        await self._pool.release(self.connection)
-        self.connection = await self._pool.acquire()
+        """Swap a connection the server closed for a new one, and have the pool replace the
+        others on their next checkout (a restarted server closed them all)."""
+        _discard(self.connection)
+        with suppress(asyncpg.exceptions.InterfaceError):  # asyncpg may have released it already
+            await self._pool.release(self.connection)
+        await self._pool.expire_connections()
+        self.connection = await self._pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
+
+
+def _discard(connection: asyncpg.Connection) -> None:
+    with suppress(asyncpg.exceptions.InterfaceError):  # already closed and handed back
+        connection.terminate()
 
 
 class PostgresDriver:
     def __init__(self, url: URL) -> None:
         self.dialect = url.get_dialect()()
-        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        _, options = self.dialect.create_connect_args(url)  # host, port, ssl, … as SQLAlchemy reads the URL
+        self._connect = {key: value for key, value in options.items()
+                         if key not in ("prepared_statement_cache_size", "prepared_statement_name_func")}
+        self._connect["statement_cache_size"] = options.get("prepared_statement_cache_size", STATEMENT_CACHE)
         self._pools: dict[bool, asyncpg.Pool] = {}
         self._opening = asyncio.Lock()
+        self._closed = False
 
     async def _pool(self, read_only: bool) -> asyncpg.Pool:
+        if self._closed:
+            raise RuntimeError("the database driver is closed")
         if read_only not in self._pools:
             async with self._opening:
                 if read_only not in self._pools:
                     settings = {"default_transaction_read_only": "on"} if read_only else {}
                     self._pools[read_only] = await asyncpg.create_pool(
-                        self._dsn, min_size=1, max_size=READ_POOL_MAX_SIZE if read_only else POOL_MAX_SIZE,
-                        init=_set_codecs, reset=_keep_session, server_settings=settings)
+                        min_size=1, max_size=READ_POOL_MAX_SIZE if read_only else POOL_MAX_SIZE,
+                        init=_set_codecs, reset=_keep_session, server_settings=settings, **self._connect)
         return self._pools[read_only]
 
     @asynccontextmanager
     async def transaction(self, *, read_only: bool = False) -> AsyncIterator[PostgresTransaction]:
         pool = await self._pool(read_only)
-        tx = PostgresTransaction(await pool.acquire(), self, pool)
+        tx = PostgresTransaction(await pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS), self, pool)
         try:
             if read_only:
                 yield tx
@@ -113,11 +137,13 @@ class PostgresDriver:
                 try:
                     await block.rollback()
                 except Exception:
-                    tx.connection.terminate()  # broken mid-transaction; the original error matters
+                    _discard(tx.connection)  # broken mid-transaction; the original error matters
                 raise
             await block.commit()
         finally:
-            await pool.release(tx.connection)
+            tx.end()
+            with suppress(asyncpg.exceptions.InterfaceError):  # a lost connection asyncpg already released
+                await pool.release(tx.connection)
 
     async def _begin(self, tx: PostgresTransaction) -> Any:
         block = tx.connection.transaction()
@@ -131,6 +157,8 @@ class PostgresDriver:
         return block
 
     async def close(self) -> None:
+        """Wait for checked-out connections to come back, then close them all."""
+        self._closed = True
         pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             await pool.close()

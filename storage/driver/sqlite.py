@@ -13,7 +13,9 @@ Running inline is safe because nothing here can wait long:
 * Commits do not fsync (WAL with ``synchronous=NORMAL``: a crash of the bot loses nothing,
   a power cut can lose the last transactions); the fsync of a checkpoint is the one slow
   step, so automatic checkpoints are off on these connections and ``Checkpointer`` runs them
-  in a worker thread instead.
+  in a worker thread instead, holding the write gate: SQLite only rewinds the WAL when a
+  write starts on a fully checkpointed log, which writers racing the checkpoint prevented
+  (the WAL grew without limit).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from storage.driver import DriverTransaction, IntegrityViolation
 
 BUSY_TIMEOUT_SECONDS = 10.0
 CHECKPOINT_EVERY_COMMITS = 500
+WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024  # the WAL file is cut back to this when it is rewound
+STATEMENT_CACHE = 256  # statements compiled per connection (each count of a PerSize is one)
 T = TypeVar("T")
 
 
@@ -56,7 +60,11 @@ async def _patiently(call: Callable[..., T], *args: Any) -> T:
 class SqliteTransaction(DriverTransaction):
     def __init__(self, connection: sqlite3.Connection, driver: SqliteDriver) -> None:
         super().__init__(driver.dialect)
-        self._connection = connection
+        self._connection: sqlite3.Connection | None = connection
+
+    def end(self) -> None:
+        """Called when the block ends: the handle must not run anything afterwards."""
+        self._connection = None
 
     async def _fetch(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
         return (await self._cursor(sql, parameters)).fetchall()
@@ -65,6 +73,8 @@ class SqliteTransaction(DriverTransaction):
         return (await self._cursor(sql, parameters)).rowcount
 
     async def _cursor(self, sql: str, parameters: tuple[Any, ...]) -> sqlite3.Cursor:
+        if self._connection is None:
+            raise RuntimeError("this transaction has ended")
         try:
             return await _patiently(self._connection.execute, sql, parameters)
         except sqlite3.IntegrityError as error:
@@ -74,11 +84,14 @@ class SqliteTransaction(DriverTransaction):
 class Checkpointer:
     """Moves the WAL into the database file in a worker thread, every so many commits.
 
-    PASSIVE checkpoints never wait for (or block) readers and writers; they copy what they
-    can and the next one continues."""
+    It holds the process's write gate meanwhile: writers wait (on the loop, not blocking it)
+    for one checkpoint every ``CHECKPOINT_EVERY_COMMITS`` commits, and the next write after a
+    complete checkpoint starts the WAL from its beginning. PASSIVE never waits for readers;
+    frames a reader still needs are copied next time."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, gate: asyncio.Lock) -> None:
         self._path = path
+        self._gate = gate
         self._commits = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -93,10 +106,11 @@ class Checkpointer:
         self._task = None
 
     async def run(self) -> None:
-        await asyncio.to_thread(self._checkpoint)
+        async with self._gate:
+            await asyncio.to_thread(self._checkpoint)
 
     def _checkpoint(self) -> None:
-        connection = sqlite3.connect(self._path, isolation_level=None)
+        connection = sqlite3.connect(self._path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
         try:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
@@ -119,24 +133,36 @@ class SqliteDriver:
         self._writer: sqlite3.Connection | None = None
         self._idle_readers: list[sqlite3.Connection] = []
         self._readers: list[sqlite3.Connection] = []
-        self._checkpointer = Checkpointer(self._path)
+        self._checkpointer = Checkpointer(self._path, self._gate)
+        self._closed = False
 
-    def _connect(self, *, read_only: bool) -> sqlite3.Connection:
-        connection = sqlite3.connect(self._path, isolation_level=None)  # we issue BEGIN ourselves
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=0",
-                       "wal_autocheckpoint=0", f"query_only={int(read_only)}"):
-            connection.execute(f"PRAGMA {pragma}")
+    async def _connect(self, *, read_only: bool) -> sqlite3.Connection:
+        # timeout=0: opening must not wait in SQLite's busy handler on the loop's thread either
+        connection = sqlite3.connect(self._path, isolation_level=None, timeout=0,  # we issue BEGIN ourselves
+                                     cached_statements=STATEMENT_CACHE)
+        try:
+            for pragma in ("busy_timeout=0", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                           "wal_autocheckpoint=0", f"journal_size_limit={WAL_SIZE_LIMIT_BYTES}",
+                           f"query_only={int(read_only)}"):
+                await _patiently(connection.execute, f"PRAGMA {pragma}")
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     @asynccontextmanager
     async def transaction(self, *, read_only: bool = False) -> AsyncIterator[SqliteTransaction]:
         async with nullcontext() if read_only else self._gate:
-            connection = self._reader() if read_only else self._writer_connection()
+            if self._closed:
+                raise RuntimeError("the database driver is closed")
+            connection = await (self._reader() if read_only else self._writer_connection())
+            tx = SqliteTransaction(connection, self)
             try:
                 await _patiently(connection.execute, "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
-                yield SqliteTransaction(connection, self)
+                yield tx
                 await _patiently(connection.execute, "COMMIT")
             finally:
+                tx.end()
                 if connection.in_transaction:
                     connection.rollback()
                 if read_only:
@@ -144,15 +170,15 @@ class SqliteDriver:
         if not read_only:
             self._checkpointer.committed()
 
-    def _writer_connection(self) -> sqlite3.Connection:
+    async def _writer_connection(self) -> sqlite3.Connection:
         if self._writer is None:
-            self._writer = self._connect(read_only=False)
+            self._writer = await self._connect(read_only=False)
         return self._writer
 
-    def _reader(self) -> sqlite3.Connection:
+    async def _reader(self) -> sqlite3.Connection:
         if self._idle_readers:
             return self._idle_readers.pop()
-        connection = self._connect(read_only=True)
+        connection = await self._connect(read_only=True)
         self._readers.append(connection)
         return connection
 
@@ -161,9 +187,13 @@ class SqliteDriver:
         await self._checkpointer.run()
 
     async def close(self) -> None:
+        """Wait for the running write and checkpoint, then close every connection. Readers
+        still open fail on their next statement."""
         await self._checkpointer.drain()
-        for connection in [*self._readers, *([self._writer] if self._writer else [])]:
-            connection.close()
-        self._readers.clear()
-        self._idle_readers.clear()
-        self._writer = None
+        async with self._gate:
+            self._closed = True
+            for connection in [*self._readers, *([self._writer] if self._writer else [])]:
+                connection.close()
+            self._readers.clear()
+            self._idle_readers.clear()
+            self._writer = None
