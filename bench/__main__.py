@@ -1,9 +1,12 @@
 """``python -m bench [--postgres URL] [--quick] [--skip-scale] [--scenarios a,b] [--profile DIR]``:
 run everything, write and print the report.
 
-Order matters: the app on SQLite runs first because the baseline copies the modal and the
-approval DM it produced; all servers run in the same invocation on the same machine, so
-the ratios to bare Bolt compare like with like.
+All servers start first and stay up; then each scenario runs on every server in turn
+(app on SQLite, app on PostgreSQL, bare Bolt), so an app's figures and the baseline's they
+are divided by are taken within a minute of each other. On a shared machine whose speed
+drifts by 2x over minutes, that matters more than anything else about the ratios. Order
+within a scenario matters too: the baseline copies the modal and approval DM the app on
+SQLite produced.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import argparse
 import asyncio
 import tempfile
 import time
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import aiohttp
 
@@ -22,6 +26,8 @@ from bench import report
 from bench.profile import Sampler
 from bench.payloads import ShotMaker, Shot
 from bench.runner import QUICK, Plan, run_server
+from bench.sender import Sender
+from bench.servers import Server
 from bench.scenarios import SCENARIOS, Templates, prepare_app, prepare_baseline
 from bench.servers import BOT_TOKEN, CATALOG, SIGNING_SECRET, create_pg_database, drop_pg_database, start_app, \
     start_baseline
@@ -49,37 +55,49 @@ class Options:
     profile: Path | None
 
 
-async def _profiled(name: str, pid: int, options: Options, run: Callable[[], Awaitable[list[PhaseResult]]]
-                    ) -> list[PhaseResult]:
-    """``run()``, sampled by py-spy when ``--profile`` was given (summary printed at the end)."""
+@dataclass(frozen=True)
+class Running:
+    """A server that is up, with its stand-in and a way to prepare each scenario's traffic."""
+
+    server: Server
+    stub: SlackStandIn
+    prepare: Callable[[str, int], Awaitable[list[Shot]]]
+
+
+@asynccontextmanager
+async def _profiled(name: str, pid: int, options: Options) -> AsyncIterator[None]:
+    """Sample ``pid`` with py-spy while the block runs, when ``--profile`` was given."""
     if options.profile is None:
-        return await run()
+        yield
+        return
     sampler = await Sampler.attach(pid, options.profile / f"{name}.txt")
     try:
-        return await run()
+        yield
     finally:
         print(await sampler.stop())
 
 
-async def _run_app(name: str, database_url: str, options: Options, templates: Templates) -> list[PhaseResult]:
+@asynccontextmanager
+async def _app(name: str, database_url: str, options: Options, templates: Templates) -> AsyncIterator[Running]:
     stub = await _stand_in()
     server = await start_app(name, stub.api_url, database_url)
     maker = ShotMaker(stub, SIGNING_SECRET)
-    session = aiohttp.ClientSession()  # for preparing traffic; the timed phases use their own
+    session = aiohttp.ClientSession()  # for preparing traffic; the timed phases use the sender's
 
     async def prepare(scenario: str, n: int) -> list[Shot]:
         return await prepare_app(scenario, n, maker, stub, session, server.events_url, templates)
 
     try:
-        return await _profiled(name, server.pid, options,
-                               lambda: run_server(server, stub, prepare, options.plan, options.scenarios))
+        async with _profiled(name, server.pid, options):
+            yield Running(server, stub, prepare)
     finally:
         await session.close()
         await server.stop()
         await stub.stop()
 
 
-async def _run_baseline(options: Options, templates: Templates) -> list[PhaseResult]:
+@asynccontextmanager
+async def _baseline(options: Options, templates: Templates) -> AsyncIterator[Running]:
     stub = await _stand_in()
     server = await start_baseline(stub.api_url)
     maker = ShotMaker(stub, SIGNING_SECRET)
@@ -88,25 +106,39 @@ async def _run_baseline(options: Options, templates: Templates) -> list[PhaseRes
         return prepare_baseline(scenario, n, maker, templates)
 
     try:
-        return await _profiled("baseline", server.pid, options,
-                               lambda: run_server(server, stub, prepare, options.plan, options.scenarios))
+        async with _profiled("baseline", server.pid, options):
+            yield Running(server, stub, prepare)
     finally:
         await server.stop()
         await stub.stop()
 
 
+@asynccontextmanager
+async def _postgres_database(postgres: str) -> AsyncIterator[str]:
+    url, name = await create_pg_database(postgres)
+    try:
+        yield url
+    finally:
+        await drop_pg_database(postgres, name)
+
+
 async def latency(postgres: str | None, options: Options) -> list[PhaseResult]:
     templates = Templates()
     results: list[PhaseResult] = []
-    with tempfile.TemporaryDirectory(prefix="selfserve-bench-") as tmp:
-        results += await _run_app("app-sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", options, templates)
-    if postgres:
-        url, name = await create_pg_database(postgres)
-        try:
-            results += await _run_app("app-postgres", url, options, templates)
-        finally:
-            await drop_pg_database(postgres, name)
-    results += await _run_baseline(options, templates)
+    async with AsyncExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="selfserve-bench-"))
+        servers = [await stack.enter_async_context(
+            _app("app-sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", options, templates))]
+        if postgres:
+            url = await stack.enter_async_context(_postgres_database(postgres))
+            servers.append(await stack.enter_async_context(_app("app-postgres", url, options, templates)))
+        servers.append(await stack.enter_async_context(_baseline(options, templates)))
+        sender = Sender()
+        stack.callback(sender.close)
+        for scenario in options.scenarios:
+            for running in servers:
+                results += await run_server(running.server, running.stub, running.prepare, options.plan,
+                                            sender, (scenario,))
     report.add_ratios(results)
     return results
 

@@ -49,35 +49,31 @@ async def _measure(server: Server, stub: SlackStandIn, scenario: str, phase: str
     return result
 
 
-async def run_server(server: Server, stub: SlackStandIn, prepare: Prepare, plan: Plan,
+async def run_server(server: Server, stub: SlackStandIn, prepare: Prepare, plan: Plan, sender: Sender,
                      scenarios: tuple[str, ...] = SCENARIOS, log: Callable[[str], None] = print) -> list[PhaseResult]:
-    """Every scenario on ``server``; open-loop rates are fractions of the capacity found here."""
+    """``scenarios`` on ``server``; open-loop rates are fractions of the capacity found here."""
     results: list[PhaseResult] = []
-    sender = Sender()
     url = server.events_url
-    try:
-        for scenario in scenarios:
-            await sender.closed(url, await prepare(scenario, plan.warmup), 2)  # warm caches, connections
-            capacity = 0.0
-            for concurrency, count in plan.closed:
-                shots = await prepare(scenario, count)
-                result = await _measure(server, stub, scenario, f"closed c={concurrency}",
-                                        lambda: sender.closed(url, shots, concurrency))
-                capacity = max(capacity, result.throughput)
-                results.append(result)
-                log(_line(result))
-            for fraction in plan.open_fractions:
-                rate = capacity * fraction
-                if rate <= 0:
-                    continue
-                count = max(1, min(plan.open_max, int(rate * plan.open_seconds)))
-                shots = await prepare(scenario, count)
-                result = await _measure(server, stub, scenario, f"open {int(fraction * 100)}%",
-                                        lambda: sender.open(url, shots, rate), target_rate=rate)
-                results.append(result)
-                log(_line(result))
-    finally:
-        sender.close()
+    for scenario in scenarios:
+        await sender.closed(url, await prepare(scenario, plan.warmup), 2)  # warm caches, connections
+        capacity = 0.0
+        for concurrency, count in plan.closed:
+            shots = await prepare(scenario, count)
+            result = await _measure(server, stub, scenario, f"closed c={concurrency}",
+                                    lambda: sender.closed(url, shots, concurrency))
+            capacity = max(capacity, result.throughput)
+            results.append(result)
+            log(_line(result))
+        for fraction in plan.open_fractions:
+            rate = capacity * fraction
+            if rate <= 0:
+                continue
+            count = max(1, min(plan.open_max, int(rate * plan.open_seconds)))
+            shots = await prepare(scenario, count)
+            result = await _measure(server, stub, scenario, f"open {int(fraction * 100)}%",
+                                    lambda: sender.open(url, shots, rate), target_rate=rate)
+            results.append(result)
+            log(_line(result))
     return results
 
 
