@@ -32,7 +32,10 @@ class Database:
         return UnitOfWork(self.driver, dispatcher=self._dispatcher, known_head=self._known_head)
 
     def reader(self) -> UnitOfWork:
-        """A read-only transaction: it must not write, and on SQLite it never waits for a writer."""
+        """Reads that must not write and never wait for a writer. On SQLite they share one
+        snapshot; on PostgreSQL each statement sees what was committed when it started (READ
+        COMMITTED, as before), so a reader must tolerate a change between its statements:
+        every change queues its own notification, which redraws from the newer state."""
         return UnitOfWork(self.driver, read_only=True)
 
     async def close(self) -> None:

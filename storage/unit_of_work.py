@@ -64,7 +64,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._transaction = self._driver.transaction(read_only=self._read_only)
-        tx = await self._transaction.__aenter__()
+        tx = self._tx = await self._transaction.__aenter__()
         self.requests = RequestRepository(tx)
         self.outbox = OutboxRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
@@ -85,6 +85,10 @@ class UnitOfWork:
             except BaseException as error:
                 await self._transaction.__aexit__(type(error), error, error.__traceback__)
                 raise
-        await self._transaction.__aexit__(exc_type, exc, tb)  # commits when exc_type is None
-        if jobs and self._dispatcher:
-            self._dispatcher.dispatch(jobs)
+        try:
+            await self._transaction.__aexit__(exc_type, exc, tb)  # commits when exc_type is None
+        finally:
+            # Also when cancelled after COMMIT returned (e.g. while the connection goes back
+            # to its pool): the jobs are stored and leased to us, so deliver them now.
+            if jobs and self._dispatcher and self._tx.committed:
+                self._dispatcher.dispatch(jobs)

@@ -5,25 +5,30 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import AsyncIterator
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.sqltypes import NullType
 
+import storage.driver.postgres
 import storage.driver.sqlite
 import storage.repositories.audit
 import storage.repositories.outbox
 import storage.repositories.requests
 from storage.database import Database
-from storage.driver import IntegrityViolation
+from storage.driver import Driver, IntegrityViolation, Transaction
 from storage.driver.statement import InsertMany, PerSize, Statement
 from storage.engine import create_engine, create_session_factory
 from storage.models import OutboxRow, RequestRow
-from storage.records import Answer, AuditEntry, NewOutboxJob, NewRequest, Step
+from storage.records import Answer, AuditEntry, NewOutboxJob, NewRequest, OutboxJob, Step
 from storage.repositories.requests import DuplicateSubmission
+from storage.unit_of_work import UnitOfWork
 from storage.audit_verify import verify_chain
 from tests.audit_log import iterate, stored_events, stored_head
 from tests.conftest import PG_URL
@@ -51,7 +56,7 @@ def test_every_parameter_is_typed_so_values_are_stored_as_sqlalchemy_stores_them
     from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
     from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 
-    dialect = SQLiteDialect_aiosqlite() if dialect_name == "sqlite" else PGDialect_asyncpg()
+    dialect: Dialect = SQLiteDialect_aiosqlite() if dialect_name == "sqlite" else PGDialect_asyncpg()
     statements = _statements()
     assert len(statements) > 15
     for statement in statements:
@@ -290,3 +295,63 @@ if PG_URL is not None:  # collected only where PostgreSQL is configured
         async with Database(create_engine(url.render_as_string(hide_password=False))) as database:
             async with database.reader() as uow:
                 assert (await uow.audit_log.head()).last_seq == 0
+
+
+# The unit of work around the driver: what a cancellation or a close in the middle does
+
+
+class CancelledAfterCommit:
+    """The real driver, but the caller is cancelled right after COMMIT returned (as when the
+    cancellation lands while the connection goes back to its pool)."""
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+        self.dialect = driver.dialect
+
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[Transaction]:
+        async with self.driver.transaction(read_only=read_only) as tx:
+            yield tx
+        raise asyncio.CancelledError
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+
+class Recorder:
+    lease = timedelta(minutes=1)
+
+    def __init__(self) -> None:
+        self.dispatched: list[OutboxJob] = []
+
+    def dispatch(self, jobs: list[OutboxJob]) -> None:
+        self.dispatched += jobs
+
+
+async def test_jobs_committed_before_a_cancellation_are_still_dispatched(database: Database) -> None:
+    recorder = Recorder()
+    with pytest.raises(asyncio.CancelledError):
+        async with UnitOfWork(CancelledAfterCommit(database.driver), dispatcher=recorder) as uow:
+            uow.enqueue("job", None, {"n": 1})
+    assert [job.payload for job in recorder.dispatched] == [{"n": 1}]
+
+
+async def test_jobs_of_a_failed_commit_are_not_dispatched(database: Database) -> None:
+    recorder = Recorder()
+    with pytest.raises(RuntimeError):
+        async with UnitOfWork(database.driver, dispatcher=recorder) as uow:
+            uow.enqueue("job", None, {"n": 1})
+            raise RuntimeError("the block fails")
+    assert recorder.dispatched == []
+    async with database.reader() as reader:
+        assert await reader.outbox.due_count(datetime.now(timezone.utc) + timedelta(days=1)) == 0
+
+
+async def test_a_reader_open_during_close_keeps_its_own_error(database: Database,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storage.driver.postgres, "CLOSE_GRACE_SECONDS", 0.2)  # PostgreSQL waits, then cuts
+    with pytest.raises(KeyError, match="the reader's own"):
+        async with database.reader() as uow:
+            await uow.audit_log.head()
+            await database.close()
+            raise KeyError("the reader's own")

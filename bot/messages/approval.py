@@ -36,7 +36,7 @@ def _outcome(request: RequestRecord, step: int, decisions: Sequence[DecisionReco
         reason = f": {escape(truncate(d.reason, 500))}" if d.reason else ""
         lines.append(f"{mark} by {user(d.approver_id)}{reason}")
     if _is_open(request, step):
-        needed = request.steps[step].min_approvals - len(on_step)
+        needed = max(1, request.steps[step].min_approvals - len(on_step))  # ≥ 1 while the step is open
         lines.append(f"Waiting for {needed} more approval{'s' if needed != 1 else ''}.")
     elif not on_step:
         lines.append(f"Closed: the request is {escape(request.status)}.")

@@ -29,6 +29,8 @@ class IntegrityViolation(Exception):
 
 
 class Transaction(Protocol):
+    committed: bool  # True once COMMIT has returned (for readers: once the block ended normally)
+
     async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Run a statement that returns rows; each row has attribute access by column key."""
 
@@ -41,6 +43,7 @@ class DriverTransaction(ABC):
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
+        self.committed = False  # set by the driver once COMMIT has returned
 
     async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
         compiled = statement.compiled(self._dialect)

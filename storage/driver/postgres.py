@@ -27,6 +27,7 @@ from storage.driver import DriverTransaction, IntegrityViolation
 
 POOL_MAX_SIZE = 10
 READ_POOL_MAX_SIZE = 5
+CLOSE_GRACE_SECONDS = 10.0
 ACQUIRE_TIMEOUT_SECONDS = 30.0  # as SQLAlchemy's pool_timeout: a stuck database fails requests, not queues them
 STATEMENT_CACHE = 256  # prepared statements per connection (each count of a PerSize is one)
 # How a pooled connection the server has closed fails on its first use; InternalClientError is
@@ -117,9 +118,13 @@ class PostgresDriver:
             async with self._opening:
                 if read_only not in self._pools:
                     settings = {"default_transaction_read_only": "on"} if read_only else {}
-                    self._pools[read_only] = await asyncpg.create_pool(
+                    pool = await asyncpg.create_pool(
                         min_size=1, max_size=READ_POOL_MAX_SIZE if read_only else POOL_MAX_SIZE,
                         init=_set_codecs, reset=_keep_session, server_settings=settings, **self._connect)
+                    if self._closed:  # close() ran while the pool was opening
+                        await pool.close()
+                        raise RuntimeError("the database driver is closed")
+                    self._pools[read_only] = pool
         return self._pools[read_only]
 
     @asynccontextmanager
@@ -129,6 +134,7 @@ class PostgresDriver:
         try:
             if read_only:
                 yield tx
+                tx.committed = True  # nothing to commit: reads ran in autocommit
                 return
             block = await self._begin(tx)
             try:
@@ -140,6 +146,7 @@ class PostgresDriver:
                     _discard(tx.connection)  # broken mid-transaction; the original error matters
                 raise
             await block.commit()
+            tx.committed = True
         finally:
             tx.end()
             with suppress(asyncpg.exceptions.InterfaceError):  # a lost connection asyncpg already released
@@ -157,8 +164,12 @@ class PostgresDriver:
         return block
 
     async def close(self) -> None:
-        """Wait for checked-out connections to come back, then close them all."""
+        """Wait (up to ``CLOSE_GRACE_SECONDS``) for checked-out connections to come back,
+        then close them all; connections still out after that are cut."""
         self._closed = True
         pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), CLOSE_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                pool.terminate()

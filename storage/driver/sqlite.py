@@ -21,6 +21,7 @@ Running inline is safe because nothing here can wait long:
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from contextlib import asynccontextmanager, nullcontext
 from typing import Any, AsyncIterator, Callable, TypeVar
@@ -29,6 +30,7 @@ from sqlalchemy.engine import URL
 
 from storage.driver import DriverTransaction, IntegrityViolation
 
+logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_SECONDS = 10.0
 CHECKPOINT_EVERY_COMMITS = 500
 WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024  # the WAL file is cut back to this when it is rewound
@@ -94,16 +96,19 @@ class Checkpointer:
         self._gate = gate
         self._commits = 0
         self._task: asyncio.Task[None] | None = None
+        self.closing = False
 
     def committed(self) -> None:
         self._commits += 1
-        if self._commits >= CHECKPOINT_EVERY_COMMITS and self._task is None:
+        if self._commits >= CHECKPOINT_EVERY_COMMITS and self._task is None and not self.closing:
             self._commits = 0
             self._task = asyncio.get_running_loop().create_task(self.run(), name="sqlite-checkpoint")
             self._task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._task = None
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("WAL checkpoint failed; the next one retries", exc_info=task.exception())
 
     async def run(self) -> None:
         async with self._gate:
@@ -117,8 +122,9 @@ class Checkpointer:
             connection.close()
 
     async def drain(self) -> None:
+        """Wait for a running checkpoint; its failure was logged and must not stop a close."""
         if self._task is not None:
-            await asyncio.shield(self._task)
+            await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
 
 
 class SqliteDriver:
@@ -161,14 +167,22 @@ class SqliteDriver:
                 await _patiently(connection.execute, "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
                 yield tx
                 await _patiently(connection.execute, "COMMIT")
+                tx.committed = True
             finally:
                 tx.end()
-                if connection.in_transaction:
-                    connection.rollback()
-                if read_only:
-                    self._idle_readers.append(connection)
+                self._put_back(connection, read_only)
         if not read_only:
             self._checkpointer.committed()
+
+    def _put_back(self, connection: sqlite3.Connection, read_only: bool) -> None:
+        """End what the block left open; a reader goes back on the free list unless closed."""
+        if self._closed:
+            connection.close()  # close() ran meanwhile (readers do not wait for it)
+            return
+        if connection.in_transaction:
+            connection.rollback()
+        if read_only:
+            self._idle_readers.append(connection)
 
     async def _writer_connection(self) -> sqlite3.Connection:
         if self._writer is None:
@@ -179,7 +193,7 @@ class SqliteDriver:
         if self._idle_readers:
             return self._idle_readers.pop()
         connection = await self._connect(read_only=True)
-        self._readers.append(connection)
+        self._readers.append(connection)  # closed by close(), or by _put_back if close() came first
         return connection
 
     async def checkpoint(self) -> None:
@@ -189,9 +203,11 @@ class SqliteDriver:
     async def close(self) -> None:
         """Wait for the running write and checkpoint, then close every connection. Readers
         still open fail on their next statement."""
-        await self._checkpointer.drain()
         async with self._gate:
             self._closed = True
+            self._checkpointer.closing = True
+        await self._checkpointer.drain()
+        async with self._gate:
             for connection in [*self._readers, *([self._writer] if self._writer else [])]:
                 connection.close()
             self._readers.clear()
