@@ -18,6 +18,7 @@ from sqlalchemy.sql.sqltypes import NullType
 
 import storage.driver.postgres
 import storage.driver.sqlite
+from storage.driver.sqlite import Checkpointer, SqliteDriver
 import storage.repositories.audit
 import storage.repositories.outbox
 import storage.repositories.requests
@@ -265,6 +266,34 @@ async def test_the_wal_stays_bounded_under_steady_writes(engine: AsyncEngine, da
     pages = Path(path + "-wal").stat().st_size // 4096  # before close, which would remove the WAL
     assert pages < 300, f"the WAL grew to {pages} pages for 300 commits checkpointed every 20"
     assert len(await stored_events(engine)) == 300
+
+
+@ON_SQLITE
+async def test_writers_keep_writing_during_the_bulk_of_a_checkpoint(engine: AsyncEngine, database: Database,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the second, short pass holds the write gate (a gated bulk pass stalled writes ~30 ms)."""
+    in_first_pass, let_go = threading.Event(), threading.Event()
+    passes = 0
+    checkpoint = Checkpointer._checkpoint
+
+    def slow_first_pass(self: Checkpointer) -> None:
+        nonlocal passes
+        passes += 1
+        if passes == 1:
+            in_first_pass.set()
+            let_go.wait(5)
+        checkpoint(self)
+
+    monkeypatch.setattr(Checkpointer, "_checkpoint", slow_first_pass)
+    assert isinstance(database.driver, SqliteDriver)
+    running = asyncio.create_task(database.driver.checkpoint())
+    await asyncio.to_thread(in_first_pass.wait, 5)
+    async with asyncio.timeout(2):
+        async with database.unit_of_work() as uow:
+            uow.audit(AuditEntry("during_the_checkpoint", "ok"))
+    let_go.set()
+    await running
+    assert passes == 2 and [e.kind for e in await stored_events(engine)] == ["during_the_checkpoint"]
 
 
 # PostgreSQL: a connection that died in the pool is replaced before the transaction starts

@@ -86,10 +86,11 @@ class SqliteTransaction(DriverTransaction):
 class Checkpointer:
     """Moves the WAL into the database file in a worker thread, every so many commits.
 
-    It holds the process's write gate meanwhile: writers wait (on the loop, not blocking it)
-    for one checkpoint every ``CHECKPOINT_EVERY_COMMITS`` commits, and the next write after a
-    complete checkpoint starts the WAL from its beginning. PASSIVE never waits for readers;
-    frames a reader still needs are copied next time."""
+    Twice: first beside the writers (that copies nearly everything), then holding the
+    process's write gate, which only has the frames written meanwhile left to copy. Writers
+    wait (on the loop, not blocking it) for that short second pass only, and the next write
+    after a complete checkpoint starts the WAL from its beginning. PASSIVE never waits for
+    readers; frames a reader still needs are copied next time."""
 
     def __init__(self, path: str, gate: asyncio.Lock) -> None:
         self._path = path
@@ -111,8 +112,9 @@ class Checkpointer:
             logger.error("WAL checkpoint failed; the next one retries", exc_info=task.exception())
 
     async def run(self) -> None:
+        await asyncio.to_thread(self._checkpoint)  # the bulk, while writers keep writing
         async with self._gate:
-            await asyncio.to_thread(self._checkpoint)
+            await asyncio.to_thread(self._checkpoint)  # the few frames written meanwhile
 
     def _checkpoint(self) -> None:
         connection = sqlite3.connect(self._path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
