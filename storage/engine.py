@@ -1,4 +1,5 @@
-"""One engine and one session factory per process, tuned per backend.
+"""The SQLAlchemy engine: migrations, the CLI and tests (the bot's own statements run on
+``storage.driver``, against the same database), tuned per backend.
 
 SQLite gets WAL (readers never block the writer), foreign keys, a busy timeout and
 ``BEGIN IMMEDIATE`` for every transaction: deferred transactions that read and then write
@@ -51,11 +52,6 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Readers take no write lock, so a long audit export never stalls the bot (WAL).
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
-
-
-def read_only(engine: AsyncEngine) -> AsyncEngine:
-    """``engine`` for transactions that must not write; on SQLite they skip the write lock."""
-    return engine.execution_options(**{READ_ONLY: True})
 
 
 def create_session_factory(engine: AsyncEngine, *, read_only: bool = False) -> async_sessionmaker[AsyncSession]:

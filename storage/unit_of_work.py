@@ -1,7 +1,7 @@
 """A unit of work: one driver transaction, every repository bound to it.
 
 Outbox jobs and audit entries are buffered and written at commit, after all other writes:
-each becomes one multi-row insert, and the lock on the audit chain's head is held for the
+each kind becomes multi-row inserts (one per 50 rows), and the lock on the audit chain's head is held for the
 shortest time and always taken last (no lock-order deadlocks between a decision's row lock
 and the audit head).
 """
