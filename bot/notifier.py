@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Message
 from bot.messages.approval import approval_message
-from bot.messages.requester import decision_update, receipt
+from bot.messages.requester import decision_update, receipt, stuck
 from domain import notifications
 from storage.records import AuditEntry, DecisionRecord, MessageRecord, OutboxJob, RequestRecord
 from storage.unit_of_work import UnitOfWork
@@ -60,6 +60,7 @@ class SlackNotifier:
             notifications.APPROVER_ASK: self._ask,
             notifications.APPROVER_REFRESH: self._refresh,
             notifications.REQUESTER_UPDATE: self._update,
+            notifications.REQUESTER_STUCK: self._stuck,
         }
 
     async def deliver(self, jobs: Sequence[OutboxJob]) -> list[Outcome]:
@@ -133,6 +134,11 @@ class SlackNotifier:
         step, verdict, by = int(job.payload["step"]), str(job.payload["verdict"]), str(job.payload["by"])
         message = decision_update(snapshot.request, step, verdict, by, snapshot.decisions)
         return await self._post(snapshot, snapshot.request.requester_id, "update", step, message)
+
+    async def _stuck(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
+        step, role, eligible = int(job.payload["step"]), str(job.payload["role"]), int(job.payload["eligible"])
+        message = stuck(snapshot.request, step, role, eligible)
+        return await self._post(snapshot, snapshot.request.requester_id, "stuck", step, message)
 
     async def _refresh(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
         """Redraw every approver DM of the step; chat.update is idempotent, so retries are safe."""

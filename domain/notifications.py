@@ -17,7 +17,10 @@ APPROVER_REFRESH = "dm.approver.refresh"
 # The requester hears about a decision: step approved, request approved, or rejected.
 REQUESTER_UPDATE = "dm.requester.update"
 
-ALL_KINDS = (REQUESTER_RECEIPT, APPROVER_ASK, APPROVER_REFRESH, REQUESTER_UPDATE)
+# The requester hears that a step cannot be completed: too few people may approve it.
+REQUESTER_STUCK = "dm.requester.stuck"
+
+ALL_KINDS = (REQUESTER_RECEIPT, APPROVER_ASK, APPROVER_REFRESH, REQUESTER_UPDATE, REQUESTER_STUCK)
 
 
 def approver_ask(step: int, approver_id: str) -> dict[str, Any]:
@@ -30,3 +33,7 @@ def approver_refresh(step: int) -> dict[str, Any]:
 
 def requester_update(step: int, verdict: str, decided_by: str) -> dict[str, Any]:
     return {"step": step, "verdict": verdict, "by": decided_by}
+
+
+def requester_stuck(step: int, role: str, eligible: int) -> dict[str, Any]:
+    return {"step": step, "role": role, "eligible": eligible}

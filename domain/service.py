@@ -125,14 +125,18 @@ class RequestService:
         )
 
     async def _route_step(self, uow: UnitOfWork, request: RequestRecord, step: int) -> None:
-        """Ask every eligible holder of ``step``'s role; audit a step nobody can complete."""
+        """Ask every eligible holder of ``step``'s role; a step too few may approve is audited as
+        ``stuck`` and the requester is told."""
         role = request.steps[step].role
         approvers = eligible_approvers(request, self.catalog.members_of(role))
         for approver in approvers:
             uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, approver))
-        outcome = "ok" if len(approvers) >= request.steps[step].min_approvals else "insufficient_approvers"
+        outcome = "ok" if len(approvers) >= request.steps[step].min_approvals else "stuck"
         uow.audit(AuditEntry("request_routed", outcome, None, request.ref,
                              {"step": step, "role": role, "approvers": approvers}))
+        if outcome == "stuck":  # too few may approve; without a word the request would wait in silence
+            uow.enqueue(notifications.REQUESTER_STUCK, request.id,
+                        notifications.requester_stuck(step, role, len(approvers)))
 
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from domain.catalog import load_catalog
 from storage.models import DecisionRow, RequestRow
 from tests.harness import Harness
 
@@ -143,3 +145,21 @@ async def test_self_approval_only_where_the_catalog_allows_it(harness: Harness) 
     await harness.slack.click(dm, "selfserve.approve", user_id="U0SOLO")
     await harness.settle()
     assert await statuses(harness) == [(1, "approved", 1)]
+
+
+async def test_a_step_nobody_else_may_approve_tells_the_requester(harness: Harness, tmp_path: Path) -> None:
+    """The only member of the approving role is the requester, and self-approval is off."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(harness.catalog_path.read_text().replace("allow_self_approval: true",
+                                                                "allow_self_approval: false"))
+    harness.catalog = load_catalog(str(catalog))
+    await harness.submit("U0SOLO", "self-service", {"what": "a thing"})
+    await harness.settle()
+    [notice] = [m for m in harness.dms("U0SOLO") if "is stuck" in m.get("text", "")]
+    assert "step 1 needs 1 approval from *solo*, and nobody else in that role" in notice["text"]
+    assert not [m for m in harness.dms("U0SOLO") if "Approval needed" in m.get("text", "")]
+    assert await statuses(harness) == [(1, "pending", 0)]
+    events = await harness.audit_events()
+    assert [(e.kind, e.outcome) for e in events if e.kind == "request_routed"] == [
+        ("request_routed", "stuck")]
+    assert any(e.kind == "message_sent" and '"purpose":"stuck"' in e.details for e in events)

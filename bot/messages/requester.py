@@ -50,3 +50,14 @@ def decision_update(
         text = (f"Step {step + 1} of {len(request.steps)} of *{ref}* ({title}) was approved by "
                 f"{user(decided_by)}. {_status_line(request)}")
     return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(text)),))
+
+
+def stuck(request: RequestRecord, step: int, role: str, eligible: int) -> Message:
+    """Sent when a step has fewer possible approvers than it needs (the requester can't
+    approve their own request, or the role is too small), so the request cannot move on."""
+    needed = request.steps[step].min_approvals
+    who = "nobody else" if eligible == 0 else f"only {eligible} other {'person' if eligible == 1 else 'people'}"
+    text = (f":warning: Your request *{escape(request.ref)}* ({escape(request.action_title)}) is stuck: step "
+            f"{step + 1} needs {needed} approval{'s' if needed != 1 else ''} from *{escape(role)}*, and {who} "
+            f"in that role may give one. Ask an admin to add approvers to *{escape(role)}*.")
+    return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(text)),))
