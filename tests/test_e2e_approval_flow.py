@@ -163,3 +163,21 @@ async def test_a_step_nobody_else_may_approve_tells_the_requester(harness: Harne
     assert [(e.kind, e.outcome) for e in events if e.kind == "request_routed"] == [
         ("request_routed", "stuck")]
     assert any(e.kind == "message_sent" and '"purpose":"stuck"' in e.details for e in events)
+
+
+async def test_a_late_rejection_reason_is_refused_with_who_decided(harness: Harness) -> None:
+    """The reason modal was opened, then others completed the step: the modal turns into a
+    notice whose mentions render (an inline error would show them raw)."""
+    await harness.submit("U0EMPLOYEE", "access-request", {"system": "Billing", "why": "month end"})
+    await harness.settle()
+    dms = {u: await approval_dm(harness, u) for u in ("U0SEC1", "U0SEC2", "U0SEC3")}
+    await harness.slack.click(dms["U0SEC1"], "selfserve.reject", user_id="U0SEC1")
+    modal = (await harness.stub.wait_for("views.open", count=2))[-1].response["view"]
+    await harness.slack.click(dms["U0SEC2"], "selfserve.approve", user_id="U0SEC2")
+    await harness.slack.click(dms["U0SEC3"], "selfserve.approve", user_id="U0SEC3")
+    await harness.settle()
+    late = (await harness.slack.submit_view(modal, user_id="U0SEC1", values={"reason": "too late"})).json()
+    assert late["response_action"] == "update"
+    [section] = [b for b in late["view"]["blocks"] if b["type"] == "section"]
+    assert section["text"]["type"] == "mrkdwn" and "<@U0SEC2>" in section["text"]["text"]
+    assert await statuses(harness) == [(1, "approved", 1)]

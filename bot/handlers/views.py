@@ -54,7 +54,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await deps.service.decide(submission.user_id, submission.meta_str("request"),
                                       submission.meta_int("step"), Verdict.REJECT, reason)
         except DomainError as refusal:
-            await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: refusal_text(refusal)})
+            # A notice, not an inline error: inline errors are plain text, and the refusal names
+            # people as mentions (and typing another reason cannot help anyway).
+            await ack(response_action="update", view=_notice("Not rejected", refusal_text(refusal)))
             return
         await ack()
 
