@@ -136,8 +136,8 @@ class SlackNotifier:
         return await self._post(snapshot, snapshot.request.requester_id, "update", step, message)
 
     async def _stuck(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
-        step, role, eligible = int(job.payload["step"]), str(job.payload["role"]), int(job.payload["eligible"])
-        message = stuck(snapshot.request, step, role, eligible)
+        step, eligible = int(job.payload["step"]), int(job.payload["eligible"])
+        message = stuck(snapshot.request, step, eligible)
         return await self._post(snapshot, snapshot.request.requester_id, "stuck", step, message)
 
     async def _refresh(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:

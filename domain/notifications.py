@@ -35,5 +35,6 @@ def requester_update(step: int, verdict: str, decided_by: str) -> dict[str, Any]
     return {"step": step, "verdict": verdict, "by": decided_by}
 
 
-def requester_stuck(step: int, role: str, eligible: int) -> dict[str, Any]:
-    return {"step": step, "role": role, "eligible": eligible}
+def requester_stuck(step: int, eligible: int) -> dict[str, Any]:
+    """``eligible``: how many people may approve the step (the role is the request's own)."""
+    return {"step": step, "eligible": eligible}

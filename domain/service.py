@@ -136,7 +136,7 @@ class RequestService:
                              {"step": step, "role": role, "approvers": approvers}))
         if outcome == "stuck":  # too few may approve; without a word the request would wait in silence
             uow.enqueue(notifications.REQUESTER_STUCK, request.id,
-                        notifications.requester_stuck(step, role, len(approvers)))
+                        notifications.requester_stuck(step, len(approvers)))
 
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""

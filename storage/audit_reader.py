@@ -1,7 +1,7 @@
 """Reading the whole audit log fast, for ``audit export`` and ``audit verify``.
 
-The repository's ``stream`` lets SQLAlchemy process every row and builds an AuditEvent per
-event, which held both commands to ~30,000 events/s. This reader talks to the driver under
+Reading through SQLAlchemy (it processes every row, and an object was built per event) held
+both commands to ~30,000 events/s. This reader talks to the driver under
 the engine's connection instead: rows stay the driver's own tuples (asyncpg Records) and
 come in batches, and the database renders each time as ``format_time`` text. Memory stays
 flat at a batch or two for any log size.

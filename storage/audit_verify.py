@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import AsyncIterable, AsyncIterator, Sequence
+from typing import AsyncIterable, Sequence
 
-from storage.audit_chain import GENESIS_HASH, EventRow, chain_hashes, format_time
-from storage.records import AuditEvent
+from storage.audit_chain import GENESIS_HASH, EventRow, chain_hashes
 from storage.repositories.audit import ChainHead
 
 
@@ -48,13 +47,3 @@ async def verify_rows(batches: AsyncIterable[Sequence[EventRow]], head: ChainHea
                            "(events were removed from or added at the end)")
     return ChainReport(checked)
 
-
-async def verify_chain(events: AsyncIterable[AuditEvent], head: ChainHead) -> ChainReport:
-    """``verify_rows`` over AuditEvents, such as the repository's ``stream``."""
-    return await verify_rows(_one_row_each(events), head)
-
-
-async def _one_row_each(events: AsyncIterable[AuditEvent]) -> AsyncIterator[list[EventRow]]:
-    async for event in events:
-        yield [(event.seq, format_time(event.occurred_at), event.actor, event.request_ref, event.kind, event.outcome,
-                event.details, event.prev_hash, event.hash)]

@@ -118,15 +118,3 @@ class AuditEntry:
     request_ref: str | None = None
     details: Mapping[str, Any] | None = None
 
-
-@dataclass(frozen=True)
-class AuditEvent:
-    seq: int
-    occurred_at: datetime
-    actor: str | None
-    request_ref: str | None
-    kind: str
-    outcome: str
-    details: str
-    prev_hash: str
-    hash: str

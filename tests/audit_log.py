@@ -3,17 +3,31 @@ bot's own driver and of the CLI's raw reader."""
 
 from __future__ import annotations
 
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import AsyncIterator
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.audit_chain import GENESIS_HASH, format_time
+from storage.audit_verify import ChainReport, verify_rows
 from storage.engine import create_session_factory
 from storage.models import AuditEventRow, AuditHeadRow
-from storage.records import AuditEvent
 from storage.repositories.audit import HEAD_ID, ChainHead
-from storage.audit_chain import GENESIS_HASH
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    occurred_at: datetime
+    actor: str | None
+    request_ref: str | None
+    kind: str
+    outcome: str
+    details: str
+    prev_hash: str
+    hash: str
 
 COLUMNS = (AuditEventRow.id, AuditEventRow.occurred_at, AuditEventRow.actor, AuditEventRow.request_ref,
            AuditEventRow.kind, AuditEventRow.outcome, AuditEventRow.details, AuditEventRow.prev_hash,
@@ -39,7 +53,13 @@ async def stored_head(engine: AsyncEngine) -> ChainHead:
     return ChainHead(0, GENESIS_HASH) if head is None else ChainHead(head.last_seq, head.last_hash)
 
 
-async def iterate(events: list[AuditEvent]) -> AsyncIterator[AuditEvent]:
-    """``events`` as the async stream ``verify_chain`` takes."""
-    for event in events:
-        yield event
+async def verify_stored(engine: AsyncEngine) -> ChainReport:
+    """The chain as stored, checked up to its recorded head by the CLI's own ``verify_rows``."""
+    head = await stored_head(engine)
+    events = await stored_events(engine, until_seq=head.last_seq)
+    rows = [(e.seq, format_time(e.occurred_at), *astuple(e)[2:]) for e in events]
+
+    async def one_batch() -> AsyncIterator[list[tuple[object, ...]]]:
+        yield rows
+
+    return await verify_rows(one_batch(), head)

@@ -18,8 +18,7 @@ from bot.app import EVENTS_PATH, RUNTIME, Runtime, build_web_app
 from bot.config import Settings
 from domain.catalog import Catalog, load_catalog
 from slackstub import SlackClientSim, SlackStandIn
-from storage.records import AuditEvent
-from tests.audit_log import stored_events
+from tests.audit_log import AuditEvent, stored_events
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

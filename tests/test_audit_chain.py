@@ -6,12 +6,11 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
-from storage.audit_verify import verify_chain
 from storage.database import Database
 from storage.engine import create_session_factory
 from storage.models import AuditEventRow
 from storage.records import AuditEntry
-from tests.audit_log import iterate, stored_events, stored_head
+from tests.audit_log import stored_events, verify_stored
 
 
 async def append(database: Database, count: int) -> None:
@@ -21,8 +20,7 @@ async def append(database: Database, count: int) -> None:
 
 
 async def verify(engine: AsyncEngine) -> tuple[bool, int | None, str | None, int]:
-    head = await stored_head(engine)
-    report = await verify_chain(iterate(await stored_events(engine, until_seq=head.last_seq)), head)
+    report = await verify_stored(engine)
     return report.intact, report.broken_at, report.problem, report.checked
 
 

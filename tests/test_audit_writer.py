@@ -7,12 +7,11 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.audit_verify import ChainReport, verify_chain
 from storage.audit_writer import AuditWriter
 from storage.database import Database
 from storage.records import AuditEntry
 from storage.unit_of_work import UnitOfWork
-from tests.audit_log import iterate, stored_events, stored_head
+from tests.audit_log import stored_events, verify_stored
 
 
 class CountingDatabase(Database):
@@ -31,9 +30,6 @@ async def _events(db: Database) -> list[tuple[str | None, str]]:
     return [(e.actor, e.kind) for e in await stored_events(db.engine)]
 
 
-async def _verify(db: Database) -> ChainReport:
-    return await verify_chain(iterate(await stored_events(db.engine)), await stored_head(db.engine))
-
 
 async def test_concurrent_events_share_transactions_and_keep_the_chain_intact(engine: AsyncEngine) -> None:
     async with CountingDatabase(engine) as db:
@@ -46,7 +42,7 @@ async def _share_transactions(db: CountingDatabase) -> None:
     events = await _events(db)
     assert sorted(events) == sorted((f"U{n}", "command") for n in range(40))
     assert db.transactions < 40 / 4, "concurrent writes should be batched"
-    assert (await _verify(db)).intact
+    assert (await verify_stored(db.engine)).intact
 
 
 async def test_a_lone_event_is_committed_before_write_returns(database: Database) -> None:
@@ -104,6 +100,6 @@ async def _append_in_turn(first: Database, second: Database) -> None:
         pass
     async with first.unit_of_work() as uow:  # its remembered head was never committed
         uow.audit(AuditEntry("command", "ok", "U-after", None, {}))
-    report = await _verify(first)
+    report = await verify_stored(first.engine)
     assert report.intact and report.checked == 7
     assert [actor for actor, _ in await _events(first)] == [*(f"U{n}" for n in range(6)), "U-after"]

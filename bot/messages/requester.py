@@ -52,10 +52,10 @@ def decision_update(
     return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(text)),))
 
 
-def stuck(request: RequestRecord, step: int, role: str, eligible: int) -> Message:
+def stuck(request: RequestRecord, step: int, eligible: int) -> Message:
     """Sent when a step has fewer possible approvers than it needs (the requester can't
     approve their own request, or the role is too small), so the request cannot move on."""
-    needed = request.steps[step].min_approvals
+    needed, role = request.steps[step].min_approvals, request.steps[step].role
     who = "nobody else" if eligible == 0 else f"only {eligible} other {'person' if eligible == 1 else 'people'}"
     text = (f":warning: Your request *{escape(request.ref)}* ({escape(request.action_title)}) is stuck: step "
             f"{step + 1} needs {needed} approval{'s' if needed != 1 else ''} from *{escape(role)}*, and {who} "

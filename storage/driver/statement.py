@@ -16,7 +16,6 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Executable
 
-Processor = Callable[[Any], Any]
 _namedtuple: Callable[[str, list[str]], Callable[..., tuple[Any, ...]]] = namedtuple
 
 
