@@ -12,7 +12,7 @@ from bot.messages import Message
 from bot.messages.approval import approval_message
 from bot.messages.requester import decision_update, receipt, stuck
 from domain import notifications
-from storage.records import AuditEntry, DecisionRecord, MessageRecord, OutboxJob, RequestRecord
+from domain.records import AuditEntry, DecisionRecord, MessageRecord, OutboxJob, RequestRecord
 from storage.unit_of_work import UnitOfWork
 
 

@@ -21,7 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.notifier import Delivery, Outcome
-from storage.records import AuditEntry, MessageRecord, OutboxJob, request_ref
+from domain.records import AuditEntry, MessageRecord, OutboxJob, request_ref
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from storage.database import Database
 from storage.driver import DRIVER_ERRORS
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 
 logger = logging.getLogger("selfserve")
 

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from domain.errors import AlreadyDecided, NotAuthorized, RequestClosed, StepAlreadyDecided, UnknownRequest
 from domain.lifecycle import Status, Verdict
-from storage.records import DecisionRecord, RequestRecord
+from domain.records import DecisionRecord, RequestRecord
 
 
 @dataclass(frozen=True)

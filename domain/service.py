@@ -17,7 +17,7 @@ from domain.errors import DomainError, UnknownRequest
 from domain.forms import FieldErrors, validate_submission
 from domain.lifecycle import Status, Verdict
 from domain.rbac import resolve_action
-from storage.records import (
+from domain.records import (
     Answer,
     AuditEntry,
     DecisionRecord,

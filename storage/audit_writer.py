@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 from storage.unit_of_work import UnitOfWork
 
 Pending = list[tuple[AuditEntry, "asyncio.Future[None]"]]

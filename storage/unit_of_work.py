@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Callable, Mapping, Protocol
 
 from storage.driver import Driver, Transaction
-from storage.records import AuditEntry, NewOutboxJob, OutboxJob
+from domain.records import AuditEntry, NewOutboxJob, OutboxJob
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.requests import RequestRepository

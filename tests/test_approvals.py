@@ -9,7 +9,7 @@ import pytest
 from domain.approvals import authorize_decision, eligible_approvers, progress_after
 from domain.errors import AlreadyDecided, NotAuthorized, RequestClosed, StepAlreadyDecided, UnknownRequest
 from domain.lifecycle import Status, Verdict
-from storage.records import DecisionRecord, RequestRecord, Step
+from domain.records import DecisionRecord, RequestRecord, Step
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
 HR = frozenset({"U0HR1", "U0HR2", "U0REQ"})

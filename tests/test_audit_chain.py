@@ -9,7 +9,7 @@ from sqlalchemy.sql.expression import Executable
 from storage.database import Database
 from storage.engine import create_session_factory
 from storage.models import AuditEventRow
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 from tests.audit_log import stored_events, verify_stored
 
 

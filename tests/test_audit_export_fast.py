@@ -26,7 +26,7 @@ from storage.audit_chain import EventRow, canonical_details, chain_hashes, event
 from storage.audit_reader import open_reader
 from storage.audit_verify import verify_rows
 from storage.database import Database
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 from storage.repositories.audit import ChainHead
 from storage.unit_of_work import UnitOfWork
 from tests.audit_log import stored_events, stored_head

@@ -13,7 +13,7 @@ from bot.messages.requester import decision_update, receipt
 from bot.modals.reject_reason import reject_reason_form
 from bot.modals.request_form import request_form, submitted_values
 from domain.catalog import load_catalog, parse_catalog
-from storage.records import Answer, DecisionRecord, RequestRecord, Step
+from domain.records import Answer, DecisionRecord, RequestRecord, Step
 
 ROOT = Path(__file__).parent.parent
 CATALOGS = [ROOT / "catalog.yaml", ROOT / "tests" / "catalog_e2e.yaml"]

@@ -31,7 +31,7 @@ from slackstub import SlackClientSim, SlackStandIn
 from storage.audit_chain import format_time
 from storage.database import Database
 from storage.engine import create_engine
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 from tests.audit_log import stored_events
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from bot.refusals import refusal_text
 from domain.errors import DomainError
 from domain.lifecycle import Verdict
 from domain.rbac import resolve_action
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 
 Ack = Callable[..., Awaitable[Any]]
 

@@ -16,7 +16,7 @@ from bot.refusals import refusal_text
 from domain.catalog import RESERVED_SUBCOMMANDS
 from domain.errors import DomainError
 from domain.rbac import requestable_actions, resolve_action
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 
 HELP_WORDS = frozenset({"", "help", "list"})
 ANY_COMMAND = re.compile(r"^/.+")  # operators may name the command as they like

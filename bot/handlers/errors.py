@@ -10,7 +10,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.deps import Deps
 from bot.payloads import MalformedPayload
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 
 logger = logging.getLogger(__name__)
 

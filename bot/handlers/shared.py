@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.modals.request_form import request_form_json
 from domain.catalog import Action
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 
 
 async def open_form(deps: Deps, client: AsyncWebClient, user_id: str, trigger_id: str, action: Action) -> None:

@@ -11,7 +11,7 @@ from bot.messages import Message
 from bot.messages.summary import answer_sections, headline, md, step_name
 from bot.mrkdwn import escape, truncate, user
 from domain.lifecycle import Status, Verdict
-from storage.records import DecisionRecord, RequestRecord
+from domain.records import DecisionRecord, RequestRecord
 
 
 def decision_value(request: RequestRecord, step: int) -> str:

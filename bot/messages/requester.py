@@ -10,7 +10,7 @@ from bot.messages import Message
 from bot.messages.summary import answer_sections, md, waiting_on
 from bot.mrkdwn import escape, truncate, user
 from domain.lifecycle import Status, Verdict
-from storage.records import DecisionRecord, RequestRecord
+from domain.records import DecisionRecord, RequestRecord
 
 
 def _status_line(request: RequestRecord) -> str:

@@ -7,7 +7,7 @@ from typing import Sequence
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.mrkdwn import escape, truncate, user
-from storage.records import Answer, RequestRecord, Step
+from domain.records import Answer, RequestRecord, Step
 
 FIELDS_PER_SECTION = 10  # Slack's limit on section fields
 FIELD_TEXT_LIMIT = 2000  # Slack's limit on one field's text

@@ -12,7 +12,7 @@ from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
 from storage.driver import Transaction, first, insert_many
 from storage.driver.statement import InsertMany, Statement, insert_into
 from storage.models import AuditEventRow, AuditHeadRow, table_of
-from storage.records import AuditEntry
+from domain.records import AuditEntry
 
 HEAD_ID = 1
 EVENTS = table_of(AuditEventRow)

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
 from storage.driver import Transaction, insert_many
 from storage.driver.statement import InsertMany, PerSize, Statement, numbered
 from storage.models import OutboxRow, table_of
-from storage.records import NewOutboxJob, OutboxJob
+from domain.records import NewOutboxJob, OutboxJob
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 OUTBOX = table_of(OutboxRow)

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, update
 from storage.driver import IntegrityViolation, Transaction, first, insert_many
 from storage.driver.statement import InsertMany, Statement, insert_into
 from storage.models import DecisionRow, RequestRow, SlackMessageRow, table_of
-from storage.records import (
+from domain.records import (
     Answer,
     DecisionRecord,
     MessageRecord,

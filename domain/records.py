@@ -1,4 +1,4 @@
-"""Plain, immutable views of stored rows: what repositories hand to the domain.
+"""The records the rules work on: plain, immutable values that storage reads and writes.
 
 The domain never sees ORM objects, so nothing it holds can lazily hit the database or be
 flushed by accident; every change goes through an explicit repository method.
