@@ -20,6 +20,7 @@ from bot.notifier import SlackNotifier
 from bot.outbox_worker import OutboxWorker
 from bot.tasks import TaskSupervisor
 from domain.catalog import Catalog
+from domain.desk import ActionDesk
 from domain.service import RequestService
 from storage.audit_writer import AuditWriter
 from storage.database import Database
@@ -48,9 +49,12 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     db = Database(engine)
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     notifier = SlackNotifier(client, db.reader)
+    audit = AuditWriter(db.unit_of_work).write
+    tasks = TaskSupervisor()
     deps = Deps(
-        service=RequestService(catalog, db.unit_of_work, db.reader, AuditWriter(db.unit_of_work)),
-        tasks=TaskSupervisor(),
+        service=RequestService(catalog, db.unit_of_work, db.reader, audit),
+        desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
+        tasks=tasks,
         outbox=OutboxWorker(db.unit_of_work, notifier.deliver, poll_interval=poll_interval),
     )
     db.dispatch_outbox_to(deps.outbox)

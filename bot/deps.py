@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from bot.outbox_worker import OutboxWorker
 from bot.tasks import TaskSupervisor
+from domain.desk import ActionDesk
 from domain.service import RequestService
 
 
 @dataclass(frozen=True)
 class Deps:
     service: RequestService
+    desk: ActionDesk
     tasks: TaskSupervisor
     outbox: OutboxWorker

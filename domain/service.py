@@ -16,6 +16,7 @@ from domain.catalog import Action, Catalog
 from domain.errors import DomainError, UnknownRequest
 from domain.forms import FieldErrors, validate_submission
 from domain.lifecycle import Status, Verdict
+from domain.ports import AuditSink, DuplicateSubmission, UnitOfWork, UnitOfWorkFactory
 from domain.rbac import resolve_action
 from domain.records import (
     Answer,
@@ -26,9 +27,6 @@ from domain.records import (
     Step,
     parse_request_ref,
 )
-from storage.audit_writer import AuditWriter
-from storage.repositories.requests import DuplicateSubmission
-from storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -44,12 +42,14 @@ class Decided:
 
 
 class RequestService:
-    def __init__(self, catalog: Callable[[], Catalog], unit_of_work: Callable[[], UnitOfWork],
-                 reader: Callable[[], UnitOfWork], audit_writer: AuditWriter) -> None:
+    def __init__(self, catalog: Callable[[], Catalog], unit_of_work: UnitOfWorkFactory,
+                 reader: UnitOfWorkFactory, audit: AuditSink) -> None:
+        """``unit_of_work`` opens read-write transactions, ``reader`` read-only ones, and
+        ``audit`` appends a stand-alone event (group-committed by storage)."""
         self._catalog = catalog
         self._uow = unit_of_work
         self._reader = reader
-        self._audit_writer = audit_writer
+        self._audit = audit
 
     @property
     def catalog(self) -> Catalog:
@@ -58,7 +58,7 @@ class RequestService:
     async def audit(self, entry: AuditEntry) -> None:
         """Append one event that changes nothing else; returns once it is committed (it shares
         the transaction with other such events written at the same moment)."""
-        await self._audit_writer.write(entry)
+        await self._audit(entry)
 
     async def resolve(self, actor: str, action_name: str, *, kind: str) -> Action:
         """The action ``actor`` asked for, or an audited refusal."""

@@ -28,7 +28,7 @@ from storage.driver.statement import InsertMany, PerSize, Statement
 from storage.engine import create_engine, create_session_factory
 from storage.models import OutboxRow, RequestRow
 from domain.records import Answer, AuditEntry, NewOutboxJob, NewRequest, OutboxJob, Step
-from storage.repositories.requests import DuplicateSubmission
+from domain.ports import DuplicateSubmission
 from storage.unit_of_work import UnitOfWork
 from tests.audit_log import stored_events, verify_stored
 from tests.conftest import PG_URL

@@ -17,7 +17,6 @@ from bot.payloads import ButtonClick
 from bot.refusals import refusal_text
 from domain.errors import DomainError
 from domain.lifecycle import Verdict
-from domain.rbac import resolve_action
 from domain.records import AuditEntry
 
 Ack = Callable[..., Awaitable[Any]]
@@ -39,11 +38,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         click = ButtonClick.parse(body)
         await ack()
         try:
-            action = resolve_action(deps.service.catalog, click.user_id, click.value)
+            action = deps.desk.resolve(click.user_id, click.value, "open_form", {"action": click.value[:100]})
         except DomainError as refusal:
             deps.tasks.spawn(_tell(respond, refusal_text(refusal)), "respond")
-            deps.tasks.spawn(deps.service.audit_refusal(click.user_id, "open_form", refusal,
-                                                        {"action": click.value[:100]}), "audit")
             return
         deps.tasks.spawn(open_form(deps, client, click.user_id, click.trigger_id, action), "open-form")
 

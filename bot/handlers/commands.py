@@ -15,8 +15,6 @@ from bot.payloads import SlashCommand
 from bot.refusals import refusal_text
 from domain.catalog import RESERVED_SUBCOMMANDS
 from domain.errors import DomainError
-from domain.rbac import requestable_actions, resolve_action
-from domain.records import AuditEntry
 
 HELP_WORDS = frozenset({"", "help", "list"})
 ANY_COMMAND = re.compile(r"^/.+")  # operators may name the command as they like
@@ -28,23 +26,19 @@ def register(app: AsyncApp, deps: Deps) -> None:
         name = command.subcommand
         details = {"text": command.text[:200], "channel": command.channel_id}
         if name in HELP_WORDS:
-            message = help_message(tuple(requestable_actions(deps.service.catalog, command.user_id)))
+            message = help_message(tuple(deps.desk.help(command.user_id, details)))
             await ack(response_type="ephemeral", text=message.text, blocks=message.blocks_json())
-            deps.tasks.spawn(deps.service.audit(AuditEntry("command", "ok", command.user_id, None, details)), "audit")
             return
         if name in RESERVED_SUBCOMMANDS:
+            deps.desk.unavailable(command.user_id, details)
             await ack(response_type="ephemeral", text=f"`{name}` is not available in this version yet.")
-            deps.tasks.spawn(deps.service.audit(AuditEntry("command", "unavailable", command.user_id, None,
-                                                           details)), "audit")
             return
         try:
-            action = resolve_action(deps.service.catalog, command.user_id, name)
+            action = deps.desk.resolve(command.user_id, name, "command", details)
         except DomainError as refusal:
             await ack(response_type="ephemeral", text=refusal_text(refusal))
-            deps.tasks.spawn(deps.service.audit_refusal(command.user_id, "command", refusal, details), "audit")
             return
         await ack()
-        deps.tasks.spawn(deps.service.audit(AuditEntry("command", "ok", command.user_id, None, details)), "audit")
         deps.tasks.spawn(open_form(deps, client, command.user_id, command.trigger_id, action), "open-form")
 
     app.command(ANY_COMMAND)(on_command)

@@ -8,7 +8,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.modals.request_form import request_form_json
 from domain.catalog import Action
-from domain.records import AuditEntry
 
 
 async def open_form(deps: Deps, client: AsyncWebClient, user_id: str, trigger_id: str, action: Action) -> None:
@@ -16,8 +15,6 @@ async def open_form(deps: Deps, client: AsyncWebClient, user_id: str, trigger_id
     try:
         response = await client.views_open(trigger_id=trigger_id, view=request_form_json(action))
     except SlackApiError as error:
-        await deps.service.audit(AuditEntry("modal_opened", "failed", user_id, None,
-                                            {"action": action.id, "error": error.response.get("error")}))
+        await deps.desk.form_opened(user_id, action.id, None, str(error.response.get("error")))
         raise
-    await deps.service.audit(AuditEntry("modal_opened", "ok", user_id, None,
-                                        {"action": action.id, "view": response["view"]["id"]}))
+    await deps.desk.form_opened(user_id, action.id, response["view"]["id"])

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from storage.driver import IntegrityViolation, Transaction, first, insert_many
 from storage.driver.statement import InsertMany, Statement, insert_into
 from storage.models import DecisionRow, RequestRow, SlackMessageRow, table_of
+from domain.ports import DuplicateSubmission
 from domain.records import (
     Answer,
     DecisionRecord,
@@ -59,10 +60,6 @@ def _to_record(row: Any) -> RequestRecord:
         updated_at=row.updated_at,
         decided_at=row.decided_at,
     )
-
-
-class DuplicateSubmission(Exception):
-    """Another transaction stored a request for the same modal first."""
 
 
 class RequestRepository:
