@@ -22,6 +22,8 @@ from storage.migrate import upgrade
 from domain.records import AuditEntry
 
 logger = logging.getLogger("selfserve")
+# database unreachable, port taken, unknown host: one line and exit 2, not a traceback
+START_ERRORS: tuple[type[Exception], ...] = (OSError, SQLAlchemyError, *DRIVER_ERRORS)
 
 
 async def _audit_once(settings: Settings, entry: AuditEntry) -> None:
@@ -74,7 +76,7 @@ def main() -> int:
     try:
         web.run_app(_serve(settings, catalog), host=settings.host, port=settings.port, access_log=None,
                     print=None)
-    except (OSError, SQLAlchemyError, *DRIVER_ERRORS) as error:  # database unreachable, port taken, unknown host
+    except START_ERRORS as error:
         print(f"selfserve: cannot start: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK

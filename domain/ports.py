@@ -7,8 +7,8 @@ against an in-memory implementation (``tests/memory_uow.py``) as well as the rea
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from types import TracebackType
 from typing import Any, Callable, Coroutine, Mapping, Protocol, Sequence
 
 from domain.records import AuditEntry, DecisionRecord, MessageRecord, NewRequest, RequestRecord
@@ -52,7 +52,9 @@ class UnitOfWork(Protocol):
     """One transaction: every change in it, the work it enqueues and the audit entries it
     records are committed together, or none of them."""
 
-    requests: RequestStore
+    @property
+    def requests(self) -> RequestStore:
+        """Requests, decisions and posted messages, inside this transaction."""
 
     def now(self) -> datetime:
         """The time of this unit of work (one clock for every row it writes)."""
@@ -64,6 +66,15 @@ class UnitOfWork(Protocol):
         """Queue durable after-commit work as part of this transaction."""
 
 
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+class UnitOfWorkScope(Protocol):
+    """``async with factory() as uow``: committed when the block ends normally."""
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWorkScope]
 AuditSink = Callable[[AuditEntry], Coroutine[Any, Any, None]]
 """Appends one stand-alone audit event; returns once it is committed."""
