@@ -68,7 +68,7 @@ def action_entry(block: dict[str, Any], element: dict[str, Any], value: Any) -> 
     entry = {"action_id": element["action_id"], "block_id": block["block_id"], "action_ts": f"{time.time():.6f}"}
     if element["type"] != "button":
         return {**entry, **element_state(element, value)}
-    shown = {key: copy.deepcopy(element[key]) for key in ("text", "value", "style") if key in element}
+    shown: dict[str, Any] = {key: copy.deepcopy(element[key]) for key in ("text", "value", "style") if key in element}
     if value is not None:
         shown["value"] = value
     return {**entry, **shown, "type": "button"}

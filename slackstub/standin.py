@@ -149,7 +149,7 @@ class SlackStandIn(Instrumented):
         with _as_lookup_error():
             channel_id = self._workspace.resolve_channel(channel, allow_user=True)
             author = self._workspace.user(user_id).id
-        message = {"type": "message", "user": author, "text": text, "ts": self._workspace.clock.next(),
+        message: dict[str, Any] = {"type": "message", "user": author, "text": text, "ts": self._workspace.clock.next(),
                    "team": self.identity.team_id}
         if blocks:
             message["blocks"] = copy.deepcopy(blocks)

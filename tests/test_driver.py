@@ -8,11 +8,11 @@ import threading
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.sqltypes import NullType
 
@@ -53,14 +53,12 @@ def _statements() -> list[Statement]:
 @pytest.mark.parametrize("dialect_name", ["sqlite", "postgresql"])
 def test_every_parameter_is_typed_so_values_are_stored_as_sqlalchemy_stores_them(dialect_name: str) -> None:
     """An untyped parameter would skip its column's conversion (datetimes, JSON) silently."""
-    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-    from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
-
-    dialect: Dialect = SQLiteDialect_aiosqlite() if dialect_name == "sqlite" else PGDialect_asyncpg()
+    dialect: Dialect = make_url("sqlite+aiosqlite://" if dialect_name == "sqlite" else "postgresql+asyncpg://").get_dialect()()
     statements = _statements()
     assert len(statements) > 15
     for statement in statements:
-        compiled = statement.statement.compile(dialect=dialect)
+        clause: Any = statement.statement  # a Core statement (Executable does not declare compile)
+        compiled = clause.compile(dialect=dialect)
         untyped = [name for name, bind in compiled.binds.items() if isinstance(bind.type, NullType)]
         assert not untyped, f"{compiled.string}: untyped {untyped}"
 

@@ -37,7 +37,7 @@ async def test_garbled_headers_get_401_not_500(harness: Harness) -> None:
 
 
 async def test_malformed_but_signed_bodies_get_4xx(harness: Harness) -> None:
-    bodies = [
+    bodies: list[str | bytes] = [
         "payload=%7Bnot-json",
         "payload=" + quote("[1, 2]"),
         "payload=" + quote('"just a string"'),

@@ -28,7 +28,7 @@ async def approval_dm(harness: Harness, user_id: str) -> dict[str, Any]:
 async def statuses(harness: Harness) -> list[tuple[int, str, int]]:
     async with harness.engine.connect() as conn:
         rows = await conn.execute(select(RequestRow.id, RequestRow.status, RequestRow.current_step))
-        return [tuple(r) for r in rows]
+        return [(r.id, r.status, r.current_step) for r in rows]
 
 
 async def test_request_is_routed_approved_step_by_step_and_everyone_is_told(harness: Harness) -> None:

@@ -56,7 +56,8 @@ async def slack_error(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse
     """The response of a call that must fail with SlackApiError."""
     with pytest.raises(SlackApiError) as failure:
         await call
-    return failure.value.response
+    response: AsyncSlackResponse = failure.value.response
+    return response
 
 
 async def error_of(call: Awaitable[AsyncSlackResponse]) -> str:
