@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import String, bindparam, select, update
 
 from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
 from storage.driver import Transaction, first, insert_many
@@ -86,11 +86,52 @@ class AuditRepository:
         return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.last_seq, row.last_hash)
 
 
+TRUNCATION_MARK = "…"
+"""Ends a value cut to fit its column, so a stored value never passes for the original."""
+
+
+def _column_length(name: str) -> int:
+    """The declared length of a short text column of ``audit_events`` (read from the table,
+    so the policy cannot drift from the schema)."""
+    column_type = EVENTS.c[name].type
+    assert isinstance(column_type, String) and column_type.length, f"audit_events.{name} has no length"
+    return column_type.length
+
+
+SHORT_COLUMNS: dict[str, int] = {name: _column_length(name) for name in ("actor", "request_ref", "kind", "outcome")}
+
+
+def bounded(entry: AuditEntry) -> AuditEntry:
+    """``entry`` as the audit log stores it: every short field fits its column.
+
+    PostgreSQL refuses an over-long value (failing the whole transaction, and with it every
+    other event in a group commit) while SQLite stores it whole, so both backends get this one
+    policy instead: a value longer than its column keeps its first ``length - 1`` characters
+    followed by ``TRUNCATION_MARK``, and the details gain ``{"truncated": {field: original
+    length}}`` (merged into a ``truncated`` mapping already there), so the event stays honest
+    about what was cut. Values that fit are untouched; the hash covers the stored values.
+    """
+    cut: dict[str, int] = {}
+    fields: dict[str, str] = {}
+    for name, length in SHORT_COLUMNS.items():
+        value: str | None = getattr(entry, name)
+        if value is not None and len(value) > length:
+            cut[name] = len(value)
+            fields[name] = value[: length - len(TRUNCATION_MARK)] + TRUNCATION_MARK
+    if not cut:
+        return entry
+    details = dict(entry.details or {})
+    earlier = details.get("truncated")
+    details["truncated"] = {**(earlier if isinstance(earlier, dict) else {}), **cut}
+    return replace(entry, **fields, details=details)
+
+
 def _chain(entries: Sequence[AuditEntry], after: ChainHead, now: datetime) -> tuple[list[dict[str, Any]], ChainHead]:
-    """The rows that extend the chain from ``after`` with ``entries``, and the new head."""
+    """The rows that extend the chain from ``after`` with ``entries`` (bounded, see
+    ``bounded``), and the new head."""
     seq, prev = after.last_seq, after.last_hash
     rows = []
-    for entry in entries:
+    for entry in map(bounded, entries):
         seq += 1
         details = canonical_details(entry.details)
         digest = event_hash(prev, seq, now, entry.actor, entry.request_ref, entry.kind, entry.outcome, details)
