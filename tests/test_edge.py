@@ -1,0 +1,96 @@
+"""The HTTP edge over real signed HTTP: parsing by Content-Type, guarded signatures, shape checks."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from slackstub.signing import signature_headers
+from tests.harness import SIGNING_SECRET, Harness
+
+
+def _payload(data: Any) -> str:
+    return "payload=" + quote(json.dumps(data))
+
+
+def _command(**fields: str) -> str:
+    form = {"command": "/selfserve", "text": "help", "user_id": "U0HR1", "trigger_id": "t.1",
+            "channel_id": "C0GENERAL", "team_id": "T0TEAM", "response_url": "http://127.0.0.1:1/r"}
+    return urlencode({**form, **fields})
+
+
+async def test_payload_substring_in_a_command_is_not_an_interaction(harness: Harness) -> None:
+    for text in ("status payload-service", "help payload"):
+        response = await harness.slack.slash_command(user_id="U0HR1", command="/selfserve", text=text)
+        assert response.status == 200, (text, response.text)
+    for extra in ({"channel_name": "payloads"}, {"user_name": "payloadguy"}):
+        response = await harness.slack.send_raw(_command(**extra))
+        assert response.status == 200, (extra, response.text)
+        assert "new-employee" in response.text
+
+
+async def test_payload_substring_inside_an_interaction_value_works(harness: Harness) -> None:
+    response = await harness.slack.slash_command(user_id="U0HR1", command="/selfserve", text="help")
+    message = {**response.json(), "channel": "C0GENERAL", "ts": "1700000000.000001"}
+    view = await harness.open_form("U0HR1", "new-employee")
+    submitted = await harness.slack.submit_view(view, user_id="U0HR1", values={
+        "full_name": "Payload McPayload", "email": "payload@example.com", "start_date": "2026-12-01",
+        "department": "Engineering", "laptops": "1", "notes": "payload=1&payload=2"})
+    assert submitted.status == 200, submitted.text
+    clicked = await harness.slack.click(message, "selfserve.open_form", user_id="U0HR1", value="new-employee")
+    assert clicked.status == 200
+
+
+async def test_huge_timestamp_is_401_not_500(harness: Harness) -> None:
+    body = _command()
+    for timestamp in ("9" * 5000, "1" * 13, "1e9", "+1700000000"):
+        headers = {"X-Slack-Signature": signature_headers(SIGNING_SECRET, body.encode(), str(int(time.time())))[
+            "X-Slack-Signature"]}
+        response = await harness.slack.send_raw(body, sign=False, timestamp=timestamp, headers=headers)
+        assert response.status == 401, timestamp[:20]
+
+
+async def test_misshapen_signed_payloads_get_400(harness: Harness) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    bodies: list[tuple[str, str]] = [
+        (_payload({"type": "block_actions", "user": {"id": "U0HR2"}, "actions": [{}], "trigger_id": "t"}), ""),
+        (_payload({"type": "view_submission", "user": {"id": "U0HR1"}, "view": []}), ""),
+        (_payload({"view": True, "trigger_id": {}}), ""),
+        (_payload({"type": "block_actions", "actions": "x"}), ""),
+        (_payload({"type": "block_actions", "user": {"id": "U0HR1"}, "trigger_id": "t",
+                   "actions": [{"action_id": "selfserve.approve"}], "team": "T1"}), ""),
+        ("payload=" + quote('{"type": "block_actions", "x": ' + deep + "}"), ""),
+        ('{"type": "event_callback", "event": ' + deep + "}", "application/json"),
+        ("a=" + quote(deep), ""),
+        (_command(user_id="U" * 41), ""),
+        (_command(user_id="u0hr1"), ""),
+        (_command(channel_id=["C1"]), ""),  # type: ignore[arg-type]
+        (_command() + "&user_id=U0HR2", ""),
+        (_command(text=json.dumps(1)).replace("text=1&", ""), ""),
+    ]
+    for body, content_type in bodies:
+        response = await harness.slack.send_raw(body, content_type=content_type or "application/x-www-form-urlencoded")
+        assert response.status == 400, (body[:120], response.status, response.text)
+        assert "error" in response.json()
+    too_big = await harness.slack.send_raw("a=" + "b" * 1_100_000)
+    assert too_big.status in (400, 413)
+
+
+async def test_long_user_id_in_a_submission_is_400(harness: Harness) -> None:
+    view = await harness.open_form("U0HR1", "new-employee")
+    payload = {"type": "view_submission", "user": {"id": "U" * 41}, "trigger_id": "t", "view": view}
+    response = await harness.slack.send_raw(_payload(payload))
+    assert response.status == 400
+
+
+async def test_bug_after_validation_is_500_and_audited(harness: Harness) -> None:
+    async def broken(body: dict[str, Any]) -> None:
+        raise KeyError("our bug")
+
+    harness.runtime.bolt.middleware(broken)
+    response = await harness.slack.send_raw(_command())
+    assert response.status == 500 and response.text == ""
+    await harness.settle()
+    assert "error" in await harness.kinds("error")
