@@ -94,3 +94,19 @@ async def test_bug_after_validation_is_500_and_audited(harness: Harness) -> None
     assert response.status == 500 and response.text == ""
     await harness.settle()
     assert "error" in await harness.kinds("error")
+
+
+async def test_bug_in_a_matcher_is_500_not_400(harness: Harness) -> None:
+    """An exception escaping Bolt's dispatch after validation is our bug, not the sender's."""
+    async def broken_matcher(body: dict[str, Any]) -> bool:
+        raise KeyError("our bug")
+
+    async def never(ack: Any) -> None:
+        await ack()
+
+    harness.runtime.bolt.shortcut("edge.test", matchers=[broken_matcher])(never)
+    response = await harness.slack.send_raw(_payload({"type": "shortcut", "callback_id": "edge.test",
+                                                      "trigger_id": "t", "user": {"id": "U0HR1"}}))
+    assert response.status == 500 and response.text == ""
+    await harness.settle()
+    assert "error" in await harness.kinds("error")
