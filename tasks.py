@@ -3,6 +3,7 @@
 
     python3 tasks.py run     # virtualenv + dependencies, migrate, serve the bot on $PORT
     python3 tasks.py test    # virtualenv + dependencies, run the whole test suite
+    python3 tasks.py lint    # ruff and mypy --strict, as configured in pyproject.toml
     python3 tasks.py bench   # the latency benchmark (see bench/README.md)
 
 The virtualenv lives in .venv and is reinstalled only when pyproject.toml changes.
@@ -22,10 +23,12 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
+LINT = ("import subprocess, sys; sys.exit(subprocess.call([sys.executable, '-m', 'ruff', 'check', *sys.argv[1:]])"
+        " or subprocess.call([sys.executable, '-m', 'mypy']))")
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (tasks.py runs before any install checks the version)
         sys.exit(f"selfserve needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
@@ -44,6 +47,7 @@ def main(argv: list[str]) -> int:
         "run": [str(BIN / "selfserve"), "run"],
         "test": [str(BIN / "python"), "-m", "pytest"],
         "bench": [str(BIN / "python"), "-m", "bench"],
+        "lint": [str(BIN / "python"), "-c", LINT],
     }
     if not argv or argv[0] not in commands:
         print(__doc__)

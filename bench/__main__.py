@@ -15,22 +15,30 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
 from bench import report
+from bench.payloads import Shot, ShotMaker
 from bench.profile import Sampler
-from bench.payloads import ShotMaker, Shot
 from bench.runner import QUICK, Plan, run_server
-from bench.sender import Sender
-from bench.servers import Server
 from bench.scenarios import SCENARIOS, Templates, prepare_app, prepare_baseline
-from bench.servers import BOT_TOKEN, CATALOG, SIGNING_SECRET, create_pg_database, drop_pg_database, start_app, \
-    start_baseline
+from bench.sender import Sender
+from bench.servers import (
+    BOT_TOKEN,
+    CATALOG,
+    SIGNING_SECRET,
+    Server,
+    create_pg_database,
+    drop_pg_database,
+    start_app,
+    start_baseline,
+)
 from bench.stats import PhaseResult
 from domain.catalog import load_catalog
 from slackstub import SlackStandIn

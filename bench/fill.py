@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
 
 BATCH = 20_000
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+START = datetime(2025, 1, 1, tzinfo=UTC)
 STEPS = [{"role": "hr", "min_approvals": 1}, {"role": "it", "min_approvals": 1}]
 KINDS = ("command", "form_submitted", "request_created", "request_routed", "message_sent", "decision",
          "messages_updated", "request_approved")
@@ -79,7 +80,7 @@ def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]
 def _sqlite_value(value: Any) -> Any:
     """What SQLAlchemy's UTCDateTime/DateTime writes on SQLite: naive UTC text with microseconds."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
 
 

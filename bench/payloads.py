@@ -8,8 +8,9 @@ timestamp and stay valid for the app's five-minute window, far longer than any p
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from slackstub import SlackStandIn, signature_headers

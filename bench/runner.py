@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from functools import partial
 
 from bench.cpu import wait_until_idle
 from bench.loadgen import Outcome
@@ -60,7 +61,7 @@ async def run_server(server: Server, stub: SlackStandIn, prepare: Prepare, plan:
         for concurrency, count in plan.closed:
             shots = await prepare(scenario, count)
             result = await _measure(server, stub, scenario, f"closed c={concurrency}",
-                                    lambda: sender.closed(url, shots, concurrency))
+                                    partial(sender.closed, url, shots, concurrency))
             capacity = max(capacity, result.throughput)
             results.append(result)
             log(_line(result))
@@ -71,7 +72,7 @@ async def run_server(server: Server, stub: SlackStandIn, prepare: Prepare, plan:
             count = max(1, min(plan.open_max, int(rate * plan.open_seconds)))
             shots = await prepare(scenario, count)
             result = await _measure(server, stub, scenario, f"open {int(fraction * 100)}%",
-                                    lambda: sender.open(url, shots, rate), target_rate=rate)
+                                    partial(sender.open, url, shots, rate), target_rate=rate)
             results.append(result)
             log(_line(result))
     return results

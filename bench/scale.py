@@ -19,10 +19,10 @@ from sqlalchemy import select, text
 from bench import fill
 from bench.servers import ROOT, create_pg_database, drop_pg_database
 from bench.stats import ms, percentile
+from storage.database import Database
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import RequestRow
-from storage.database import Database
 
 FULL = (100_000, 1_000_000)
 QUICK = (2_000, 20_000)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import aiohttp
 
 from bench.loadgen import closed_loop
-from bench.payloads import ShotMaker, Shot
+from bench.payloads import Shot, ShotMaker
 from slackstub import SlackStandIn
 
 SCENARIOS = ("help", "open", "submit", "click")

@@ -7,8 +7,8 @@ traceback minutes later when the first request arrives.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Awaitable, Callable, Sequence, Union
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,7 +24,7 @@ class Delivery:
     audit: list[AuditEntry] = field(default_factory=list)
 
 
-Outcome = tuple[OutboxJob, Union[Delivery, Exception]]
+Outcome = tuple[OutboxJob, Delivery | Exception]
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ different requests run concurrently.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from itertools import groupby
-from typing import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -101,10 +102,8 @@ class OutboxWorker:
                     pass
             except Exception:  # the database may be briefly away; keep the worker alive
                 logger.exception("outbox pass failed; retrying at the next poll")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
-            except asyncio.TimeoutError:
-                pass
             self._wake.clear()
 
     async def run_once(self) -> int:

@@ -7,8 +7,9 @@ a ``MalformedPayload``, which the error handler answers with 400 and audits.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 class MalformedPayload(Exception):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Coroutine, Any
+from collections.abc import Coroutine
+from typing import Any
 
 logger = logging.getLogger(__name__)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextlib import aclosing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import AsyncIterable, Awaitable, Callable, Sequence, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 from sqlalchemy.engine import make_url
 
@@ -25,7 +26,7 @@ T = TypeVar("T")
 def parse_since(text: str) -> datetime:
     """ISO 8601; a time without a zone is taken as UTC."""
     moment = datetime.fromisoformat(text.strip())
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class NotMigrated(Exception):

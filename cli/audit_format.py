@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from json.encoder import encode_basestring
-from typing import Sequence
 
 from storage.audit_chain import EventRow
 
@@ -48,7 +48,7 @@ def jsonl(rows: Sequence[EventRow]) -> str:
         f'"request":{"null" if request is None else quote(request)},"kind":{quote(kind)},"outcome":{quote(outcome)},'
         f'"details":{details},"prev_hash":{quote(prev_hash)},"hash":{quote(digest)}}}\n'
         for (seq, time, actor, request, kind, outcome, _, prev_hash, digest), details
-        in zip(rows, details_json([row[6] for row in rows]))])
+        in zip(rows, details_json([row[6] for row in rows]), strict=True)])
 
 
 def csv_header() -> str:
@@ -81,7 +81,7 @@ def csv_rows(rows: Sequence[EventRow]) -> str:
     plain = "".join(heads) + "".join(tails) + "".join(bare)  # 5 + 1 commas a row are separators
     if plain.count(",") != 6 * len(rows) or '"' in plain or "\n" in plain or "\r" in plain:
         return _csv_writer_text(rows)
-    return "".join(f"{head},{details},{tail}\n" for head, details, tail in zip(heads, quoted, tails))
+    return "".join(f"{head},{details},{tail}\n" for head, details, tail in zip(heads, quoted, tails, strict=True))
 
 
 def _csv_writer_text(rows: Sequence[Sequence[object]]) -> str:

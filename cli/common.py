@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.config import ConfigError, database_url, DEFAULT_DATABASE_URL
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, database_url
 
 EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
 

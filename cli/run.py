@@ -11,15 +11,15 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import RUNTIME, build_web_app
-from bot.logging_setup import configure_logging
 from bot.config import ConfigError, Settings, load_settings
+from bot.logging_setup import configure_logging
 from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
 from domain.catalog import Catalog, CatalogError, load_catalog
+from domain.records import AuditEntry
 from storage.database import Database
 from storage.driver import DRIVER_ERRORS
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from domain.records import AuditEntry
 
 logger = logging.getLogger("selfserve")
 # database unreachable, port taken, unknown host: one line and exit 2, not a traceback

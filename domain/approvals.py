@@ -5,8 +5,8 @@ Pure functions over records, so every rule is tested without a database or Slack
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from domain.errors import AlreadyDecided, NotAuthorized, RequestClosed, StepAlreadyDecided, UnknownRequest
 from domain.lifecycle import Status, Verdict

@@ -7,7 +7,8 @@ person never waits for the audit log, and the event is still committed moments l
 
 from __future__ import annotations
 
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from domain.catalog import Action, Catalog
 from domain.errors import DomainError

@@ -7,9 +7,10 @@ against an in-memory implementation (``tests/memory_uow.py``) as well as the rea
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Callable, Coroutine, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from domain.records import AuditEntry, DecisionRecord, MessageRecord, NewRequest, RequestRecord
 

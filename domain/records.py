@@ -6,9 +6,10 @@ flushed by accident; every change goes through an explicit repository method.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 REQUEST_REF_PREFIX = "REQ-"
 

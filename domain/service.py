@@ -7,11 +7,11 @@ an unauthorised or late click leaves a trace and changes nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from domain import notifications
-from domain.approvals import authorize_decision, eligible_approvers, progress_after, Progress
+from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog
 from domain.errors import DomainError, UnknownRequest
 from domain.forms import FieldErrors, validate_submission
@@ -100,7 +100,8 @@ class RequestService:
                 uow.audit(AuditEntry("form_submitted", "duplicate", actor, existing.ref, {"view": source_view_id}))
                 return Submitted(existing, True)
             status = Status.PENDING if action.approvals else Status.APPROVED
-            request = await uow.requests.add(self._new_request(actor, action, values, source_view_id), status, uow.now())
+            new_request = self._new_request(actor, action, values, source_view_id)
+            request = await uow.requests.add(new_request, status, uow.now())
             uow.audit(AuditEntry("request_created", "ok", actor, request.ref,
                                  {"action": action.id, "status": status, "values": dict(values)}))
             uow.enqueue(notifications.REQUESTER_RECEIPT, request.id, {})
@@ -170,7 +171,8 @@ class RequestService:
                 await self._after_decision(uow, request, decision, progress)
                 return Decided(updated, progress)
         except DomainError as refusal:
-            await self.audit_refusal(actor, "decision", refusal, {"request": ref[:64], "step": step, "verdict": verdict})
+            details = {"request": ref[:64], "step": step, "verdict": verdict}
+            await self.audit_refusal(actor, "decision", refusal, details)
             raise
 
     async def _after_decision(

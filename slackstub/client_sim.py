@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -23,10 +25,10 @@ from slackstub.interaction_payloads import (
 )
 from slackstub.recorder import RecordedCall
 from slackstub.replies import SlackMethodError
+from slackstub.screen import Screen
 from slackstub.signing import signature_headers
 from slackstub.sim_response import SimResponse
 from slackstub.standin import SlackStandIn
-from slackstub.screen import Screen
 from slackstub.targets import find_element, target_of
 from slackstub.view_state import build_state_values
 
@@ -109,10 +111,9 @@ class SlackClientSim:
         response = await self.send_raw(urlencode(form))
         acted, body = response.acted_on()
         if acted and isinstance(body, dict):
-            try:
+            # an ack without a message to show (e.g. only response_type) displays nothing
+            with contextlib.suppress(SlackMethodError):
                 self._stub.app_replied(channel_id, user_id, body)
-            except SlackMethodError:
-                pass  # an ack without a message to show (e.g. only response_type) displays nothing
         return response
 
     async def click(

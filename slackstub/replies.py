@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 """A Web API method: parsed arguments in, the success fields (without `ok`) out."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 ACK_DEADLINE = 3.0
 """Seconds Slack waits for an ack; a later ack is ignored (the user sees an error)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Iterator
+from typing import Any
 
 from slackstub.api_chat import ChatApi
 from slackstub.api_server import ApiServer

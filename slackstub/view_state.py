@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import Any, Mapping
+from typing import Any
 
 _SCALAR_KEYS = {
     "plain_text_input": "value",

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 GENESIS_HASH = "0" * 64
 
@@ -26,7 +27,7 @@ def canonical_details(details: Mapping[str, Any] | None) -> str:
 
 def format_time(moment: datetime) -> str:
     """A fixed-width UTC timestamp with microseconds, stable across database round trips."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_hash(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
-from typing import AsyncIterable, Sequence
 
 from storage.audit_chain import GENESIS_HASH, EventRow, chain_hashes
 from storage.repositories.audit import ChainHead
@@ -36,7 +36,7 @@ async def verify_rows(batches: AsyncIterable[Sequence[EventRow]], head: ChainHea
     """Recompute every hash in order, then check the chain ends where the head says."""
     checked, prev_hash = 0, GENESIS_HASH
     async for rows in batches:
-        for row, digest in zip(rows, chain_hashes(rows)):
+        for row, digest in zip(rows, chain_hashes(rows), strict=True):
             problem = _problem(row, digest, checked + 1, prev_hash)
             if problem:
                 return ChainReport(checked, row[0], problem)

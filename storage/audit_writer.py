@@ -16,7 +16,8 @@ database is away), it and the entries not yet retried fail as a whole batch did 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from domain.records import AuditEntry
 from storage.unit_of_work import UnitOfWork

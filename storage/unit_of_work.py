@@ -8,20 +8,21 @@ and the audit head).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
-from storage.driver import Driver, Transaction
 from domain.records import AuditEntry, NewOutboxJob, OutboxJob
+from storage.driver import Driver, Transaction
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.requests import RequestRepository
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Dispatcher(Protocol):

@@ -3,9 +3,9 @@ bot's own driver and of the CLI's raw reader."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import astuple, dataclass
 from datetime import datetime
-from typing import AsyncIterator
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine

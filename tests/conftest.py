@@ -7,8 +7,9 @@ import asyncio
 import os
 import shutil
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
@@ -102,7 +103,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def harness(engine: AsyncEngine) -> AsyncIterator["Harness"]:
+async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
     """The app serving real HTTP on a free port, talking to a fresh Slack stand-in."""
     from tests.harness import Harness
 
@@ -111,7 +112,7 @@ async def harness(engine: AsyncEngine) -> AsyncIterator["Harness"]:
 
 
 @pytest.fixture
-async def database(engine: AsyncEngine) -> AsyncIterator["Database"]:
+async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
     """The bot's storage handle on the test database (its driver closed afterwards)."""
     from storage.database import Database
 

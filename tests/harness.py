@@ -87,9 +87,10 @@ class Harness:
         deps = self.runtime.deps
         for _ in range(500):
             await deps.tasks.drain()
-            if await deps.outbox.run_once() == 0 and not deps.outbox.busy and not deps.tasks.busy:
-                if await self._due_jobs() == 0:  # a claim by the worker may not have returned yet
-                    return
+            # a claim by the worker may not have returned yet: hence the due count
+            if (await deps.outbox.run_once() == 0 and not deps.outbox.busy and not deps.tasks.busy
+                    and await self._due_jobs() == 0):
+                return
             await asyncio.sleep(0.01)
         raise AssertionError("the outbox did not settle")
 

@@ -7,10 +7,11 @@ error inside one changes nothing, as a rolled-back transaction would.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from domain.ports import DuplicateSubmission
 from domain.records import AuditEntry, DecisionRecord, MessageRecord, NewRequest, RequestRecord
@@ -99,7 +100,7 @@ class MemoryDatabase:
 
     def __init__(self) -> None:
         self.store = Store()
-        self._clock = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+        self._clock = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
     def tick(self) -> datetime:
         self._clock += timedelta(seconds=1)

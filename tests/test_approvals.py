@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from domain.errors import AlreadyDecided, NotAuthorized, RequestClosed, StepAlre
 from domain.lifecycle import Status, Verdict
 from domain.records import DecisionRecord, RequestRecord, Step
 
-NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
 HR = frozenset({"U0HR1", "U0HR2", "U0REQ"})
 
 

@@ -6,10 +6,10 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
+from domain.records import AuditEntry
 from storage.database import Database
 from storage.engine import create_session_factory
 from storage.models import AuditEventRow
-from domain.records import AuditEntry
 from tests.audit_log import stored_events, verify_stored
 
 
@@ -35,7 +35,7 @@ async def test_appended_events_form_an_intact_chain(engine: AsyncEngine, databas
     assert await verify(engine) == (True, None, None, 5)
     events = await stored_events(engine)
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
 
 
 async def test_stream_filters_by_request(engine: AsyncEngine, database: Database) -> None:

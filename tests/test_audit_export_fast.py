@@ -12,9 +12,10 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from contextlib import aclosing
-from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -22,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.audit_reader
 from cli.audit_format import COLUMNS, csv_header, csv_rows, details_json, jsonl
+from domain.records import AuditEntry
 from storage.audit_chain import EventRow, canonical_details, chain_hashes, event_hash, format_time
 from storage.audit_reader import open_reader
 from storage.audit_verify import verify_rows
 from storage.database import Database
-from domain.records import AuditEntry
 from storage.repositories.audit import ChainHead
 from storage.unit_of_work import UnitOfWork
 from tests.audit_log import stored_events, stored_head
@@ -38,7 +39,7 @@ TRICKY_DETAILS = [
     canonical_details({"n": 1, "text": "ünïcode <&>", "quote": 'a "b"', "slash": "a\\b/c", "nl": "x\ny\x01"}),
     canonical_details({"list": [1, 2.5, None, True, "x"], "nested": {"z": [], "a": {}}, "big": 10**30}),
     canonical_details({"floats": [0.1, 1e16, -0.0, 1.5e-07], "nan": float("nan"), "inf": float("-inf")}),
-    canonical_details({"when": datetime(2026, 1, 2, tzinfo=timezone.utc)}),  # default=str
+    canonical_details({"when": datetime(2026, 1, 2, tzinfo=UTC)}),  # default=str
 ]
 NOT_CANONICAL = [' {"a":1}', '{"a": 1}', '{"b":1,"a":2}', '{"a":1,"a":2}', '{"a":"\\u00e9"}', '{"a":"\\/"}',
                  '{"a":1.50}', '{"a":-0}', '{"a":1E5}', '[1,2]', '"x"', "1", "null", '{"a":"\\ud83d\\ude00"}']
@@ -56,7 +57,7 @@ def reference_jsonl(rows: Sequence[EventRow]) -> str:
     """The first export: each event as a dict with details parsed, one json.dumps per line."""
     lines = []
     for row in rows:
-        record = dict(zip(COLUMNS, row))
+        record = dict(zip(COLUMNS, row, strict=True))
         record["details"] = json.loads(row[6])
         lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
     return "".join(lines)
@@ -96,7 +97,7 @@ def test_chain_hashes_match_json_dumps_for_every_kind_of_text() -> None:
 
 
 @pytest.mark.parametrize("moment", [
-    datetime(2026, 11, 1, 9, 30, 0, 0, tzinfo=timezone.utc),  # microsecond 0
+    datetime(2026, 11, 1, 9, 30, 0, 0, tzinfo=UTC),  # microsecond 0
     datetime(2026, 11, 1, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
     datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-7))),
 ])
@@ -124,14 +125,15 @@ def test_details_that_only_join_into_valid_json_are_rejected_like_json_loads() -
 
 
 def test_jsonl_matches_json_dumps_per_event() -> None:
-    for rows in batches() + [[row for rows in batches() for row in rows]]:
-        assert jsonl(rows) == reference_jsonl(rows)
+    for batch in batches() + [[row for rows in batches() for row in rows]]:
+        assert jsonl(batch) == reference_jsonl(batch)
 
 
 def test_csv_matches_csv_writer() -> None:
     assert csv_header() == reference_csv([COLUMNS])
-    for rows in batches() + [[(1, "t", None, None, "k", "o", "{}", "p", "h")],
-                             [(1, "t", "a", "r", "k", "o", '{"a":1}', "p", "h"), (2, "t", "", "", "k", "o", b"{}", "p", "h")]]:
+    odd: list[list[Any]] = [[(1, "t", None, None, "k", "o", "{}", "p", "h")],
+           [(1, "t", "a", "r", "k", "o", '{"a":1}', "p", "h"), (2, "t", "", "", "k", "o", b"{}", "p", "h")]]
+    for rows in batches() + odd:
         assert csv_rows(rows) == reference_csv(rows)
 
 
@@ -140,7 +142,7 @@ def test_csv_matches_csv_writer() -> None:
 
 async def append(database: Database, entries: Sequence[AuditEntry], at: datetime | None = None) -> None:
     for entry in entries:
-        async with UnitOfWork(database.driver, clock=lambda: at or datetime.now(timezone.utc)) as uow:
+        async with UnitOfWork(database.driver, clock=lambda: at or datetime.now(UTC)) as uow:
             uow.audit(entry)
 
 
@@ -160,9 +162,10 @@ ENTRIES = [AuditEntry("command", "ok", "U0HR1", None, {"text": "new-employee"}),
            AuditEntry("message_sent", "ok", "U0IT1", "REQ-1", {"problems": ["x", "y"]})]
 
 
-async def test_reader_returns_what_the_repository_streams(engine: AsyncEngine, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_reader_returns_what_the_repository_streams(engine: AsyncEngine, database: Database,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.audit_reader, "BATCH", 3)  # several batches, and a partial last one
-    whole_second = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    whole_second = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
     await append(database, ENTRIES)
     await append(database, ENTRIES, at=whole_second)  # microsecond 0 stored and compared
     await append(database, ENTRIES)
@@ -182,7 +185,8 @@ async def test_reader_on_an_empty_log(engine: AsyncEngine) -> None:
         assert [rows async for rows in batches] == []
 
 
-async def test_times_not_stored_as_the_app_stores_them_read_as_sqlalchemy_reads_them(engine: AsyncEngine, database: Database) -> None:
+async def test_times_not_stored_as_the_app_stores_them_read_as_sqlalchemy_reads_them(engine: AsyncEngine,
+                                                                                     database: Database) -> None:
     await append(database, ENTRIES * 2)
     odd = (["2025-01-01T02:00:00+02:00", "2025-01-01 00:00:00", "0999-12-31 23:59:59.000001", "2025-06-01T12:00:00.5",
             "2025-06-01T12:00:00.000001"]  # the last one is read as is: "T" or " " make no difference

@@ -68,7 +68,7 @@ async def _bad_events_among_innocent_ones(db: Database) -> None:
     assert len(entries) == 100
     results = await asyncio.gather(*(writer.write(entry) for entry in entries), return_exceptions=True)
 
-    failed = [(entry.kind, type(result)) for entry, result in zip(entries, results) if result is not None]
+    failed = [(entry.kind, type(result)) for entry, result in zip(entries, results, strict=True) if result is not None]
     assert failed == [(POISON, ValueError)], "only the bad entry's caller gets an error"
     events = await stored_events(db.engine)
     assert len(events) == 100

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.records import AuditEntry
 from storage.audit_writer import AuditWriter
 from storage.database import Database
-from domain.records import AuditEntry
 from storage.unit_of_work import UnitOfWork
 from tests.audit_log import stored_events, verify_stored
 

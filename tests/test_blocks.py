@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from domain.records import Answer, DecisionRecord, RequestRecord, Step
 
 ROOT = Path(__file__).parent.parent
 CATALOGS = [ROOT / "catalog.yaml", ROOT / "tests" / "catalog_e2e.yaml"]
-NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.name)

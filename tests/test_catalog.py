@@ -399,7 +399,7 @@ def test_catalog_objects_are_immutable() -> None:
     catalog = parse_catalog(VALID)
 
     with pytest.raises(ValidationError):
-        setattr(catalog.actions["onboard"], "title", "Changed")  # the frozen model must refuse
+        catalog.actions["onboard"].title = "Changed"  # the frozen model must refuse
 
 
 def test_defaults_and_lookups() -> None:

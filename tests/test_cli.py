@@ -19,19 +19,20 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 from sqlalchemy import text
 
+from domain.records import AuditEntry
 from slackstub import SlackClientSim, SlackStandIn
 from storage.audit_chain import format_time
 from storage.database import Database
 from storage.engine import create_engine
-from domain.records import AuditEntry
 from tests.audit_log import stored_events
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,8 @@ class Result:
     stderr: str
 
     def __str__(self) -> str:  # shown by failing asserts
-        return f"selfserve {' '.join(self.args)} -> {self.returncode}\n--stdout--\n{self.stdout}--stderr--\n{self.stderr}"
+        command = " ".join(self.args)
+        return f"selfserve {command} -> {self.returncode}\n--stdout--\n{self.stdout}--stderr--\n{self.stderr}"
 
 
 def cli_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -194,7 +196,7 @@ async def test_run_refuses_bad_settings_with_one_line_naming_the_variable(tmp_pa
     }
     results = await asyncio.gather(*(acli("run", env=run_env(tmp_path, **overrides), timeout=20)
                                      for overrides, _ in cases.values()))
-    for (case, (_, message)), result in zip(cases.items(), results):
+    for (case, (_, message)), result in zip(cases.items(), results, strict=True):
         assert result.returncode == 2, f"{case}: {result}"
         assert result.stderr.splitlines() == [f"selfserve: configuration error: {message}"], f"{case}: {result}"
     assert not (tmp_path / "run.db").exists(), "nothing may touch the database before the settings are valid"
@@ -323,7 +325,7 @@ async def test_audit_export_and_verify_on_an_intact_chain(database_url: str) -> 
     assert stored == sorted(set(stored)), "each event needs its own time for the --since checks"
     env = {"DATABASE_URL": database_url}
     third_elsewhere = stored[2].astimezone(timezone(timedelta(hours=2))).isoformat()  # same moment, UTC+2
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     verified, everything, req2, future, past, from_third, garbage = await asyncio.gather(
         acli("audit", "verify", env=env),
         acli("audit", "export", env=env),
@@ -343,7 +345,7 @@ async def test_audit_export_and_verify_on_an_intact_chain(database_url: str) -> 
     assert all(set(e) == {"seq", "time", "actor", "request", "kind", "outcome", "details", "prev_hash", "hash"}
                for e in events)
     assert events[0]["prev_hash"] == "0" * 64
-    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(events, events[1:]))
+    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(events, events[1:], strict=False))
     assert [e["time"] for e in events] == [format_time(moment) for moment in stored]
 
     assert [e["seq"] for e in jsonl(req2)] == [3, 4], req2
@@ -364,15 +366,15 @@ async def test_audit_export_csv_round_trips_through_the_csv_module(database_url:
     rows = list(csv.reader(io.StringIO(as_csv.stdout, newline="")))
     assert rows[0] == ["seq", "time", "actor", "request", "kind", "outcome", "details", "prev_hash", "hash"]
     assert len(rows) == 1 + len(ENTRIES) and all(len(row) == 9 for row in rows), as_csv
-    records = [dict(zip(rows[0], row)) for row in rows[1:]]
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert [int(record["seq"]) for record in records] == [1, 2, 3, 4, 5]
-    for record, entry in zip(records, ENTRIES):
+    for record, entry in zip(records, ENTRIES, strict=True):
         assert (record["kind"], record["outcome"]) == (entry.kind, entry.outcome)
         assert (record["actor"], record["request"]) == (entry.actor or "", entry.request_ref or "")  # None: empty
         assert json.loads(record["details"]) == dict(entry.details or {})
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", record["time"]), record
         assert re.fullmatch(r"[0-9a-f]{64}", record["hash"]) and re.fullmatch(r"[0-9a-f]{64}", record["prev_hash"])
-    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(records, records[1:]))
+    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(records, records[1:], strict=False))
     assert '\n' not in records[2]["details"] and "\\n" in records[2]["details"]  # the newline stays JSON-escaped
 
 

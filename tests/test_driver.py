@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import Dialect, make_url
@@ -18,17 +20,17 @@ from sqlalchemy.sql.sqltypes import NullType
 
 import storage.driver.postgres
 import storage.driver.sqlite
-from storage.driver.sqlite import Checkpointer, SqliteDriver
 import storage.repositories.audit
 import storage.repositories.outbox
 import storage.repositories.requests
+from domain.ports import DuplicateSubmission
+from domain.records import Answer, AuditEntry, NewOutboxJob, NewRequest, OutboxJob, Step
 from storage.database import Database
 from storage.driver import Driver, IntegrityViolation, Transaction
+from storage.driver.sqlite import Checkpointer, SqliteDriver
 from storage.driver.statement import InsertMany, PerSize, Statement
 from storage.engine import create_engine, create_session_factory
 from storage.models import OutboxRow, RequestRow
-from domain.records import Answer, AuditEntry, NewOutboxJob, NewRequest, OutboxJob, Step
-from domain.ports import DuplicateSubmission
 from storage.unit_of_work import UnitOfWork
 from tests.audit_log import stored_events, verify_stored
 from tests.conftest import PG_URL
@@ -131,7 +133,7 @@ async def test_jobs_are_completed_and_released_by_id_in_chunks(database: Databas
 
 
 async def test_a_read_only_transaction_cannot_write(database: Database) -> None:
-    with pytest.raises(Exception):
+    with pytest.raises((sqlite3.OperationalError, asyncpg.ReadOnlySQLTransactionError)):
         async with database.reader() as uow:
             await uow.requests.add(_new_request("V-ro"), "pending", MOMENT)
     async with database.reader() as uow:
@@ -318,9 +320,9 @@ if PG_URL is not None:  # collected only where PostgreSQL is configured
     @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
     async def test_url_options_reach_the_driver_as_sqlalchemy_reads_them(engine: AsyncEngine) -> None:
         url = engine.url.update_query_dict({"ssl": "prefer", "prepared_statement_cache_size": "50"})
-        async with Database(create_engine(url.render_as_string(hide_password=False))) as database:
-            async with database.reader() as uow:
-                assert (await uow.audit_log.head()).last_seq == 0
+        async with Database(create_engine(url.render_as_string(hide_password=False))) as database, \
+                database.reader() as uow:
+            assert (await uow.audit_log.head()).last_seq == 0
 
 
 # The unit of work around the driver: what a cancellation or a close in the middle does
@@ -370,7 +372,7 @@ async def test_jobs_of_a_failed_commit_are_not_dispatched(database: Database) ->
             raise RuntimeError("the block fails")
     assert recorder.dispatched == []
     async with database.reader() as reader:
-        assert await reader.outbox.due_count(datetime.now(timezone.utc) + timedelta(days=1)) == 0
+        assert await reader.outbox.due_count(datetime.now(UTC) + timedelta(days=1)) == 0
 
 
 async def test_a_reader_open_during_close_keeps_its_own_error(database: Database,

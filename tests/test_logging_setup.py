@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import slack_sdk.web.async_internal_utils  # the module whose guard runs on every Web API call

@@ -9,8 +9,9 @@ import hmac
 import json
 import re
 import time
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable
+from typing import Any
 from urllib.parse import parse_qsl
 
 import aiohttp

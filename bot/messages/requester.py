@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block, SectionBlock
 
@@ -30,7 +30,8 @@ def receipt(request: RequestRecord) -> Message:
         SectionBlock(text=md(f"{intro}\n{_status_line(request)}")),
         *answer_sections(request.answers),
     ]
-    return Message(text=f"Request {escape(request.ref)} submitted: {escape(request.action_title)}", blocks=tuple(blocks))
+    text = f"Request {escape(request.ref)} submitted: {escape(request.action_title)}"
+    return Message(text=text, blocks=tuple(blocks))
 
 
 def decision_update(

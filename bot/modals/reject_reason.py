@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBlock, MarkdownTextObject
+from slack_sdk.models.blocks import InputBlock, MarkdownTextObject, PlainTextInputElement, SectionBlock
 from slack_sdk.models.views import View
 
 from bot import ids

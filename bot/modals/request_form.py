@@ -7,8 +7,9 @@ Slack's inline errors (keyed by block_id) land on the right input.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,

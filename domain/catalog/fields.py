@@ -7,9 +7,17 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, AllowInfNan, BaseModel, BeforeValidator, ConfigDict, Strict
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 from pydantic import Field as PydanticField
-from pydantic import StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.catalog.identifiers import FieldId

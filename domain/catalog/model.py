@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, StringConstraints, ValidationInfo, model_validator
 from pydantic import Field as PydanticField
-from pydantic import StringConstraints
 
 from domain.catalog.fields import Field
 from domain.catalog.identifiers import ActionId, ChannelId, RoleName, UserId

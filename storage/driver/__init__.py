@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import sqlite3
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy.engine import Dialect
 
 from storage.driver.statement import InsertMany, Statement
-
 
 # What the drivers raise when the database is unreachable or refuses (beside IntegrityViolation).
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)

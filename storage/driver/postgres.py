@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any, AsyncIterator
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import URL
@@ -171,5 +172,5 @@ class PostgresDriver:
         for pool in pools:
             try:
                 await asyncio.wait_for(pool.close(), CLOSE_GRACE_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pool.terminate()

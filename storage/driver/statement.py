@@ -10,7 +10,8 @@ statements themselves on every click.
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Dialect
@@ -59,7 +60,8 @@ class Compiled:
         assert self._row is not None, "statement returns no rows"
         if not self._converts:
             return self._row(*raw)
-        return self._row(*(value if process is None else process(value) for process, value in zip(self._results, raw)))
+        pairs = zip(self._results, raw, strict=True)
+        return self._row(*(value if process is None else process(value) for process, value in pairs))
 
 
 class Statement:

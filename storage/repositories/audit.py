@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import String, bindparam, select, update
 
+from domain.records import AuditEntry
 from storage.audit_chain import GENESIS_HASH, canonical_details, event_hash
 from storage.driver import Transaction, first, insert_many
 from storage.driver.statement import InsertMany, Statement, insert_into
 from storage.models import AuditEventRow, AuditHeadRow, table_of
-from domain.records import AuditEntry
 
 HEAD_ID = 1
 EVENTS = table_of(AuditEventRow)

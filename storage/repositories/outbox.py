@@ -3,15 +3,16 @@ with a lease, so several processes can drain one table and a crashed worker's jo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
 
+from domain.records import NewOutboxJob, OutboxJob
 from storage.driver import Transaction, insert_many
 from storage.driver.statement import InsertMany, PerSize, Statement, numbered
 from storage.models import OutboxRow, table_of
-from domain.records import NewOutboxJob, OutboxJob
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 OUTBOX = table_of(OutboxRow)
@@ -52,7 +53,7 @@ def _chunks(job_ids: Sequence[int]) -> list[Sequence[int]]:
 
 
 def _ids(job_ids: Sequence[int]) -> dict[str, int]:
-    return dict(zip(numbered("id", len(job_ids)), job_ids))
+    return dict(zip(numbered("id", len(job_ids)), job_ids, strict=True))
 
 
 def _job(row: Any) -> OutboxJob:

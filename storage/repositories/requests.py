@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from storage.driver import IntegrityViolation, Transaction, first, insert_many
-from storage.driver.statement import InsertMany, Statement, insert_into
-from storage.models import DecisionRow, RequestRow, SlackMessageRow, table_of
 from domain.ports import DuplicateSubmission
 from domain.records import (
     Answer,
@@ -21,7 +18,9 @@ from domain.records import (
     RequestRecord,
     Step,
 )
-
+from storage.driver import IntegrityViolation, Transaction, first, insert_many
+from storage.driver.statement import InsertMany, Statement, insert_into
+from storage.models import DecisionRow, RequestRow, SlackMessageRow, table_of
 
 REQUESTS = table_of(RequestRow)
 DECISIONS = table_of(DecisionRow)
