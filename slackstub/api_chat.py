@@ -32,9 +32,15 @@ class ChatApi:
         }
 
     def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        """chat.postMessage: `channel` may be a channel id, a DM id or a user id (Slack opens the DM)."""
+        """chat.postMessage: `channel` may be a channel id, a DM id or a user id (Slack opens the DM).
+
+        Without chat:write.public a bot can only post in public channels it is in, so posting there makes it a
+        member (and lets it read the channel's history).
+        """
         channel = self._ws.resolve_channel(str(args.get("channel", "")), allow_user=True)
         message = self.post_as_bot(channel, args)
+        if channel.startswith("C"):
+            self._ws.join(channel)
         return {"channel": channel, "ts": message["ts"], "message": message}
 
     def update(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +50,12 @@ class ChatApi:
         if message.get("user") != self._identity.bot_user_id:
             raise SlackMethodError("cant_update_message")
         self.replace_content(message, args, retain_missing=True)
+        if "metadata" in args:  # left out: the old metadata stays; an empty object removes it, like Slack
+            metadata = check_metadata(args["metadata"])
+            if metadata:
+                message["metadata"] = copy.deepcopy(metadata)
+            else:
+                message.pop("metadata", None)
         return {"channel": channel, "ts": message["ts"], "text": message["text"], "message": message}
 
     def post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -112,3 +124,21 @@ def check_content(fields: dict[str, Any]) -> None:
         raise SlackMethodError("invalid_blocks")
     if len(str(fields.get("text") or "")) > MAX_TEXT:
         raise SlackMethodError("msg_too_long")
+    check_metadata(fields.get("metadata"))
+
+
+def check_metadata(metadata: Any) -> dict[str, Any] | None:
+    """Slack's checks on message metadata; returns it, or None when there is none (absent or `{}`).
+
+    Form and GET callers send it as a JSON string, which request_args has already decoded (or refused with
+    invalid_metadata_format). It must be an object (else invalid_metadata_format) holding a non-empty string
+    `event_type` and an object `event_payload` (else invalid_metadata_schema).
+    """
+    if metadata is None or metadata == {}:
+        return None
+    if not isinstance(metadata, dict):
+        raise SlackMethodError("invalid_metadata_format")
+    event_type = metadata.get("event_type")
+    if not isinstance(event_type, str) or not event_type.strip() or not isinstance(metadata.get("event_payload"), dict):
+        raise SlackMethodError("invalid_metadata_schema")
+    return metadata

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from slackstub.faults import FaultPlan
+from slackstub.faults import Fault, FaultPlan
 from slackstub.recorder import CallRecorder, RecordedCall
 from slackstub.replies import Handler, Reply, SlackMethodError
 from slackstub.request_args import read_args, take_token
@@ -77,20 +77,43 @@ class ApiServer:
 
     async def _serve(self, method: str, request: web.Request, dispatch: Dispatch) -> web.Response:
         """Shared pipeline: latency, injected faults, Slack-shaped errors, and recording of every call."""
-        arrived = time.monotonic()
+        arrived, arrived_wall = time.monotonic(), time.time()
         await self._faults.delay(method)
         args: dict[str, Any] = {}
+        fault: Fault | None = None
+        applied: dict[str, Any] | None = None
         try:
             args = await read_args(request)
             token = take_token(request, args)
             fault = self._faults.take(method)
-            reply = fault.reply() if fault is not None else Reply(200, {"ok": True, **dispatch(args, token)})
+            if fault is None:
+                reply = Reply(200, {"ok": True, **dispatch(args, token)})
+            else:
+                # An applied fault lets the call take effect before the failure is answered.
+                applied = {"ok": True, **dispatch(args, token)} if fault.applied else None
+                reply = fault.reply()
         except SlackMethodError as failure:
+            fault = None  # the call failed by itself, so nothing took effect: its own error is the answer
             reply = failure.reply()
+        dropped = fault is not None and fault.dropped
+        if dropped:
+            reply = Reply(0, {})
         # Recorded as copies (the reply may share dicts with state that later calls change); a
         # JSON round trip is that copy at a fraction of deepcopy's cost, and the body is
         # serialised once for both the record and the answer.
         body = json.dumps(reply.body)
-        call = RecordedCall(method, json.loads(json.dumps(args)), json.loads(body), reply.status, request.path, arrived)
+        call = RecordedCall(
+            method,
+            json.loads(json.dumps(args)),
+            json.loads(body),
+            reply.status,
+            request.path,
+            arrived,
+            wall=arrived_wall,
+            applied_response=json.loads(json.dumps(applied)) if applied is not None else None,
+        )
         await self._recorder.record(call)
-        return web.Response(text=body, status=reply.status, headers=reply.headers, content_type="application/json")
+        if dropped and request.transport is not None:
+            request.transport.close()
+        return web.Response(text=body, status=reply.status or 500, headers=reply.headers,
+                            content_type="application/json")

@@ -33,10 +33,31 @@ class Instrumented:
         self._recorder.clear()
 
     def fail_next(
-        self, method: str, error: str = "ratelimited", status: int | None = None, retry_after: int = 1, times: int = 1
+        self,
+        method: str,
+        error: str = "ratelimited",
+        status: int | None = None,
+        retry_after: int = 1,
+        times: int = 1,
+        *,
+        applied: bool = False,
     ) -> None:
-        """Fail the next `times` calls to `method`: 429 + Retry-After for "ratelimited", else HTTP 200 ok: false."""
-        self._faults.fail_next(method, error, status, retry_after, times)
+        """Fail the next `times` calls to `method`: 429 + Retry-After for "ratelimited", else HTTP 200 ok: false.
+
+        `applied=True`: each call takes effect first (the message is stored, the update made) and only the
+        answer is the failure, e.g. `fail_next("chat.postMessage", "internal_error", 500, applied=True)`; the
+        answer the caller missed is kept on the RecordedCall as `applied_response`. A call that fails by
+        itself still gets its own error (and nothing took effect).
+        """
+        self._faults.fail_next(method, error, status, retry_after, times, applied)
+
+    def drop_next(self, method: str, times: int = 1, *, applied: bool = False) -> None:
+        """Close the connection instead of answering the next `times` calls to `method` (recorded with status 0).
+
+        `applied=True`: each call takes effect before the connection drops, like a reply lost on the way back.
+        The caller sees a disconnect (aiohttp.ServerDisconnectedError through slack_sdk).
+        """
+        self._faults.drop_next(method, times, applied)
 
     def set_latency(self, method: str, seconds: float) -> None:
         """Delay every call to `method` (or "response_url") by `seconds`; 0 removes the delay."""

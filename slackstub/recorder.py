@@ -10,7 +10,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class RecordedCall:
-    """One request the stand-in served (Web API method or "response_url"), frozen at the time it was answered."""
+    """One request the stand-in served (Web API method or "response_url"), frozen at the time it was answered.
+
+    `status` is 0 and `response` empty when an injected fault dropped the connection instead of answering.
+    """
 
     method: str
     args: dict[str, Any]
@@ -18,7 +21,11 @@ class RecordedCall:
     status: int
     path: str
     at: float
-    """time.monotonic() when the request arrived."""
+    """time.monotonic() when the request arrived (before any injected latency), the benchmark's clock."""
+    wall: float = 0.0
+    """time.time() when the request arrived: the same instant as `at`, on the wall clock."""
+    applied_response: dict[str, Any] | None = None
+    """What the method answered when it took effect but an applied fault answered the caller instead."""
 
     @property
     def ok(self) -> bool:

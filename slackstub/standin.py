@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from slackstub.api_chat import ChatApi
+from slackstub.api_history import HistoryApi
 from slackstub.api_server import ApiServer
 from slackstub.api_views import ViewsApi
 from slackstub.api_workspace import WorkspaceApi
@@ -63,6 +64,7 @@ class SlackStandIn(Instrumented):
         methods = {
             **WorkspaceApi(self.identity, self._workspace).methods(),
             **self._chat.methods(),
+            **HistoryApi(self._workspace).methods(),
             **ViewsApi(self._views, self._triggers).methods(),
         }
         self._server = ApiServer(bot_token, methods, self._recorder, self._faults, self._response_urls)
@@ -128,6 +130,12 @@ class SlackStandIn(Instrumented):
         """The stable "D..." id of the member's DM with the bot."""
         with _as_lookup_error():
             return self._workspace.dm_channel(user_id)
+
+    def add_bot_to_channel(self, channel: str) -> None:
+        """Make the bot a member of public channel `channel` (posting there also does), so it may read its history."""
+        if not channel.startswith("C"):
+            raise LookupError(f"not a public channel id: {channel}")
+        self._workspace.join(channel)
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Copies of a channel's messages as they are now (after updates), oldest first, each with `channel`.

@@ -19,6 +19,7 @@ class Workspace:
         self._users: dict[str, SlackUser] = {}
         self._dms: dict[str, str] = {}
         self._group_dms: set[str] = set()
+        self._joined: set[str] = set()
         self._history: dict[str, list[Message]] = {}
         self._ephemerals: dict[str, list[Message]] = {}
 
@@ -59,6 +60,19 @@ class Workspace:
         if channel.startswith("C") or channel in self._dms or channel in self._group_dms:
             return channel
         raise SlackMethodError("channel_not_found")
+
+    def join(self, channel: str) -> None:
+        """The bot is now a member of public channel `channel`."""
+        self._joined.add(channel)
+
+    def readable_channel(self, channel: str) -> str:
+        """A conversation whose history the bot may read: its DMs and group DMs, and channels it is in.
+
+        A public channel it is not in is Slack's not_in_channel; anything else (user ids included) channel_not_found.
+        """
+        if channel in self._dms or channel in self._group_dms or channel in self._joined:
+            return channel
+        raise SlackMethodError("not_in_channel" if channel.startswith("C") else "channel_not_found")
 
     def append(self, channel: str, message: Message) -> None:
         """Add a message to a channel's history."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -18,6 +19,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -357,6 +360,184 @@ async def test_wait_for_wakes_on_the_matching_call(stub: SlackStandIn, client: A
         await stub.wait_for("chat.update", timeout=0.05)
     stub.clear_calls()
     assert stub.calls == [] and len(stub.messages("C0GENERAL")) == 2
+
+
+# --- conversations.history, message metadata and faults after the effect --------------------------
+
+
+def job_metadata(key: str) -> dict[str, Any]:
+    """The metadata the bot puts on its posts to find them again after a retry."""
+    return {"event_type": "selfserve_job", "event_payload": {"job": key}}
+
+
+async def post_texts(client: AsyncWebClient, channel: str, *texts: str) -> list[str]:
+    """Post each text as the bot; returns their ts, oldest first."""
+    return [str((await client.chat_postMessage(channel=channel, text=text))["ts"]) for text in texts]
+
+
+async def test_history_lists_newest_first_in_cursor_pages(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    dm = stub.dm_channel(HR)
+    await post_texts(client, HR, "one", "two", "three")
+    stub.post_user_message(dm, HR, "four (from hana)")
+    await post_texts(client, dm, "five")
+    first = await client.conversations_history(channel=dm, limit=2)
+    assert [m["text"] for m in first["messages"]] == ["five", "four (from hana)"]
+    assert first["has_more"] is True and first["response_metadata"]["next_cursor"]
+    second = await client.conversations_history(channel=dm, limit=2, cursor=first["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in second["messages"]] == ["three", "two"]
+    last = await client.conversations_history(channel=dm, limit=2, cursor=second["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in last["messages"]] == ["one"]
+    assert last["has_more"] is False and "response_metadata" not in last, "the last page has no cursor"
+    pager = await client.conversations_history(channel=dm, limit=2)
+    paged = [[m["text"] for m in page["messages"]] async for page in pager]
+    assert paged == [["five", "four (from hana)"], ["three", "two"], ["one"]], "slack_sdk's own paging follows along"
+    whole = await client.conversations_history(channel=dm)
+    assert len(whole["messages"]) == 5 and whole["has_more"] is False
+    assert [call.args.get("limit") for call in stub.calls_to("conversations.history")] == ["2"] * 6 + [None]
+
+
+async def test_history_time_range(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    one, two, three, four = await post_texts(client, HR, "one", "two", "three", "four")
+    dm = stub.dm_channel(HR)
+
+    async def texts(**bounds: Any) -> list[str]:
+        return [m["text"] for m in (await client.conversations_history(channel=dm, **bounds))["messages"]]
+
+    assert await texts(oldest=two) == ["four", "three"], "oldest itself is left out"
+    assert await texts(oldest=two, inclusive=True) == ["four", "three", "two"]
+    assert await texts(latest=three) == ["two", "one"]
+    assert await texts(oldest=one, latest=four, inclusive=True) == ["four", "three", "two", "one"]
+    assert await texts(oldest=str(float(four) + 1)) == []
+    assert await texts(oldest=str(int(float(one)) - 1)) == ["four", "three", "two", "one"], "whole seconds work too"
+    await client.chat_postMessage(channel=dm, text="a reply", thread_ts=one)
+    assert "a reply" not in await texts(), "thread replies are not part of the channel's history"
+
+
+async def test_history_shows_metadata_only_when_asked(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel=HR, text="Approve REQ-1?", metadata=job_metadata("REQ-1:dm:U0HR1"))
+    assert posted["message"]["metadata"] == job_metadata("REQ-1:dm:U0HR1"), "the answer's message carries it"
+    form = await client.api_call(
+        "chat.postMessage",
+        data={"channel": posted["channel"], "text": "Approve REQ-2?", "metadata": json.dumps(job_metadata("REQ-2"))},
+    )
+    assert form["message"]["metadata"] == job_metadata("REQ-2"), "a JSON string (form or GET) is accepted too"
+    stub.post_user_message(posted["channel"], HR, "ok")
+    plain_history = await client.conversations_history(channel=posted["channel"])
+    assert [("metadata" in m) for m in plain_history["messages"]] == [False, False, False]
+    full = await client.conversations_history(channel=posted["channel"], include_all_metadata=True)
+    listed = [m.get("metadata") for m in full["messages"]]
+    assert listed == [None, job_metadata("REQ-2"), job_metadata("REQ-1:dm:U0HR1")]
+    assert full["messages"][2]["ts"] == posted["ts"] and full["messages"][2]["bot_id"] == "B0BOT"
+    assert stub.message(posted["channel"], posted["ts"])["metadata"] == job_metadata("REQ-1:dm:U0HR1")
+
+
+async def test_post_message_checks_metadata_like_slack(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    def post(metadata: Any) -> Awaitable[AsyncSlackResponse]:
+        return client.api_call("chat.postMessage", json={"channel": HR, "text": "x", "metadata": metadata})
+
+    assert await error_of(post("{not json")) == "invalid_metadata_format"
+    assert await error_of(post(["selfserve_job"])) == "invalid_metadata_format"
+    assert await error_of(post({"event_payload": {"job": "k"}})) == "invalid_metadata_schema"
+    assert await error_of(post({"event_type": "", "event_payload": {"job": "k"}})) == "invalid_metadata_schema"
+    assert await error_of(post({"event_type": 7, "event_payload": {"job": "k"}})) == "invalid_metadata_schema"
+    assert await error_of(post({"event_type": "selfserve_job", "event_payload": "k"})) == "invalid_metadata_schema"
+    assert await error_of(post({"event_type": "selfserve_job"})) == "invalid_metadata_schema"
+    assert stub.messages(HR) == []
+    assert "metadata" not in (await post({}))["message"], "an empty object means no metadata"
+
+
+async def test_chat_update_keeps_replaces_or_removes_metadata(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel=HR, text="Pending", metadata=job_metadata("k1"))
+    kept = await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Still pending")
+    assert kept["message"]["metadata"] == job_metadata("k1"), "left out, the old metadata stays"
+    await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Moved", metadata=job_metadata("k2"))
+    assert stub.message(posted["channel"], posted["ts"])["metadata"] == job_metadata("k2")
+    bad = client.chat_update(channel=posted["channel"], ts=posted["ts"], text="x", metadata={"event_type": "t"})
+    assert await error_of(bad) == "invalid_metadata_schema"
+    await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Done", metadata={})
+    assert "metadata" not in stub.message(posted["channel"], posted["ts"]), "an empty object removes it"
+
+
+async def test_history_errors(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    dm = stub.dm_channel(HR)
+    assert await error_of(client.conversations_history(channel="D0NOTOPEN")) == "channel_not_found"
+    assert await error_of(client.conversations_history(channel=HR)) == "channel_not_found", "a user id is no channel"
+    assert await error_of(client.api_call("conversations.history", params={})) == "channel_not_found"
+    assert await error_of(client.conversations_history(channel="C0ELSEWHERE")) == "not_in_channel"
+    stub.add_bot_to_channel("C0ELSEWHERE")
+    assert (await client.conversations_history(channel="C0ELSEWHERE"))["messages"] == []
+    await client.chat_postMessage(channel="C0GENERAL", text="posting there means the bot is in it")
+    assert len((await client.conversations_history(channel="C0GENERAL"))["messages"]) == 1
+    group = (await client.conversations_open(users=[HR, NEWBIE]))["channel"]["id"]
+    assert (await client.conversations_history(channel=group))["messages"] == []
+    assert await error_of(client.conversations_history(channel=dm, cursor="garbage!")) == "invalid_cursor"
+    forged = base64.b64encode(b"next_page:2").decode()
+    assert await error_of(client.conversations_history(channel=dm, cursor=forged)) == "invalid_cursor"
+    for limit in ("many", "0", "-5", "2.5"):
+        bad_limit = client.api_call("conversations.history", http_verb="GET", params={"channel": dm, "limit": limit})
+        assert await error_of(bad_limit) == "invalid_limit", limit
+    assert await error_of(client.conversations_history(channel=dm, oldest="yesterday")) == "invalid_ts_oldest"
+    assert await error_of(client.conversations_history(channel=dm, latest="soon")) == "invalid_ts_latest"
+    assert (await client.conversations_history(channel=dm, limit=5000))["ok"], "over 999 is served as 999"
+
+
+async def test_applied_fault_stores_the_post_once_and_answers_the_error(
+    stub: SlackStandIn, client: AsyncWebClient
+) -> None:
+    stub.fail_next("chat.postMessage", "internal_error", 500, applied=True)
+    failure = await slack_error(client.chat_postMessage(channel=HR, text="Approve?", metadata=job_metadata("k1")))
+    assert (failure.status_code, failure.data) == (500, {"ok": False, "error": "internal_error"})
+    [stored] = stub.messages(HR)
+    [call] = stub.calls_to("chat.postMessage")
+    assert (call.status, call.response, call.ok) == (500, {"ok": False, "error": "internal_error"}, False)
+    assert call.applied_response is not None and call.applied_response["ts"] == stored["ts"]
+    # What the bot does on retry: find its post by the job key and update it instead of posting again.
+    history = await client.conversations_history(channel=stored["channel"], limit=20, include_all_metadata=True)
+    [found] = [m for m in history["messages"] if m.get("metadata", {}).get("event_payload", {}).get("job") == "k1"]
+    await client.chat_update(channel=stored["channel"], ts=found["ts"], text="Approve? (retried)")
+    assert [m["text"] for m in stub.messages(HR)] == ["Approve? (retried)"]
+    assert (await client.chat_postMessage(channel=HR, text="next"))["ok"], "only the next call fails"
+
+
+async def test_applied_fault_on_a_call_that_fails_anyway(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    stub.fail_next("chat.postMessage", "internal_error", 500, times=1, applied=True)
+    assert await error_of(client.chat_postMessage(channel="D0NOTOPEN", text="x")) == "channel_not_found"
+    assert stub.calls_to("chat.postMessage")[0].applied_response is None
+    assert (await client.chat_postMessage(channel=HR, text="x"))["ok"], "the fault was spent all the same"
+    stub.fail_next("chat.update", "ratelimited", applied=True)
+    posted = await client.chat_postMessage(channel=HR, text="Pending")
+    limited = await slack_error(client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Approved"))
+    assert (limited.status_code, limited.headers["Retry-After"]) == (429, "1")
+    assert stub.message(posted["channel"], posted["ts"])["text"] == "Approved", "the update took effect"
+
+
+async def test_dropped_connection_with_and_without_the_effect(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    stub.drop_next("chat.postMessage")
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await client.chat_postMessage(channel=HR, text="lost")
+    assert stub.messages(HR) == []
+    stub.drop_next("chat.postMessage", applied=True)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await client.chat_postMessage(channel=HR, text="stored, answer lost")
+    assert [m["text"] for m in stub.messages(HR)] == ["stored, answer lost"]
+    assert [(call.status, call.response) for call in stub.calls_to("chat.postMessage")] == [(0, {}), (0, {})]
+    assert stub.calls_to("chat.postMessage")[1].applied_response is not None
+    # slack_sdk's default retry handler (without its back-off): one blind retry on a disconnect
+    retry_at_once = AsyncConnectionErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0.0))
+    retrying = AsyncWebClient(token=TOKEN, base_url=stub.api_url, retry_handlers=[retry_at_once])
+    stub.drop_next("chat.postMessage", applied=True)
+    assert (await retrying.chat_postMessage(channel=HR, text="twice"))["ok"]
+    assert [m["text"] for m in stub.messages(HR)][-2:] == ["twice", "twice"], "the blind retry posted a duplicate"
+
+
+async def test_calls_record_arrival_on_both_clocks(stub: SlackStandIn, client: AsyncWebClient) -> None:
+    stub.set_latency("chat.postMessage", 0.2)
+    before_mono, before_wall = time.monotonic(), time.time()
+    await client.chat_postMessage(channel=HR, text="x")
+    [call] = stub.calls
+    assert before_mono <= call.at <= before_mono + 0.1, "stamped on arrival, before the added latency"
+    assert before_wall <= call.wall <= before_wall + 0.1
+    assert abs((call.wall - call.at) - (before_wall - before_mono)) < 0.05, "the same instant on both clocks"
 
 
 # --- the Slack side: signed requests to an app ----------------------------------------------------
