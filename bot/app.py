@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -17,10 +19,11 @@ from bot.deps import Deps
 from bot.handlers import actions, commands, errors, views
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
-from bot.outbox_worker import OutboxWorker
 from bot.tasks import TaskSupervisor
 from domain.catalog import Catalog
 from domain.desk import ActionDesk
+from domain.job_runner import JobRunner
+from domain.notifications import ALL_KINDS
 from domain.service import RequestService
 from storage.audit_writer import AuditWriter
 from storage.database import Database
@@ -44,23 +47,28 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 
 def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
-               poll_interval: float = 2.0) -> Runtime:
-    """The Bolt app with every listener registered."""
+               idle_wait: float = 60.0) -> Runtime:
+    """The Bolt app with every listener registered, and the job runner its changes feed."""
     db = Database(engine)
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    notifier = SlackNotifier(client, db.reader)
+    # No SDK retries: a call retried blindly after a dropped connection can post twice. The job
+    # engine retries instead, and a retried post first looks for the earlier one (bot.notifier).
+    client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
+                            retry_handlers=[])
     audit = AuditWriter(db.unit_of_work).write
     tasks = TaskSupervisor()
+    service = RequestService(catalog, db.unit_of_work, db.reader, audit)
+    notifier = SlackNotifier(client, service.view)
     deps = Deps(
-        service=RequestService(catalog, db.unit_of_work, db.reader, audit),
+        service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
         tasks=tasks,
-        outbox=OutboxWorker(db.unit_of_work, notifier.deliver, poll_interval=poll_interval),
+        jobs=JobRunner(db.unit_of_work, db.reader, dict.fromkeys(ALL_KINDS, notifier), db.wakeup(),
+                       owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait),
     )
-    db.dispatch_outbox_to(deps.outbox)
+    db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(
         client=client,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=True,  # answer the moment a listener returns; slow work is spawned after ack
         request_verification_enabled=False,  # bot.http verifies the raw bytes before parsing
         logger=logging.getLogger("slack_bolt"),
@@ -71,22 +79,23 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
 
 
 def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
-                  poll_interval: float = 2.0) -> web.Application:
+                  idle_wait: float = 60.0) -> web.Application:
     """The aiohttp application: ``POST /slack/events`` and ``GET /healthz``."""
-    runtime = build_bolt(settings, catalog, engine, poll_interval)
+    runtime = build_bolt(settings, catalog, engine, idle_wait)
     app = web.Application()
     app[RUNTIME] = runtime
-    app.router.add_post(EVENTS_PATH, SlackEndpoint(runtime.bolt, settings.slack_signing_secret).handle)
+    endpoint = SlackEndpoint(runtime.bolt, settings.slack_signing_secret.get_secret_value())
+    app.router.add_post(EVENTS_PATH, endpoint.handle)
     app.router.add_get("/healthz", _health(runtime.database))
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         # One HTTP session for every Web API call (Bolt's per-request clients share it too):
         # without it slack_sdk opens a new session and TCP (and TLS) connection per call.
         runtime.client.session = aiohttp.ClientSession()
-        runtime.deps.outbox.start()
+        await runtime.deps.jobs.start()
         yield
         await runtime.deps.tasks.drain()
-        await runtime.deps.outbox.stop()
+        await runtime.deps.jobs.stop()
         await runtime.client.session.close()
         await runtime.database.close()
 

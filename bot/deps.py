@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.outbox_worker import OutboxWorker
 from bot.tasks import TaskSupervisor
 from domain.desk import ActionDesk
+from domain.job_runner import JobRunner
 from domain.service import RequestService
 
 
@@ -15,4 +15,4 @@ class Deps:
     service: RequestService
     desk: ActionDesk
     tasks: TaskSupervisor
-    outbox: OutboxWorker
+    jobs: JobRunner

@@ -1,30 +1,36 @@
-"""Turns outbox jobs into Slack calls, rendering from the request's state at delivery time."""
+"""The Slack adapter of the work engine: performs ``dm.*`` jobs as Slack calls.
+
+Messages are rendered from the request's state at delivery time, so a late or retried job never
+shows a stale picture. Every post carries the job's idempotency key in its message metadata; a
+job tried before (``attempts > 1``: the earlier attempt may have posted and then crashed, or Slack
+may have stored the post and answered an error) first looks for that message in the DM's recent
+history and updates it instead of posting a second one.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Message
 from bot.messages.approval import approval_message
 from bot.messages.requester import decision_update, receipt, stuck
 from domain import notifications
-from domain.records import AuditEntry, DecisionRecord, MessageRecord, OutboxJob, RequestRecord
-from storage.unit_of_work import UnitOfWork
+from domain.jobs import Done, Fail, Outcome, Retry
+from domain.records import AuditEntry, DecisionRecord, Job, MessageRecord, RequestRecord
+from domain.service import RequestView
 
-
-@dataclass
-class Delivery:
-    """What a delivered job leaves behind: messages to remember and events to audit."""
-
-    messages: list[MessageRecord] = field(default_factory=list)
-    audit: list[AuditEntry] = field(default_factory=list)
-
-
-Outcome = tuple[OutboxJob, Delivery | Exception]
+JOB_EVENT = "selfserve_job"  # message metadata event_type that carries a job's key
+HISTORY_LOOKBACK = 50  # recent DM messages searched for an earlier attempt's post
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                              "request_timeout"})
+LoadView = Callable[[int], Awaitable[RequestView | None]]
 
 
 @dataclass(frozen=True)
@@ -45,17 +51,19 @@ class Snapshot:
     def approvals_of(self, step: int) -> list[MessageRecord]:
         return [m for m in self.approval_messages if m.step == step]
 
-    def after(self, delivery: Delivery) -> Snapshot:
-        posted = [m for m in delivery.messages if m.purpose == "approval"]
+    def after(self, done: Done) -> Snapshot:
+        posted = [m for m in done.messages if m.purpose == "approval"]
         return replace(self, approval_messages=[*self.approval_messages, *posted]) if posted else self
 
 
 class SlackNotifier:
-    def __init__(self, client: AsyncWebClient, reader: Callable[[], UnitOfWork]) -> None:
+    """A ``domain.jobs.JobHandler`` for every kind in ``domain.notifications.ALL_KINDS``."""
+
+    def __init__(self, client: AsyncWebClient, load_view: LoadView) -> None:
         self._client = client
-        self._reader = reader
+        self._load_view = load_view
         self._dm_channels: dict[str, str] = {}
-        self._handlers: dict[str, Callable[[Snapshot, OutboxJob], Awaitable[Delivery]]] = {
+        self._handlers: dict[str, Callable[[Snapshot, Job], Awaitable[Done]]] = {
             notifications.REQUESTER_RECEIPT: self._receipt,
             notifications.APPROVER_ASK: self._ask,
             notifications.APPROVER_REFRESH: self._refresh,
@@ -63,44 +71,36 @@ class SlackNotifier:
             notifications.REQUESTER_STUCK: self._stuck,
         }
 
-    async def deliver(self, jobs: Sequence[OutboxJob]) -> list[Outcome]:
+    async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
         """Perform one request's jobs in order, rendered from one read of its state.
 
         Reading once per group rather than per job is safe because every later change to
         the request queues its own job; messages posted by earlier jobs of the group are
-        added to the snapshot. Slack or network errors are returned per job, for retry.
+        added to the snapshot. Slack or network errors become retries or failures per job.
         """
+        request_id = jobs[0].request_id
         try:
-            snapshot = await self._snapshot(jobs[0].request_id)
+            view = None if request_id is None else await self._load_view(request_id)
         except Exception as error:
-            return [(job, error) for job in jobs]
-        outcomes: list[Outcome] = []
+            for job in jobs:
+                yield job, Retry(f"reading the request failed: {type(error).__name__}")
+            return
+        snapshot = None if view is None else Snapshot(view.request, view.decisions, view.approval_messages)
         for job in jobs:
-            try:
-                delivery = await self._deliver_one(job, snapshot)
-            except Exception as error:
-                outcomes.append((job, error))
+            handler = self._handlers.get(job.kind)
+            if handler is None:
+                yield job, Fail(f"unknown job kind {job.kind!r}")
                 continue
-            outcomes.append((job, delivery))
-            snapshot = snapshot.after(delivery) if snapshot else None
-        return outcomes
-
-    async def _deliver_one(self, job: OutboxJob, snapshot: Snapshot | None) -> Delivery:
-        handler = self._handlers.get(job.kind)
-        if handler is None:
-            raise ValueError(f"unknown outbox job kind {job.kind!r}")
-        return Delivery() if snapshot is None else await handler(snapshot, job)
-
-    async def _snapshot(self, request_id: int | None) -> Snapshot | None:
-        if request_id is None:
-            return None
-        async with self._reader() as uow:
-            request = await uow.requests.get(request_id)
-            if request is None:
-                return None
-            decisions = await uow.requests.decisions(request.id)
-            approval = await uow.requests.messages(request.id, "approval")
-            return Snapshot(request, decisions, approval)
+            if snapshot is None:
+                yield job, Done()  # the request is gone: nothing to say about it
+                continue
+            try:
+                done = await handler(snapshot, job)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+                yield job, _outcome_of(error)
+                continue
+            yield job, done
+            snapshot = snapshot.after(done)
 
     async def dm_channel(self, user_id: str) -> str:
         """The bot's DM channel with ``user_id``, opened once and remembered."""
@@ -109,38 +109,52 @@ class SlackNotifier:
             self._dm_channels[user_id] = response["channel"]["id"]
         return self._dm_channels[user_id]
 
-    async def _post(self, snapshot: Snapshot, recipient: str, purpose: str, step: int | None,
-                    message: Message) -> Delivery:
+    async def _post(self, snapshot: Snapshot, job: Job, recipient: str, purpose: str, step: int | None,
+                    message: Message) -> Done:
         channel = await self.dm_channel(recipient)
-        response = await self._client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks_json(), unfurl_links=False, unfurl_media=False
-        )
+        ts = await self._earlier_post(channel, job.key) if job.attempts > 1 else None
+        if ts is None:
+            response = await self._client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message.blocks_json(), unfurl_links=False,
+                unfurl_media=False, metadata={"event_type": JOB_EVENT, "event_payload": {"job": job.key}})
+            channel, ts = response["channel"], response["ts"]
+        else:  # an earlier attempt posted it: bring that message up to date instead
+            await self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks_json())
         ref = snapshot.request.ref
-        posted = MessageRecord(snapshot.request.id, purpose, step, recipient, response["channel"], response["ts"])
-        details = {"purpose": purpose, "recipient": recipient, "channel": posted.channel, "ts": posted.ts}
-        return Delivery([posted], [AuditEntry("message_sent", "ok", None, ref, details)])
+        posted = MessageRecord(snapshot.request.id, purpose, step, recipient, channel, ts)
+        details = {"purpose": purpose, "recipient": recipient, "channel": channel, "ts": ts}
+        return Done([posted], [AuditEntry("message_sent", "ok", None, ref, details)])
 
-    async def _receipt(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
+    async def _earlier_post(self, channel: str, key: str) -> str | None:
+        """The ts of the bot's message carrying ``key`` among the DM's recent messages."""
+        response = await self._client.conversations_history(channel=channel, limit=HISTORY_LOOKBACK,
+                                                             include_all_metadata=True)
+        for message in response.get("messages") or []:
+            if _job_key(message) == key:
+                return str(message["ts"])
+        return None
+
+    async def _receipt(self, snapshot: Snapshot, job: Job) -> Done:
         request = snapshot.request
-        return await self._post(snapshot, request.requester_id, "receipt", None, receipt(request))
+        return await self._post(snapshot, job, request.requester_id, "receipt", None, receipt(request))
 
-    async def _ask(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
+    async def _ask(self, snapshot: Snapshot, job: Job) -> Done:
         step, approver = int(job.payload["step"]), str(job.payload["approver"])
         if any(m.recipient_id == approver for m in snapshot.approvals_of(step)):
-            return Delivery()  # posted before a crash cut the job short; never ask twice
-        return await self._post(snapshot, approver, "approval", step, snapshot.approval(step))
+            return Done()  # posted and recorded by an earlier attempt; never ask twice
+        return await self._post(snapshot, job, approver, "approval", step, snapshot.approval(step))
 
-    async def _update(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
+    async def _update(self, snapshot: Snapshot, job: Job) -> Done:
         step, verdict, by = int(job.payload["step"]), str(job.payload["verdict"]), str(job.payload["by"])
         message = decision_update(snapshot.request, step, verdict, by, snapshot.decisions)
-        return await self._post(snapshot, snapshot.request.requester_id, "update", step, message)
+        return await self._post(snapshot, job, snapshot.request.requester_id, "update", step, message)
 
-    async def _stuck(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
+    async def _stuck(self, snapshot: Snapshot, job: Job) -> Done:
         step, eligible = int(job.payload["step"]), int(job.payload["eligible"])
         message = stuck(snapshot.request, step, eligible)
-        return await self._post(snapshot, snapshot.request.requester_id, "stuck", step, message)
+        return await self._post(snapshot, job, snapshot.request.requester_id, "stuck", step, message)
 
-    async def _refresh(self, snapshot: Snapshot, job: OutboxJob) -> Delivery:
+    async def _refresh(self, snapshot: Snapshot, job: Job) -> Done:
         """Redraw every approver DM of the step; chat.update is idempotent, so retries are safe."""
         step = int(job.payload["step"])
         message = snapshot.approval(step)
@@ -150,4 +164,24 @@ class SlackNotifier:
             for m in messages
         ))
         details = {"step": step, "messages": len(messages)}
-        return Delivery([], [AuditEntry("messages_updated", "ok", None, snapshot.request.ref, details)])
+        return Done([], [AuditEntry("messages_updated", "ok", None, snapshot.request.ref, details)])
+
+
+def _job_key(message: dict[str, Any]) -> str | None:
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != JOB_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    return str(payload.get("job")) if isinstance(payload, dict) else None
+
+
+def _outcome_of(error: Exception) -> Outcome:
+    """Slack's answer as the engine's outcome: retry what can succeed later, fail the rest."""
+    if isinstance(error, SlackApiError):
+        code = str(error.response.get("error", "slack_error"))
+        if error.response.status_code == 429:
+            return Retry(code, float(error.response.headers.get("Retry-After", 1)))
+        if error.response.status_code >= 500 or code in TRANSIENT_ERRORS:
+            return Retry(code)
+        return Fail(code)
+    return Retry(type(error).__name__)

@@ -8,11 +8,12 @@ against an in-memory implementation (``tests/memory_uow.py``) as well as the rea
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
-from domain.records import AuditEntry, DecisionRecord, MessageRecord, NewRequest, RequestRecord
+from domain.records import AuditEntry, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
 
 
 class DuplicateSubmission(Exception):
@@ -49,6 +50,52 @@ class RequestStore(Protocol):
         """Remember posted messages."""
 
 
+class JobStore(Protocol):
+    """The durable job table. Every method runs inside the unit of work's transaction."""
+
+    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int) -> list[Job]:
+        """Lease up to ``limit`` due jobs to ``owner`` (skipping rows another process holds),
+        counting an attempt on each; expired leases are taken over."""
+
+    async def complete(self, jobs: Sequence[Job], now: datetime) -> set[int]:
+        """Mark ``jobs`` done; returns the ids that were still this claim's (fenced by attempts)."""
+
+    async def retry_later(self, job: Job, at: datetime, error: str) -> bool:
+        """Move the job's due time to ``at`` and drop its lease; False if the claim was lost."""
+
+    async def fail(self, job: Job, now: datetime, error: str) -> bool:
+        """End the job as failed; False if the claim was lost."""
+
+    async def release(self, job_ids: Sequence[int], *, keep_attempt: bool) -> None:
+        """Give claimed jobs back, due now (a graceful stop); the attempt stays counted for a
+        job that was started, so its handler knows to look for what the attempt did."""
+
+    async def cancel(self, request_id: int, kinds: Sequence[str], now: datetime) -> int:
+        """Cancel the request's pending jobs of ``kinds``; returns how many."""
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending job becomes claimable (its due time, or when its lease ends)."""
+
+    async def stats(self, now: datetime) -> JobStats:
+        """Queue depth and the age of the oldest due job, for metrics and health."""
+
+    async def list(self, statuses: Sequence[str], limit: int) -> list[JobState]:
+        """The latest jobs in ``statuses``, newest first."""
+
+    async def requeue_failed(self, job_id: int, now: datetime) -> JobState | None:
+        """Make a failed job due now with a fresh set of attempts; None if it is not failed."""
+
+
+@dataclass(frozen=True)
+class JobStats:
+    due: int
+    """Jobs that should be running now (claimed or not)."""
+    scheduled: int
+    """Jobs waiting for a later due time."""
+    oldest_due_seconds: float
+    """How long the oldest due job has been waiting (0 when none)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: every change in it, the work it enqueues and the audit entries it
     records are committed together, or none of them."""
@@ -57,14 +104,20 @@ class UnitOfWork(Protocol):
     def requests(self) -> RequestStore:
         """Requests, decisions and posted messages, inside this transaction."""
 
+    @property
+    def jobs(self) -> JobStore:
+        """The job table, inside this transaction."""
+
     def now(self) -> datetime:
         """The time of this unit of work (one clock for every row it writes)."""
 
     def audit(self, entry: AuditEntry) -> None:
         """Record ``entry`` as part of this transaction."""
 
-    def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any]) -> None:
-        """Queue durable after-commit work as part of this transaction."""
+    def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any], *,
+                due_at: datetime | None = None, key: str | None = None) -> None:
+        """Queue durable work as part of this transaction: due when it commits, or at ``due_at``;
+        ``key`` makes it idempotent (a second job with the same key is not added)."""
 
 
 class UnitOfWorkScope(Protocol):
@@ -77,5 +130,21 @@ class UnitOfWorkScope(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWorkScope]
+
+
+class Wakeup(Protocol):
+    """How an idle job runner learns that work may have come due before it planned to look."""
+
+    async def start(self) -> None:
+        """Begin listening (PostgreSQL: its own connection for LISTEN)."""
+
+    async def wait(self, timeout: float) -> None:
+        """Return after ``timeout`` seconds, or sooner when woken."""
+
+    def wake(self) -> None:
+        """Wake the waiter from this process."""
+
+    async def close(self) -> None:
+        """Stop listening."""
 AuditSink = Callable[[AuditEntry], Coroutine[Any, Any, None]]
 """Appends one stand-alone audit event; returns once it is committed."""

@@ -94,19 +94,52 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
-class NewOutboxJob:
+class NewJob:
+    """Durable work to do after the transaction that enqueues it commits.
+
+    ``due_at`` None means as soon as it commits; a later time makes it a timer (a reminder,
+    a breach, an expiry). ``key`` is the job's idempotency key, unique across the table: a
+    second enqueue with the same key is ignored, and handlers pass it to the outside system
+    so a retried job can find what an earlier attempt did (None: a fresh random key)."""
+
     kind: str
     request_id: int | None
     payload: Mapping[str, Any]
+    due_at: datetime | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True)
-class OutboxJob:
+class Job:
+    """A claimed job. ``attempts`` counts claims including this one; it is also the fencing
+    token: an outcome is recorded only while nobody has claimed the job since."""
+
     id: int
     kind: str
+    key: str
     request_id: int | None
     payload: Mapping[str, Any]
     attempts: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A job as an operator sees it (``selfserve jobs``)."""
+
+    id: int
+    kind: str
+    key: str
+    request_id: int | None
+    payload: Mapping[str, Any]
+    status: str
+    attempts: int
+    due_at: datetime
+    lease_until: datetime | None
+    owner: str | None
+    last_error: str | None
+    created_at: datetime
+    done_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from domain.records import (
     Answer,
     AuditEntry,
     DecisionRecord,
+    MessageRecord,
     NewRequest,
     RequestRecord,
     Step,
@@ -33,6 +34,15 @@ from domain.records import (
 class Submitted:
     request: RequestRecord
     duplicate: bool
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as its notifications render it: state, verdicts and the approval DMs posted."""
+
+    request: RequestRecord
+    decisions: list[DecisionRecord]
+    approval_messages: list[MessageRecord]
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,16 @@ class RequestService:
         if outcome == "stuck":  # too few may approve; without a word the request would wait in silence
             uow.enqueue(notifications.REQUESTER_STUCK, request.id,
                         notifications.requester_stuck(step, len(approvers)))
+
+    async def view(self, request_id: int) -> RequestView | None:
+        """What the request's notifications are rendered from, read now; None if it is gone."""
+        async with self._reader() as uow:
+            request = await uow.requests.get(request_id)
+            if request is None:
+                return None
+            decisions = await uow.requests.decisions(request.id)
+            approval = await uow.requests.messages(request.id, "approval")
+            return RequestView(request, decisions, approval)
 
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""

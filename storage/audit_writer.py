@@ -1,81 +1,38 @@
 """Group commit for audit events that are written on their own.
 
-Commands, form opens, refusals and the like change nothing but the audit log, and each
-used to pay for a whole write transaction (and the chain head's lock) alone. Here every
-event joins the next batch: when no batch is being written, one starts at once; while one
-is, the next forms behind it. Callers still wait until their event is committed, so the
-guarantee is unchanged; under load, many events share one transaction.
-
-One bad event must not take its batch down with it: when a batch's transaction fails after it
-began, its entries are retried one by one, each in its own transaction. An entry that fails
-alone is replaced by an ``audit_refused`` event naming its kind and the error type (never the
-bad value itself), and only its caller gets the error; if even that replacement fails (the
-database is away), it and the entries not yet retried fail as a whole batch did before.
+Commands, form opens, refusals and the like change nothing but the audit log; each joins the
+next batch of ``domain.group_commit`` instead of paying for a whole write transaction (and the
+chain head's lock) alone, and its caller still waits until it is committed. An event that fails
+on its own (and only its caller) is replaced by an ``audit_refused`` event naming its kind and
+the error type, never the bad value itself.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
+from domain.group_commit import GroupCommit
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.records import AuditEntry
-from storage.unit_of_work import UnitOfWork
-
-Pending = list[tuple[AuditEntry, "asyncio.Future[None]"]]
 
 
 class AuditWriter:
-    def __init__(self, unit_of_work: Callable[[], UnitOfWork]) -> None:
-        self._uow = unit_of_work
-        self._pending: Pending = []
-        self._writing: asyncio.Task[None] | None = None
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
+        self._group = GroupCommit(unit_of_work, _append, _append_refusal, name="audit-writer")
 
     async def write(self, entry: AuditEntry) -> None:
         """Append ``entry`` to the chain; returns once it is committed (raises if that failed)."""
-        loop = asyncio.get_running_loop()
-        committed: asyncio.Future[None] = loop.create_future()
-        self._pending.append((entry, committed))
-        if self._writing is None or self._writing.done():
-            self._writing = loop.create_task(self._write_batches(), name="audit-writer")
-        await committed
+        await self._group.submit(entry)
 
-    async def _write_batches(self) -> None:
-        while self._pending:
-            batch: Pending = []
-            try:
-                async with self._uow() as uow:
-                    batch, self._pending = self._pending, []  # taken once the transaction is ours
-                    for entry, _ in batch:
-                        uow.audit(entry)
-            except Exception as error:
-                if batch:  # the transaction began, so an entry may be to blame: isolate it
-                    await self._write_one_by_one(batch)
-                else:  # BEGIN failed: no entry is to blame; fail every waiting caller
-                    batch, self._pending = self._pending, []
-                    _settle(batch, error)
-            else:
-                _settle(batch, None)
 
-    async def _write_one_by_one(self, batch: Pending) -> None:
-        """Commit each entry of a failed batch alone, so the innocent ones are kept."""
-        for index, (entry, committed) in enumerate(batch):
-            try:
-                await self._commit([entry])
-            except Exception as error:
-                try:
-                    await self._commit([refusal(entry, error)])
-                except Exception as replacement_error:  # the database itself fails: stop trying
-                    _settle(batch[index:], replacement_error)
-                    return
-                _settle([(entry, committed)], error)
-            else:
-                _settle([(entry, committed)], None)
+async def _append(uow: UnitOfWork, entries: Sequence[AuditEntry]) -> None:
+    for entry in entries:
+        uow.audit(entry)
 
-    async def _commit(self, entries: list[AuditEntry]) -> None:
-        async with self._uow() as uow:
-            for entry in entries:
-                uow.audit(entry)
+
+async def _append_refusal(uow: UnitOfWork, entry: AuditEntry, error: Exception) -> None:
+    uow.audit(refusal(entry, error))
 
 
 REFUSED_KIND = "audit_refused"
@@ -102,13 +59,3 @@ def refusal(entry: AuditEntry, error: Exception) -> AuditEntry:
 
 def _printable(value: str | None) -> str | None:
     return value if value is None or value.isprintable() else None
-
-
-def _settle(batch: Pending, error: Exception | None) -> None:
-    for _, committed in batch:
-        if committed.done():  # its caller was cancelled
-            continue
-        if error is None:
-            committed.set_result(None)
-        else:
-            committed.set_exception(error)

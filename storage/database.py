@@ -12,8 +12,10 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.driver import Driver, open_driver
+from storage.driver.postgres import PostgresDriver
 from storage.repositories.audit import KnownHead
 from storage.unit_of_work import Dispatcher, UnitOfWork
+from storage.wakeup import LocalWakeup, PostgresWakeup
 
 
 class Database:
@@ -23,9 +25,16 @@ class Database:
         self._dispatcher: Dispatcher | None = None
         self._known_head = KnownHead()
 
-    def dispatch_outbox_to(self, dispatcher: Dispatcher) -> None:
-        """From now on, outbox jobs committed by this process go straight to ``dispatcher``."""
+    def run_jobs_in(self, dispatcher: Dispatcher) -> None:
+        """From now on, jobs committed by this process and due at once go straight to
+        ``dispatcher``, and it is told of jobs committed for later."""
         self._dispatcher = dispatcher
+
+    def wakeup(self) -> LocalWakeup:
+        """What an idle job runner of this process waits on (see ``storage.wakeup``)."""
+        if isinstance(self.driver, PostgresDriver):
+            return PostgresWakeup(self.driver.connect_options)
+        return LocalWakeup()
 
     def unit_of_work(self) -> UnitOfWork:
         """A read-write transaction, committed when its ``async with`` block ends without error."""

@@ -95,25 +95,30 @@ class SlackMessageRow(Base):
     created_at: Mapped[datetime]
 
 
-class OutboxRow(Base):
-    """Work that must happen after a commit (Slack messages now, webhooks later).
+class JobRow(Base):
+    """Durable work: Slack deliveries now, webhooks and timers later.
 
-    Written in the same transaction as the change that caused it, so a crash after the
-    commit can delay a notification but never lose it. ``lease_until`` lets several
-    processes share the table: a worker claims a job by moving its lease forward.
+    Written in the same transaction as the change that caused it, so a crash after the commit
+    can delay the work but never lose it. ``due_at`` holds a job until its time (a timer, or a
+    retry's backoff); ``lease_until`` lets several processes share the table: a worker claims a
+    job by moving its lease forward and counting an attempt, and ``attempts`` then fences the
+    claim (an outcome is recorded only if nobody claimed the job since). ``key`` is the job's
+    idempotency key, handed to the outside system so a retry can find an earlier attempt's effect.
     """
 
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(48))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    available_at: Mapped[datetime]
+    due_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
+    owner: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]

@@ -1,6 +1,6 @@
 """A unit of work: one driver transaction, every repository bound to it.
 
-Outbox jobs and audit entries are buffered and written at commit, after all other writes:
+Jobs and audit entries are buffered and written at commit, after all other writes:
 each kind becomes multi-row inserts (one per 50 rows), and the lock on the audit chain's head is held for the
 shortest time and always taken last (no lock-order deadlocks between a decision's row lock
 and the audit head).
@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
-from domain.records import AuditEntry, NewOutboxJob, OutboxJob
+from domain.records import AuditEntry, Job, NewJob
 from storage.driver import Driver, Transaction
 from storage.repositories.audit import AuditRepository, KnownHead
-from storage.repositories.outbox import OutboxRepository
+from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
 
 
@@ -26,22 +26,27 @@ def utcnow() -> datetime:
 
 
 class Dispatcher(Protocol):
-    """Delivers outbox jobs in this process right after their commit (see ``bot.outbox_worker``)."""
+    """Runs jobs in this process right after their commit (see ``domain.job_runner``)."""
 
     lease: timedelta
+    owner: str
 
-    def dispatch(self, jobs: list[OutboxJob]) -> None: ...
+    def dispatch(self, jobs: list[Job]) -> None:
+        """Run ``jobs``, committed just now already claimed by ``owner``."""
+
+    def wake(self) -> None:
+        """A job for later was committed: look again at when the next one is due."""
 
 
 class UnitOfWork:
     requests: RequestRepository
-    outbox: OutboxRepository
+    jobs: JobRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
                  dispatcher: Dispatcher | None = None, known_head: KnownHead | None = None) -> None:
-        """``dispatcher``, when given, receives the outbox jobs of this unit once committed,
-        already leased to it; without one they wait for a worker's poll. ``known_head`` is the
+        """``dispatcher``, when given, receives the jobs of this unit that are due at once, when
+        committed, already leased to it; without one they wait for a worker's claim. ``known_head`` is the
         process's hint of the audit chain's head (see ``AuditRepository``)."""
         self._driver = driver
         self._clock = clock
@@ -49,7 +54,7 @@ class UnitOfWork:
         self._dispatcher = dispatcher
         self._known_head = known_head
         self._pending_audit: list[AuditEntry] = []
-        self._pending_jobs: list[NewOutboxJob] = []
+        self._pending_jobs: list[NewJob] = []
         self._transaction: AbstractAsyncContextManager[Transaction] | None = None
 
     def now(self) -> datetime:
@@ -59,15 +64,16 @@ class UnitOfWork:
         """Record ``entry`` as part of this transaction (written at commit)."""
         self._pending_audit.append(entry)
 
-    def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any]) -> None:
-        """Queue after-commit work as part of this transaction (written at commit)."""
-        self._pending_jobs.append(NewOutboxJob(kind, request_id, payload))
+    def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any], *,
+                due_at: datetime | None = None, key: str | None = None) -> None:
+        """Queue durable work as part of this transaction (written at commit)."""
+        self._pending_jobs.append(NewJob(kind, request_id, payload, due_at, key))
 
     async def __aenter__(self) -> UnitOfWork:
         self._transaction = self._driver.transaction(read_only=self._read_only)
         tx = self._tx = await self._transaction.__aenter__()
         self.requests = RequestRepository(tx)
-        self.outbox = OutboxRepository(tx)
+        self.jobs = JobRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 
@@ -76,12 +82,11 @@ class UnitOfWork:
     ) -> None:
         """Write the buffered jobs and audit entries, then commit (or roll back on error)."""
         assert self._transaction is not None, "unit of work was not entered"
-        jobs: list[OutboxJob] = []
+        jobs: list[Job] = []
         if exc_type is None:
             try:
                 now = self.now()
-                lease_until = now + self._dispatcher.lease if self._dispatcher else None
-                jobs = await self.outbox.enqueue(self._pending_jobs, now, lease_until)
+                jobs = await self._write_jobs(now)
                 await self.audit_log.append(self._pending_audit, now)
             except BaseException as error:
                 await self._transaction.__aexit__(type(error), error, error.__traceback__)
@@ -90,6 +95,23 @@ class UnitOfWork:
             await self._transaction.__aexit__(exc_type, exc, tb)  # commits when exc_type is None
         finally:
             # Also when cancelled after COMMIT returned (e.g. while the connection goes back
-            # to its pool): the jobs are stored and leased to us, so deliver them now.
+            # to its pool): the jobs are stored and leased to us, so run them now.
             if jobs and self._dispatcher and self._tx.committed:
-                self._dispatcher.dispatch(jobs)
+                claimed = [job for job in jobs if job.attempts]
+                if claimed:
+                    self._dispatcher.dispatch(claimed)
+                if len(claimed) < len(jobs):
+                    self._dispatcher.wake()
+
+    async def _write_jobs(self, now: datetime) -> list[Job]:
+        """Insert the buffered jobs, those due now born claimed by this process's dispatcher;
+        on PostgreSQL, jobs nobody here runs at once wake the other processes' workers."""
+        if not self._pending_jobs:
+            return []
+        dispatcher = self._dispatcher
+        lease_until = now + dispatcher.lease if dispatcher else None
+        jobs = await self.jobs.enqueue(self._pending_jobs, now, dispatcher.owner if dispatcher else None,
+                                       lease_until)
+        if self._driver.dialect.name == "postgresql" and not all(job.attempts for job in jobs):
+            await self.jobs.notify()
+        return jobs

@@ -56,7 +56,7 @@ class Harness:
             port=0,
             host="127.0.0.1",
         )
-        app = build_web_app(settings, lambda: self.catalog, self.engine, poll_interval=0.2)
+        app = build_web_app(settings, lambda: self.catalog, self.engine)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -83,20 +83,20 @@ class Harness:
         return self._runner.app[RUNTIME]
 
     async def settle(self) -> None:
-        """Let after-ack work and every due outbox job finish (instead of sleeping)."""
+        """Let after-ack work and every due job finish (instead of sleeping)."""
         deps = self.runtime.deps
         for _ in range(500):
             await deps.tasks.drain()
             # a claim by the worker may not have returned yet: hence the due count
-            if (await deps.outbox.run_once() == 0 and not deps.outbox.busy and not deps.tasks.busy
+            if (await deps.jobs.run_once() == 0 and not deps.jobs.busy and not deps.tasks.busy
                     and await self._due_jobs() == 0):
                 return
             await asyncio.sleep(0.01)
-        raise AssertionError("the outbox did not settle")
+        raise AssertionError("the jobs did not settle")
 
     async def _due_jobs(self) -> int:
         async with self.runtime.database.reader() as uow:
-            return await uow.outbox.due_count(uow.now())
+            return await uow.jobs.due_count(uow.now())
 
     async def audit_events(self) -> list[AuditEvent]:
         return await stored_events(self.engine)

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from domain.ports import DuplicateSubmission
-from domain.records import AuditEntry, DecisionRecord, MessageRecord, NewRequest, RequestRecord
+from domain.jobs import CANCELLED, DONE, FAILED, PENDING
+from domain.ports import DuplicateSubmission, JobStats
+from domain.records import AuditEntry, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Store:
     views: dict[str, int] = field(default_factory=dict)
     decisions: list[DecisionRecord] = field(default_factory=list)
     messages: list[MessageRecord] = field(default_factory=list)
-    jobs: list[tuple[str, int | None, Mapping[str, Any]]] = field(default_factory=list)
+    jobs: dict[int, JobState] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
 
 
@@ -71,20 +72,110 @@ class MemoryRequests:
         self._store.messages.extend(messages)
 
 
+def _job(state: JobState) -> Job:
+    return Job(state.id, state.kind, state.key, state.request_id, state.payload, state.attempts, state.due_at)
+
+
+class MemoryJobs:
+    """The job table's rules (claims, fencing, leases) over a dict."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, kind: str, request_id: int | None, payload: Mapping[str, Any], due_at: datetime,
+            key: str | None, now: datetime) -> None:
+        job_id = len(self._store.jobs) + 1
+        self._store.jobs[job_id] = JobState(job_id, kind, key or f"key-{job_id}", request_id, payload, PENDING, 0,
+                                            due_at, None, None, None, now, None)
+
+    def _claimable(self, job: JobState, now: datetime) -> bool:
+        return job.status == PENDING and job.due_at <= now and (job.lease_until is None or job.lease_until < now)
+
+    def _held(self, job: Job) -> JobState | None:
+        state = self._store.jobs.get(job.id)
+        return state if state and state.status == PENDING and state.attempts == job.attempts else None
+
+    def _set(self, job_id: int, **changes: Any) -> None:
+        self._store.jobs[job_id] = replace(self._store.jobs[job_id], **changes)
+
+    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int) -> list[Job]:
+        due = sorted((j for j in self._store.jobs.values() if self._claimable(j, now)), key=lambda j: (j.due_at, j.id))
+        for job in due[:limit]:
+            self._set(job.id, lease_until=now + lease, owner=owner, attempts=job.attempts + 1)
+        return [_job(self._store.jobs[job.id]) for job in due[:limit]]
+
+    async def complete(self, jobs: Sequence[Job], now: datetime) -> set[int]:
+        held = {job.id for job in jobs if self._held(job)}
+        for job_id in held:
+            self._set(job_id, status=DONE, done_at=now, lease_until=None)
+        return held
+
+    async def retry_later(self, job: Job, at: datetime, error: str) -> bool:
+        if not self._held(job):
+            return False
+        self._set(job.id, due_at=at, lease_until=None, last_error=error)
+        return True
+
+    async def fail(self, job: Job, now: datetime, error: str) -> bool:
+        if not self._held(job):
+            return False
+        self._set(job.id, status=FAILED, done_at=now, lease_until=None, last_error=error)
+        return True
+
+    async def release(self, job_ids: Sequence[int], *, keep_attempt: bool) -> None:
+        for job_id in job_ids:
+            job = self._store.jobs[job_id]
+            if job.status == PENDING:
+                self._set(job_id, lease_until=None, attempts=job.attempts - (0 if keep_attempt else 1))
+
+    async def cancel(self, request_id: int, kinds: Sequence[str], now: datetime) -> int:
+        hits = [j.id for j in self._store.jobs.values()
+                if j.request_id == request_id and j.status == PENDING and j.kind in kinds]
+        for job_id in hits:
+            self._set(job_id, status=CANCELLED, done_at=now, lease_until=None)
+        return len(hits)
+
+    async def next_due(self) -> datetime | None:
+        times = [j.lease_until or j.due_at for j in self._store.jobs.values() if j.status == PENDING]
+        return min(times, default=None)
+
+    async def stats(self, now: datetime) -> JobStats:
+        pending = [j for j in self._store.jobs.values() if j.status == PENDING]
+        due = [j.due_at for j in pending if j.due_at <= now]
+        oldest = (now - min(due)).total_seconds() if due else 0.0
+        return JobStats(due=len(due), scheduled=len(pending) - len(due), oldest_due_seconds=oldest)
+
+    async def list(self, statuses: Sequence[str], limit: int) -> list[JobState]:
+        return sorted((j for j in self._store.jobs.values() if j.status in statuses), key=lambda j: -j.id)[:limit]
+
+    async def requeue_failed(self, job_id: int, now: datetime) -> JobState | None:
+        job = self._store.jobs.get(job_id)
+        if job is None or job.status != FAILED:
+            return None
+        self._set(job_id, status=PENDING, attempts=0, due_at=now, lease_until=None, owner=None, done_at=None)
+        return self._store.jobs[job_id]
+
+
 class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
         self._work = copy.deepcopy(database.store)
         self.requests = MemoryRequests(self._work)
+        self.jobs = MemoryJobs(self._work)
+        self._now: datetime | None = None
 
     def now(self) -> datetime:
-        return self._database.tick()
+        if self._now is None:  # one clock per unit of work, as the real one
+            self._now = self._database.tick()
+        return self._now
 
     def audit(self, entry: AuditEntry) -> None:
         self._work.audit.append(entry)
 
-    def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any]) -> None:
-        self._work.jobs.append((kind, request_id, dict(payload)))
+    def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any], *,
+                due_at: datetime | None = None, key: str | None = None) -> None:
+        now = self.now()
+        self.jobs.add(kind, request_id, dict(payload), max(due_at or now, now), key, now)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         return self
@@ -108,6 +199,10 @@ class MemoryDatabase:
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
+
+    def queued(self) -> list[tuple[str, int | None, dict[str, Any]]]:
+        """(kind, request id, payload) of every job enqueued, oldest first."""
+        return [(job.kind, job.request_id, dict(job.payload)) for job in self.store.jobs.values()]
 
     async def audit(self, entry: AuditEntry) -> None:
         self.store.audit.append(entry)

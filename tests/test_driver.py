@@ -21,21 +21,21 @@ from sqlalchemy.sql.sqltypes import NullType
 import storage.driver.postgres
 import storage.driver.sqlite
 import storage.repositories.audit
-import storage.repositories.outbox
+import storage.repositories.jobs
 import storage.repositories.requests
 from domain.ports import DuplicateSubmission
-from domain.records import Answer, AuditEntry, NewOutboxJob, NewRequest, OutboxJob, Step
+from domain.records import Answer, AuditEntry, Job, NewJob, NewRequest, Step
 from storage.database import Database
 from storage.driver import Driver, IntegrityViolation, Transaction
 from storage.driver.sqlite import Checkpointer, SqliteDriver
 from storage.driver.statement import InsertMany, PerSize, Statement
 from storage.engine import create_engine, create_session_factory
-from storage.models import OutboxRow, RequestRow
+from storage.models import JobRow, RequestRow
 from storage.unit_of_work import UnitOfWork
 from tests.audit_log import stored_events, verify_stored
 from tests.conftest import PG_URL
 
-REPOSITORIES = (storage.repositories.requests, storage.repositories.outbox, storage.repositories.audit)
+REPOSITORIES = (storage.repositories.requests, storage.repositories.jobs, storage.repositories.audit)
 MOMENT = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
 
 
@@ -113,22 +113,22 @@ async def test_many_rows_span_several_statements_in_order(engine: AsyncEngine, d
     assert [e.actor for e in events] == [e.actor for e in entries]
     assert (await verify_stored(engine)).intact
     async with create_session_factory(engine)() as session:
-        payloads = (await session.execute(select(OutboxRow.payload).order_by(OutboxRow.id))).scalars().all()
+        payloads = (await session.execute(select(JobRow.payload).order_by(JobRow.id))).scalars().all()
     assert payloads == [{"n": n} for n in range(InsertMany.CHUNK + 1)]
 
 
 async def test_jobs_are_completed_and_released_by_id_in_chunks(database: Database) -> None:
     async with database.unit_of_work() as uow:
-        jobs = await uow.outbox.enqueue([NewOutboxJob("job", None, {"n": n}) for n in range(230)], MOMENT,
-                                        MOMENT + timedelta(minutes=1))
+        jobs = await uow.jobs.enqueue([NewJob("job", None, {"n": n}) for n in range(230)], MOMENT, "me",
+                                      MOMENT + timedelta(minutes=1))
     assert [job.payload["n"] for job in jobs] == list(range(230)) and all(job.attempts == 1 for job in jobs)
     async with database.unit_of_work() as uow:
-        await uow.outbox.complete([job.id for job in jobs[:120]], MOMENT)
-        await uow.outbox.release([job.id for job in jobs])  # done ones stay done
+        assert await uow.jobs.complete(jobs[:120], MOMENT) == {job.id for job in jobs[:120]}
+        await uow.jobs.release([job.id for job in jobs], keep_attempt=False)  # done ones stay done
     async with database.reader() as uow:
-        assert await uow.outbox.due_count(MOMENT) == 110
+        assert await uow.jobs.due_count(MOMENT) == 110
     async with database.unit_of_work() as uow:
-        claimed = await uow.outbox.claim(MOMENT, timedelta(minutes=1), 500)
+        claimed = await uow.jobs.claim(MOMENT, timedelta(minutes=1), "me", 500)
     assert [job.id for job in claimed] == [job.id for job in jobs[120:]] and {j.attempts for j in claimed} == {1}
 
 
@@ -248,23 +248,93 @@ async def test_commits_are_checkpointed_in_the_background(engine: AsyncEngine, d
     assert _rows_in_main_file(path) == 5
 
 
+def _wal_state(path: str) -> tuple[bytes, int]:
+    """The WAL's salts (its header's bytes 16-24, new each time the log restarts from its
+    beginning) and its size in frames (a high-water mark: a restart does not shrink the file)."""
+    wal = Path(path + "-wal")
+    with wal.open("rb") as log:
+        header = log.read(32)
+    return header[16:24], (wal.stat().st_size - len(header)) // (24 + 4096)
+
+
 @ON_SQLITE
 async def test_the_wal_stays_bounded_under_steady_writes(engine: AsyncEngine, database: Database,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Checkpoints hold the write gate, so the log is rewound instead of growing for ever."""
+    """Checkpoints end holding the write gate, so the log is rewound instead of growing for ever.
+
+    A checkpoint copies the frames the log had when it began; writers append more meanwhile,
+    and the next write restarts the log from its beginning only if all of them were copied.
+    Here each bulk pass pins its starting point with a read transaction (a checkpoint never
+    copies past a reader's snapshot) while the test commits beside it, so the frames it leaves
+    behind are there by construction rather than by the machine's speed; the second pass,
+    holding the gate, must copy them. Without it the log never restarts and grows every round.
+    """
     path = _sqlite_path(engine)
-    monkeypatch.setattr(storage.driver.sqlite, "CHECKPOINT_EVERY_COMMITS", 20)
+    every, beside, rounds = 10, 4, 6
+    monkeypatch.setattr(storage.driver.sqlite, "CHECKPOINT_EVERY_COMMITS", every)
+    bulk_started, go_on, finished = threading.Event(), threading.Event(), asyncio.Event()
+    passes: list[bool] = []  # per pass of the current run: whether the write gate was held
+    runs: list[list[bool]] = []
+    checkpoint, run = Checkpointer._checkpoint, Checkpointer.run
 
-    async def writer(name: str) -> None:
-        for n in range(150):
+    def outrun_bulk_pass(self: Checkpointer) -> None:
+        passes.append(self._gate.locked())  # no writer holds it here: the test writes only beside the bulk pass
+        if len(passes) > 1:
+            checkpoint(self)
+            return
+        start = sqlite3.connect(path, isolation_level=None)
+        try:
+            start.execute("BEGIN")
+            start.execute("SELECT count(*) FROM audit_head").fetchall()  # the log as the pass began
+            bulk_started.set()
+            assert go_on.wait(5), "the test's writes did not come"
+            checkpoint(self)
+        finally:
+            start.close()
+
+    async def counted_run(self: Checkpointer) -> None:
+        passes.clear()
+        try:
+            await run(self)
+        finally:
+            runs.append(list(passes))
+            finished.set()
+
+    monkeypatch.setattr(Checkpointer, "_checkpoint", outrun_bulk_pass)
+    monkeypatch.setattr(Checkpointer, "run", counted_run)
+    written = 0
+
+    async def commit(count: int) -> None:
+        nonlocal written
+        for _ in range(count):
             async with database.unit_of_work() as uow:
-                uow.audit(AuditEntry("event", "ok", name, None, {"n": n, "pad": "x" * 500}))
-            await asyncio.sleep(0)
+                uow.audit(AuditEntry("event", "ok", "U1", None, {"n": written, "pad": "x" * 500}))
+            written += 1
 
-    await asyncio.gather(writer("a"), writer("b"))
-    pages = Path(path + "-wal").stat().st_size // 4096  # before close, which would remove the WAL
-    assert pages < 300, f"the WAL grew to {pages} pages for 300 commits checkpointed every 20"
-    assert len(await stored_events(engine)) == 300
+    salts, sizes = [], []
+    for round_ in range(rounds):
+        await commit(every if round_ == 0 else every - beside)  # the last of them starts a checkpoint
+        assert await asyncio.to_thread(bulk_started.wait, 5)
+        await commit(beside)  # beside the bulk pass
+        go_on.set()
+        await asyncio.wait_for(finished.wait(), 5)
+        bulk_started.clear(), go_on.clear(), finished.clear()
+        salt, frames = _wal_state(path)  # before close, which would remove the WAL
+        salts.append(salt)
+        sizes.append(frames)
+    assert len(set(salts)) == rounds, f"the log restarted {len(set(salts)) - 1} times in {rounds} rounds"
+    assert sizes == [sizes[0]] * rounds, f"the WAL grew round by round: {sizes} frames"
+    assert runs == [[False, True]] * rounds, "only the second pass of each checkpoint holds the write gate"
+    assert len(await stored_events(engine)) == written == rounds * every + beside
+
+
+def _wal_state(path: str) -> tuple[bytes, int]:
+    """The WAL's salts (bytes 16-24 of its header, new each time the log restarts from its
+    beginning) and its size in frames (a high-water mark: a restart does not shrink the file)."""
+    wal = Path(path + "-wal")
+    with wal.open("rb") as log:
+        header = log.read(32)
+    return header[16:24], (wal.stat().st_size - len(header)) // (24 + 4096)
 
 
 @ON_SQLITE
@@ -348,12 +418,17 @@ class CancelledAfterCommit:
 
 class Recorder:
     lease = timedelta(minutes=1)
+    owner = "test"
 
     def __init__(self) -> None:
-        self.dispatched: list[OutboxJob] = []
+        self.dispatched: list[Job] = []
+        self.woken = 0
 
-    def dispatch(self, jobs: list[OutboxJob]) -> None:
+    def dispatch(self, jobs: list[Job]) -> None:
         self.dispatched += jobs
+
+    def wake(self) -> None:
+        self.woken += 1
 
 
 async def test_jobs_committed_before_a_cancellation_are_still_dispatched(database: Database) -> None:
@@ -372,7 +447,7 @@ async def test_jobs_of_a_failed_commit_are_not_dispatched(database: Database) ->
             raise RuntimeError("the block fails")
     assert recorder.dispatched == []
     async with database.reader() as reader:
-        assert await reader.outbox.due_count(datetime.now(UTC) + timedelta(days=1)) == 0
+        assert await reader.jobs.due_count(datetime.now(UTC) + timedelta(days=1)) == 0
 
 
 async def test_a_reader_open_during_close_keeps_its_own_error(database: Database,

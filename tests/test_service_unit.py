@@ -29,7 +29,7 @@ def service(memory: MemoryDatabase) -> RequestService:
 
 
 def kinds(memory: MemoryDatabase) -> list[str]:
-    return [kind for kind, _, _ in memory.store.jobs]
+    return [kind for kind, _, _ in memory.queued()]
 
 
 async def test_submission_stores_the_request_and_queues_receipt_and_approver_asks(
@@ -37,7 +37,7 @@ async def test_submission_stores_the_request_and_queues_receipt_and_approver_ask
     submitted = await service.submit("U0HR1", "new-employee", GOOD, "V1")
     assert submitted.request.status == "pending" and not submitted.duplicate
     # the requester is in hr but may not approve their own request: only U0HR2 is asked
-    assert memory.store.jobs == [(notifications.REQUESTER_RECEIPT, 1, {}),
+    assert memory.queued() == [(notifications.REQUESTER_RECEIPT, 1, {}),
                                  (notifications.APPROVER_ASK, 1, {"step": 0, "approver": "U0HR2"})]
     assert [e.kind for e in memory.store.audit] == ["request_created", "request_routed"]
 
@@ -57,7 +57,7 @@ async def test_invalid_form_and_unknown_action_change_nothing_but_the_audit_log(
         await service.submit("U0HR1", "new-employe", GOOD, "V2")
     with pytest.raises(NotAuthorized):
         await service.submit("U0OUTSIDER", "new-employee", GOOD, "V3")
-    assert memory.store.requests == {} and memory.store.jobs == []
+    assert memory.store.requests == {} and memory.queued() == []
     assert [(e.kind, e.outcome) for e in memory.store.audit] == [
         ("form_submitted", "invalid"), ("form_submitted", "refused"), ("form_submitted", "refused")]
 
@@ -76,7 +76,7 @@ async def test_decisions_move_the_request_through_its_steps(service: RequestServ
 async def test_refused_decisions_are_audited_and_change_nothing(service: RequestService,
                                                                 memory: MemoryDatabase) -> None:
     await service.submit("U0HR1", "new-employee", GOOD, "V1")
-    jobs_before = list(memory.store.jobs)
+    jobs_before = memory.queued()
     for actor, error in (("U0HR1", NotAuthorized), ("U0IT1", NotAuthorized), ("U0OUTSIDER", NotAuthorized)):
         with pytest.raises(error):
             await service.decide(actor, "REQ-1", 0, Verdict.APPROVE)
@@ -86,7 +86,7 @@ async def test_refused_decisions_are_audited_and_change_nothing(service: Request
     with pytest.raises(RequestClosed):
         await service.decide("U0HR2", "REQ-1", 0, Verdict.APPROVE)
     assert memory.store.requests[1].status == "rejected"
-    assert len(memory.store.decisions) == 1 and len(memory.store.jobs) == len(jobs_before) + 2
+    assert len(memory.store.decisions) == 1 and len(memory.queued()) == len(jobs_before) + 2
     refused = [e for e in memory.store.audit if e.outcome == "refused"]
     assert [(e.actor, e.details and e.details["refused"]) for e in refused] == [
         ("U0HR1", "not_authorized"), ("U0IT1", "not_authorized"), ("U0OUTSIDER", "not_authorized"),
@@ -106,5 +106,5 @@ async def test_a_step_nobody_may_decide_tells_the_requester(memory: MemoryDataba
                             "    fields: [{id: what, label: What, type: text}]\n    approvals: [{role: solo}]\n")
     service = RequestService(lambda: catalog, memory.unit_of_work, memory.unit_of_work, memory.audit)
     await service.submit("U0SOLO", "thing", {"what": "x"}, "V1")
-    assert memory.store.jobs[-1] == (notifications.REQUESTER_STUCK, 1, {"step": 0, "eligible": 0})
+    assert memory.queued()[-1] == (notifications.REQUESTER_STUCK, 1, {"step": 0, "eligible": 0})
     assert [(e.kind, e.outcome) for e in memory.store.audit][-1] == ("request_routed", "stuck")

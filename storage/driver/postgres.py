@@ -112,6 +112,11 @@ class PostgresDriver:
         self._opening = asyncio.Lock()
         self._closed = False
 
+    @property
+    def connect_options(self) -> dict[str, Any]:
+        """``asyncpg.connect`` arguments for a connection of one's own (LISTEN)."""
+        return dict(self._connect)
+
     async def _pool(self, read_only: bool) -> asyncpg.Pool:
         if self._closed:
             raise RuntimeError("the database driver is closed")

@@ -1,0 +1,239 @@
+"""The durable work engine: claims due jobs, hands them to their handlers, records outcomes.
+
+* Jobs committed by this process and due at once are born claimed by it and handed over by
+  ``dispatch`` the moment their transaction commits: no claim round trip, no poll.
+* Everything else (timers, retries that came due, jobs of a process that died, jobs another
+  process committed) is claimed by the loop, which sleeps until the earliest pending job can be
+  claimed, or until woken (``domain.ports.Wakeup``), or at most ``idle_wait``.
+* A request's jobs for one handler run in order; different requests run concurrently. Each
+  outcome is recorded as soon as the handler yields it (group-committed with the outcomes of
+  other requests finishing meanwhile), fenced by the claim's attempt count.
+* A handler gets at most ``lease * 3/4`` for a group, so it never works on a job whose lease
+  may have passed to another process; what it did not finish is retried.
+* Retrying means moving the job's due time in the database; nothing waits in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import groupby
+
+from domain.group_commit import GroupCommit
+from domain.jobs import Done, Fail, JobHandler, Outcome, Retry, backoff
+from domain.ports import UnitOfWork, UnitOfWorkFactory, Wakeup
+from domain.records import AuditEntry, Job, request_ref
+
+logger = logging.getLogger(__name__)
+FAILED_EVENT = "job_failed"
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    job: Job
+    outcome: Outcome
+
+
+class JobRunner:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        reader: UnitOfWorkFactory,
+        handlers: Mapping[str, JobHandler],
+        wakeup: Wakeup,
+        owner: str,
+        *,
+        lease: timedelta = timedelta(seconds=60),
+        batch_size: int = 50,
+        max_attempts: int = 8,
+        idle_wait: float = 60.0,
+    ) -> None:
+        """``handlers`` maps each job kind to the adapter that performs it; ``owner`` names this
+        process in the table (host and pid); ``idle_wait`` bounds a sleep, for what no wake-up
+        can signal (a lease running out, a job committed by another process on SQLite)."""
+        self._uow = unit_of_work
+        self._reader = reader
+        self._handlers = dict(handlers)
+        self._wakeup = wakeup
+        self.owner = owner
+        self.lease = lease
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._idle_wait = idle_wait
+        self._recorder = GroupCommit[_Recorded](unit_of_work, self._write_outcomes, name="job-outcomes")
+        self._loop_task: asyncio.Task[None] | None = None
+        self._groups: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()
+        self._started: set[int] = set()
+        self._stopping = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether claimed jobs are still running or being recorded."""
+        return bool(self._in_flight)
+
+    def dispatch(self, jobs: list[Job]) -> None:
+        """Run ``jobs``, just committed and already claimed by this process. If the runner is
+        not running they are handed back at once for whoever claims next."""
+        self._in_flight |= {job.id for job in jobs}
+        running = self._loop_task is not None and not self._stopping
+        work = self._run_jobs(jobs) if running else self._release([job.id for job in jobs])
+        task = asyncio.get_running_loop().create_task(work, name="jobs-dispatch")
+        self._groups.add(task)
+        task.add_done_callback(self._groups.discard)
+
+    def wake(self) -> None:
+        self._wakeup.wake()
+
+    async def start(self) -> None:
+        await self._wakeup.start()
+        self._loop_task = asyncio.get_running_loop().create_task(self._loop(), name="jobs-loop")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let running jobs finish (up to ``grace``), then hand back what is left so the next
+        process takes it at once instead of after the lease (a crash waits for the lease)."""
+        if self._loop_task is not None:
+            self._stopping = True
+            self._wakeup.wake()
+            running = {self._loop_task, *self._groups}
+            self._loop_task = None
+            _, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            await self._wakeup.close()
+        await self._release(sorted(self._in_flight))
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                while await self.run_once() == self._batch_size and not self._stopping:
+                    pass
+                wait = await self._until_next_due()
+            except Exception:  # the database may be briefly away; keep the runner alive
+                logger.exception("job claim failed; trying again shortly")
+                wait = min(2.0, self._idle_wait)
+            if not self._stopping:
+                await self._wakeup.wait(wait)
+
+    async def _until_next_due(self) -> float:
+        async with self._reader() as uow:
+            at = await uow.jobs.next_due()
+            now = uow.now()
+        if at is None:
+            return self._idle_wait
+        return min(self._idle_wait, max(0.01, (at - now).total_seconds()))
+
+    async def run_once(self) -> int:
+        """Claim one batch of due jobs and run it; returns how many were claimed."""
+        claimed: set[int] = set()
+        try:
+            async with self._uow() as uow:
+                jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, self._batch_size)
+                claimed = {job.id for job in jobs}
+                self._in_flight |= claimed  # before the commit, so `busy` never lies
+        except Exception:
+            self._in_flight -= claimed
+            raise
+        await self._run_jobs(jobs)
+        return len(jobs)
+
+    async def _run_jobs(self, jobs: list[Job]) -> None:
+        """Jobs of one request and one handler run together, in id order; all others apart."""
+        def group_key(job: Job) -> tuple[int, int]:
+            request = job.request_id if job.request_id is not None else -job.id
+            return request, id(self._handlers.get(job.kind))
+
+        ordered = sorted(sorted(jobs, key=lambda job: job.id), key=group_key)
+        await asyncio.gather(*(self._run_group(list(group)) for _, group in groupby(ordered, key=group_key)))
+
+    async def _run_group(self, jobs: list[Job]) -> None:
+        """One request's jobs for one handler; never raises (failures become retries)."""
+        if self._stopping:
+            return  # left in flight: stop() hands them back
+        records: list[asyncio.Task[None]] = []
+        left = {job.id: job for job in jobs}
+        self._started |= set(left)
+        error: str | None = None
+        handler = self._handlers.get(jobs[0].kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {jobs[0].kind!r}")
+            async with asyncio.timeout(self.lease.total_seconds() * 0.75), \
+                    contextlib.aclosing(handler.run(jobs)) as outcomes:
+                async for job, outcome in outcomes:
+                    if left.pop(job.id, None) is not None:
+                        records.append(self._record(job, outcome))
+        except TimeoutError:
+            error = "timed out before its lease could run out"
+        except Exception as failure:
+            logger.exception("job handler for %s failed", jobs[0].kind)
+            error = f"{type(failure).__name__}: {failure}"
+        if left:
+            records += [self._record(job, Retry(error or "not performed")) for job in left.values()]
+        results = await asyncio.gather(*records, return_exceptions=True)
+        for unrecorded in (r for r in results if isinstance(r, BaseException)):
+            # Recording failed (the database may be briefly away): the lease brings the jobs back.
+            logger.error("job outcome could not be recorded", exc_info=unrecorded)
+
+    def _record(self, job: Job, outcome: Outcome) -> asyncio.Task[None]:
+        async def record() -> None:
+            try:
+                await self._recorder.submit(_Recorded(job, outcome))
+            finally:
+                self._in_flight.discard(job.id)
+                self._started.discard(job.id)
+
+        return asyncio.get_running_loop().create_task(record(), name="jobs-record")
+
+    async def _write_outcomes(self, uow: UnitOfWork, recorded: Sequence[_Recorded]) -> None:
+        now = uow.now()
+        done = [r for r in recorded if isinstance(r.outcome, Done)]
+        completed = await uow.jobs.complete([r.job for r in done], now)
+        for item in done:
+            assert isinstance(item.outcome, Done)
+            if item.job.id not in completed:
+                logger.warning("job %s was claimed again meanwhile; its outcome is left to that claim", item.job.id)
+                continue
+            await uow.requests.add_messages(item.outcome.messages, now)
+            for entry in item.outcome.audit:
+                uow.audit(entry)
+        for item in recorded:
+            if isinstance(item.outcome, Retry):
+                await self._retry(uow, item.job, item.outcome)
+            elif isinstance(item.outcome, Fail):
+                await self._fail(uow, item.job, item.outcome.error, item.outcome.audit)
+
+    async def _retry(self, uow: UnitOfWork, job: Job, retry: Retry) -> None:
+        if job.attempts >= self._max_attempts:
+            await self._fail(uow, job, f"gave up after {job.attempts} attempts: {retry.error}", ())
+            return
+        delay = backoff(job.attempts) if retry.after is None else retry.after
+        await uow.jobs.retry_later(job, uow.now() + timedelta(seconds=delay), retry.error)
+
+    async def _fail(self, uow: UnitOfWork, job: Job, error: str, audit: Sequence[AuditEntry]) -> None:
+        if not await uow.jobs.fail(job, uow.now(), error):
+            return
+        for entry in audit:
+            uow.audit(entry)
+        ref = request_ref(job.request_id) if job.request_id else None
+        uow.audit(AuditEntry(FAILED_EVENT, "failed", None, ref,
+                             {"job": job.id, "kind": job.kind, "attempts": job.attempts, "error": error[:500]}))
+
+    async def _release(self, job_ids: list[int]) -> None:
+        """Hand back claimed jobs: those never started without counting the attempt; a started
+        one (cut off by a stop) stays counted, so its handler looks for an earlier effect."""
+        if not job_ids:
+            return
+        started = [job_id for job_id in job_ids if job_id in self._started]
+        unstarted = [job_id for job_id in job_ids if job_id not in self._started]
+        async with self._uow() as uow:
+            await uow.jobs.release(unstarted, keep_attempt=False)
+            await uow.jobs.release(started, keep_attempt=True)
+        self._in_flight -= set(job_ids)
+        self._started -= set(job_ids)
+

@@ -1,0 +1,64 @@
+"""What a job handler tells the engine, and the retry policy the engine applies.
+
+A handler is an adapter for one outside system (Slack now; HTTP webhooks and timers later).
+It receives the due jobs of one request that share it, in order, and yields one outcome per
+job as soon as that job's effect is confirmed, so the engine records each job the moment it
+is done instead of after the whole group: a crash can repeat at most the job in hand.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from domain.records import AuditEntry, Job, MessageRecord
+
+PENDING, DONE, FAILED, CANCELLED = "pending", "done", "failed", "cancelled"
+STATUSES = (PENDING, DONE, FAILED, CANCELLED)
+MAX_BACKOFF_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Done:
+    """The job's effect happened: what it leaves behind is recorded with its completion."""
+
+    messages: Sequence[MessageRecord] = ()
+    audit: Sequence[AuditEntry] = ()
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try again later: after ``after`` seconds (the outside system said when), or after the
+    engine's backoff when None. Counted against the job's attempts."""
+
+    error: str
+    after: float | None = None
+
+
+@dataclass(frozen=True)
+class Fail:
+    """Retrying cannot help (e.g. the recipient does not exist): the job ends as failed."""
+
+    error: str
+    audit: Sequence[AuditEntry] = field(default=())
+
+
+Outcome = Done | Retry | Fail
+
+
+class JobHandler(Protocol):
+    """Performs jobs of the kinds it is registered for."""
+
+    def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
+        """Perform ``jobs`` (one request's, oldest first) and yield each job's outcome as soon
+        as it is known; a job not yielded is released for a later attempt. An exception is a
+        bug or an outage: the job in hand and the rest are retried with backoff."""
+        ...
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after ``attempts`` tries: exponential, capped, with jitter so
+    jobs that failed together (an outage) do not come back together."""
+    return min(MAX_BACKOFF_SECONDS, 2.0 ** attempts) * random.uniform(0.5, 1.0)
