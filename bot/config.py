@@ -2,22 +2,41 @@
 
 A bad setting stops the start with one line that names it (exit code 2), rather than a
 traceback minutes later when the first request arrives.
+
+``Settings`` is a pydantic-settings model. ``load_settings()`` reads the environment variables
+by their exact upper-case names, and nothing else (no .env file, no lower-case names). Code and
+tests may construct it with field names, ``Settings(slack_bot_token="xoxb-…", ...)``: plain
+strings become ``SecretStr``, and a field left out still comes from the environment. The token
+and the signing secret are ``SecretStr`` so that no repr, str, log line or validation error
+shows them; ``.get_secret_value()`` is called only where they are handed to slack_sdk.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///selfserve.db"
+DEFAULT_CATALOG_PATH = "./catalog.yaml"
+DEFAULT_PORT = 3000
+DEFAULT_HOST = "0.0.0.0"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# What a missing required variable is told; every other problem comes from a validator below.
+_NOT_SET = {
+    "SLACK_BOT_TOKEN": "is not set (the bot token starts with xoxb-)",
+    "SLACK_SIGNING_SECRET": "is not set",
+}
 
 
 class ConfigError(Exception):
@@ -28,53 +47,136 @@ class ConfigError(Exception):
         self.name = name
 
 
-@dataclass(frozen=True)
-class Settings:
-    slack_bot_token: str
-    slack_signing_secret: str
-    slack_api_url: str
-    database_url: str
-    catalog_path: str
-    port: int
-    host: str
-    log_level: str = "INFO"
+class Settings(BaseSettings):
+    """Every setting, validated in this order (the first bad one is the one reported)."""
 
-
-def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
-    """Read and validate every setting; raises ConfigError for the first bad one."""
-    return Settings(
-        slack_bot_token=_bot_token(env.get("SLACK_BOT_TOKEN", "")),
-        slack_signing_secret=_required(env, "SLACK_SIGNING_SECRET"),
-        slack_api_url=_api_url(env.get("SLACK_API_URL", DEFAULT_API_URL)),
-        database_url=database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
-        catalog_path=env.get("CATALOG_PATH", "./catalog.yaml") or "./catalog.yaml",
-        port=_port(env.get("PORT", "3000")),
-        host=env.get("HOST", "0.0.0.0") or "0.0.0.0",
-        log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
+    model_config = SettingsConfigDict(
+        validate_by_name=True,  # code and tests pass field names
+        validate_by_alias=True,  # the environment passes variable names (see _Environment)
+        frozen=True,
+        extra="ignore",
+        hide_input_in_errors=True,  # a ValidationError never quotes the token or the secret
     )
 
+    slack_bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr = Field(validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default=DEFAULT_API_URL, validation_alias="SLACK_API_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    catalog_path: str = Field(default=DEFAULT_CATALOG_PATH, validation_alias="CATALOG_PATH")
+    port: int = Field(default=DEFAULT_PORT, validation_alias="PORT")
+    host: str = Field(default=DEFAULT_HOST, validation_alias="HOST")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConfigError(name, "is not set")
-    return value
+    if TYPE_CHECKING:  # what type checkers see: plain str secrets are fine, pydantic makes them SecretStr
+        def __init__(self, *, slack_bot_token: SecretStr | str = ..., slack_signing_secret: SecretStr | str = ...,
+                     slack_api_url: str = ..., database_url: str = ..., catalog_path: str = ..., port: int = ...,
+                     host: str = ..., log_level: str = ...) -> None: ...  # any left out: from the environment
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments first, then the environment by exact names; no .env file, no secrets directory."""
+        return init_settings, _Environment(settings_cls)
+
+    @field_validator("slack_bot_token", "slack_signing_secret", mode="before")
+    @classmethod
+    def _required(cls, value: object, info: ValidationInfo) -> str:
+        text = _text(value).strip()
+        if not text:
+            raise _problem(_NOT_SET[_ENV_NAMES[str(info.field_name)]])
+        return text
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, token: SecretStr) -> SecretStr:
+        if not token.get_secret_value().startswith("xoxb-"):
+            raise _problem("must be a bot token starting with xoxb-")
+        return token
+
+    @field_validator("slack_api_url", mode="before")
+    @classmethod
+    def _api_url(cls, value: object) -> str:
+        text = _text(value)
+        parsed = urlparse(text.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise _problem(f"must be an http(s) URL, got {text!r}")
+        return text.strip().rstrip("/") + "/"
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object) -> str:
+        try:
+            return database_url(_text(value))
+        except ConfigError as error:
+            raise _problem(str(error).removeprefix("DATABASE_URL: ")) from None
+
+    @field_validator("catalog_path", "host", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object, info: ValidationInfo) -> str:
+        return _text(value) or str(cls.model_fields[str(info.field_name)].default)
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, value: object) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+            return value  # from code: 0 asks for any free port (tests); the environment must name one
+        text = _text(value)
+        stripped = text.strip()
+        if not stripped.isascii() or not stripped.isdecimal() or not 1 <= int(stripped) <= 65535:
+            raise _problem(f"must be a number from 1 to 65535, got {text!r}")
+        return int(stripped)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> str:
+        text = _text(value)
+        level = (text.strip() or "INFO").upper()
+        if level not in LOG_LEVELS:
+            raise _problem(f"must be one of {', '.join(LOG_LEVELS)}, got {text!r}")
+        return level
 
 
-def _bot_token(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ConfigError("SLACK_BOT_TOKEN", "is not set (the bot token starts with xoxb-)")
-    if not value.startswith("xoxb-"):
-        raise ConfigError("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
-    return value
+class _Environment(PydanticBaseSettingsSource):
+    """Each field's environment variable by its exact name (the field's validation alias).
+
+    pydantic-settings' own source would also read ``port`` or ``host`` once fields may be passed
+    by name, and an empty variable is kept as a value (``PORT=`` is refused, as it always was).
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        name = str(field.validation_alias)
+        return os.environ.get(name), name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, name, _ = self.get_field_value(field, field_name)
+            if value is not None:
+                values[name] = value
+        return values
 
 
-def _api_url(value: str) -> str:
-    parsed = urlparse(value.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError("SLACK_API_URL", f"must be an http(s) URL, got {value!r}")
-    return value.strip().rstrip("/") + "/"
+def load_settings() -> Settings:
+    """Read and validate every setting from the environment; raises ConfigError for the first bad one."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise config_error(error) from None
+
+
+def config_error(error: ValidationError) -> ConfigError:
+    """The first problem of a settings ValidationError as one line naming its environment variable."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    name = _ENV_NAMES.get(field, field.upper())
+    problem = _NOT_SET.get(name, "is not set") if first["type"] == "missing" else first["msg"]
+    return ConfigError(name, " ".join(str(problem).split()))  # one line, whatever pydantic said
 
 
 def database_url(value: str) -> str:
@@ -93,14 +195,23 @@ def database_url(value: str) -> str:
     return value
 
 
-def _port(value: str) -> int:
-    if not value.strip().isascii() or not value.strip().isdecimal() or not 1 <= int(value) <= 65535:
-        raise ConfigError("PORT", f"must be a number from 1 to 65535, got {value!r}")
-    return int(value)
+# Field name or environment variable -> environment variable, for naming the bad one.
+_ENV_NAMES: dict[str, str] = {
+    key: str(info.validation_alias)
+    for name, info in Settings.model_fields.items()
+    for key in (name, str(info.validation_alias))
+}
 
 
-def _log_level(value: str) -> str:
-    level = (value.strip() or "INFO").upper()
-    if level not in LOG_LEVELS:
-        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
-    return level
+def _text(value: object) -> str:
+    """The string a validator checks: environment values are str; code may pass a SecretStr."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, str):
+        return value
+    raise _problem(f"must be text, got {type(value).__name__}")
+
+
+def _problem(message: str) -> PydanticCustomError:
+    return PydanticCustomError("setting", "{problem}", {"problem": message})  # no braces read from the message
+

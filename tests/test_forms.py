@@ -157,6 +157,54 @@ def test_invalid_emails(value: str) -> None:
     assert error(field(FieldType.EMAIL), value) == BAD_EMAIL
 
 
+@pytest.mark.parametrize(
+    ("value", "cleaned"),
+    [
+        ("ñoño@example.com", "ñoño@example.com"),  # internationalized local part
+        ("用户@例子.广告", "用户@例子.广告"),  # ... and domain, top-level domain included
+        ("José@BÜCHER.de", "José@bücher.de"),  # the domain is lower-cased, the local part kept
+        ("e\u0301@example.com", "\u00e9@example.com"),  # NFC: 'e' + combining accent is stored as one 'é'
+        ("a@xn--bcher-kva.de", "a@bücher.de"),  # a punycode domain is stored as it reads
+        ("a@example.xn--p1ai", "a@example.рф"),  # a punycode top-level domain is letters too
+        ("a@b.co", "a@b.co"),
+        ("a" * 64 + "@example.com", "a" * 64 + "@example.com"),  # the longest local part
+        ("a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".com",) * 2,  # 254 characters, the longest address
+    ],
+)
+def test_valid_unusual_emails_are_stored_normalized(value: str, cleaned: str) -> None:
+    assert clean(field(FieldType.EMAIL), value) == cleaned
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Ann <a@b.co>",  # a display name
+        "<a@b.co>",
+        "a@b.co (Ann)",  # a comment
+        '"ann smith"@example.com',  # a quoted local part
+        '"ann"@example.com',
+        "ada@localhost",  # no top-level domain
+        "ada@intranet",
+        "ada@example.com.",
+        "a@[192.0.2.1]",  # an IP address instead of a domain
+        "ada@example.test",  # special-use names mail can't reach
+        "ada@printer.local",
+        "ada@example.invalid",
+        "ada@exam_ple.com",
+        "ada@example.123",
+        "ada,bob@example.com",
+        "ada@example.com, bob@example.com",  # two addresses
+        "ada\u00a0lovelace@example.com",  # a no-break space
+        "\u200bada@example.com",  # an invisible character
+        "ada@example.com\u202e",  # a right-to-left override
+        "a" * 64 + "@" + ".".join(["b" * 62] * 3) + ".com",  # 257 characters: 254 is the most
+        "ada@" + "b" * 64 + ".com",  # a domain label over 63 characters
+    ],
+)
+def test_odd_emails_are_refused_with_the_inline_message(value: str) -> None:
+    assert error(field(FieldType.EMAIL), value) == BAD_EMAIL
+
+
 # --- url ----------------------------------------------------------------------------------
 
 
