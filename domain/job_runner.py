@@ -184,6 +184,12 @@ class JobRunner:
         async def record() -> None:
             try:
                 await self._recorder.submit(_Recorded(job, outcome))
+            except Exception:
+                self._wakeup.wake()  # unrecorded, it comes back when its lease ends: plan for that
+                raise
+            else:
+                if isinstance(outcome, Retry):
+                    self._wakeup.wake()  # the loop must plan for the new due time
             finally:
                 self._in_flight.discard(job.id)
                 self._started.discard(job.id)

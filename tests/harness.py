@@ -94,6 +94,19 @@ class Harness:
             await asyncio.sleep(0.01)
         raise AssertionError("the jobs did not settle")
 
+    async def finish_jobs(self, timeout: float = 15.0) -> None:
+        """Wait until no job is pending at all, retries and timers included: the runner's own
+        loop must wake for them (nothing here claims on its behalf)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            async with self.runtime.database.reader() as uow:
+                stats = await uow.jobs.stats(uow.now())
+            if not (stats.due or stats.scheduled or self.runtime.deps.jobs.busy):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"jobs still pending after {timeout} s: {stats}")
+            await asyncio.sleep(0.02)
+
     async def _due_jobs(self) -> int:
         async with self.runtime.database.reader() as uow:
             return await uow.jobs.due_count(uow.now())

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import sys
 from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,6 +17,7 @@ from domain.jobs import DONE, FAILED, PENDING, Done, Fail, Outcome, Retry
 from domain.records import AuditEntry, Job
 from storage.database import Database
 from tests.audit_log import stored_events
+from tests.conftest import PG_URL
 from tests.test_driver import _new_request
 
 LEASE = timedelta(seconds=30)
@@ -224,3 +228,35 @@ async def _until(condition: Callable[[], bool]) -> None:
     while not condition():
         await asyncio.sleep(0.01)
 
+
+
+if PG_URL is not None:  # collected only where PostgreSQL is configured
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_two_processes_share_jobs_and_timers_without_running_one_twice(
+            database_url: str, database: Database, tmp_path: Path) -> None:
+        """Two real worker processes on one database, jobs due now and timers committed while
+        they run (so only NOTIFY and their own timers can wake them): each job runs once."""
+        out = tmp_path / "ran.txt"
+        workers = [await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.job_worker_process", database_url, str(out),
+            stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parent.parent) for _ in range(2)]
+        for worker in workers:
+            assert worker.stdout is not None
+            assert await asyncio.wait_for(worker.stdout.readline(), 30) == b"ready\n"
+        rng = random.Random(8)
+        for batch in range(10):
+            async with database.unit_of_work() as uow:
+                for n in range(40):
+                    delay = rng.choice([0.0, 0.0, 0.0, rng.uniform(0.3, 2.0)])
+                    uow.enqueue("test.job", None, {"name": f"{batch}-{n}"},
+                                due_at=uow.now() + timedelta(seconds=delay) if delay else None)
+            await asyncio.sleep(0.05)
+        for worker in workers:
+            assert await asyncio.wait_for(worker.wait(), 60) == 0
+        runs = [line.split() for line in out.read_text().splitlines()]
+        job_ids = [job_id for job_id, _, _ in runs]
+        assert len(job_ids) == 400 and len(set(job_ids)) == 400, "a job ran twice or not at all"
+        assert {attempts for _, attempts, _ in runs} == {"1"}
+        assert len({pid for _, _, pid in runs}) == 2, "both processes took a share"
+        assert set((await states(database)).values()) == {DONE}
