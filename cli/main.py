@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from cli import audit, check, db, run
+from cli import audit, check, db, jobs, run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,6 +29,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--since", help="only events at or after this ISO time, e.g. 2026-11-01T00:00:00Z")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     audit_sub.add_parser("verify", help="check the hash chain; exit 1 naming the first broken event")
+
+    jobs_cmd = commands.add_parser("jobs", help="the durable job queue: list jobs, retry a failed one")
+    jobs_cmd.add_argument("--failed", action="store_true", help="only jobs that failed for good")
+    jobs_cmd.add_argument("--limit", type=int, default=50, help="how many of the latest jobs (default 50)")
+    jobs_sub = jobs_cmd.add_subparsers(dest="jobs_command", metavar="retry")
+    retry = jobs_sub.add_parser("retry", help="make a failed job due again (audited)")
+    retry.add_argument("job_id", type=int, metavar="ID")
     return root
 
 
@@ -40,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run.main()
     if args.command == "db":
         return asyncio.run(db.upgrade())
+    if args.command == "jobs":
+        if args.jobs_command == "retry":
+            return asyncio.run(jobs.retry(args.job_id, sys.stdout))
+        return asyncio.run(jobs.show(args.failed, args.limit, sys.stdout))
     if args.audit_command == "export":
         return asyncio.run(audit.export(args.request, args.since, args.format, sys.stdout))
     return asyncio.run(audit.verify())

@@ -82,6 +82,9 @@ class JobStore(Protocol):
     async def list(self, statuses: Sequence[str], limit: int) -> list[JobState]:
         """The latest jobs in ``statuses``, newest first."""
 
+    async def get(self, job_id: int) -> JobState | None:
+        """One job as an operator sees it."""
+
     async def requeue_failed(self, job_id: int, now: datetime) -> JobState | None:
         """Make a failed job due now with a fresh set of attempts; None if it is not failed."""
 

@@ -148,6 +148,9 @@ class MemoryJobs:
     async def list(self, statuses: Sequence[str], limit: int) -> list[JobState]:
         return sorted((j for j in self._store.jobs.values() if j.status in statuses), key=lambda j: -j.id)[:limit]
 
+    async def get(self, job_id: int) -> JobState | None:
+        return self._store.jobs.get(job_id)
+
     async def requeue_failed(self, job_id: int, now: datetime) -> JobState | None:
         job = self._store.jobs.get(job_id)
         if job is None or job.status != FAILED:

@@ -82,6 +82,7 @@ STATS = Statement(select(func.count(case((_IS_DUE, 1))).label("due"),
                   .where(JOBS.c.status == PENDING))
 LIST = PerSize(lambda size: select(JOBS).where(_in(JOBS.c.status, "status", size))
                .order_by(JOBS.c.id.desc()).limit(bindparam("limit", type_=Integer)))
+GET = Statement(select(JOBS).where(JOBS.c.id == bindparam("job_id", type_=Integer)))
 REQUEUE = Statement(update(JOBS).where(JOBS.c.id == bindparam("job_id"), JOBS.c.status == FAILED)
                     .values(status=PENDING, attempts=0, due_at=bindparam("now"), lease_until=None, owner=None,
                             done_at=None).returning(*JOBS.c))
@@ -187,6 +188,10 @@ class JobRepository:
         params: dict[str, Any] = {"limit": limit, **dict(zip(numbered("status", len(statuses)), statuses,
                                                              strict=True))}
         return [_state(row) for row in await self._db.rows(LIST(len(statuses)), params)]
+
+    async def get(self, job_id: int) -> JobState | None:
+        row = await first(self._db, GET, {"job_id": job_id})
+        return None if row is None else _state(row)
 
     async def requeue_failed(self, job_id: int, now: datetime) -> JobState | None:
         row = await first(self._db, REQUEUE, {"job_id": job_id, "now": now})
