@@ -18,6 +18,9 @@ from domain.records import AuditEntry, Job, MessageRecord
 PENDING, DONE, FAILED, CANCELLED = "pending", "done", "failed", "cancelled"
 STATUSES = (PENDING, DONE, FAILED, CANCELLED)
 MAX_BACKOFF_SECONDS = 300.0
+TIMER_PREFIX = "timer."
+"""Timers (reminders, breaches, expiries) are kinds named ``timer.*``; they belong to a request
+and are cancelled when it finishes, so nobody is reminded of a decided request."""
 
 
 @dataclass(frozen=True)

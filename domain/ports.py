@@ -70,8 +70,8 @@ class JobStore(Protocol):
         """Give claimed jobs back, due now (a graceful stop); the attempt stays counted for a
         job that was started, so its handler knows to look for what the attempt did."""
 
-    async def cancel(self, request_id: int, kinds: Sequence[str], now: datetime) -> int:
-        """Cancel the request's pending jobs of ``kinds``; returns how many."""
+    async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
+        """Cancel the request's pending jobs whose kind starts with ``kind_prefix``; how many."""
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending job becomes claimable (its due time, or when its lease ends)."""

@@ -15,6 +15,7 @@ from domain.approvals import Progress, authorize_decision, eligible_approvers, p
 from domain.catalog import Action, Catalog
 from domain.errors import DomainError, UnknownRequest
 from domain.forms import FieldErrors, validate_submission
+from domain.jobs import TIMER_PREFIX
 from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, DuplicateSubmission, UnitOfWork, UnitOfWorkFactory
 from domain.rbac import resolve_action
@@ -208,6 +209,7 @@ class RequestService:
         else:
             uow.audit(AuditEntry(f"request_{progress.status}", "ok", decision.approver_id, request.ref,
                                  {"step": decision.step}))
+            await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
 
     def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
         if 0 <= step < len(request.steps):

@@ -128,9 +128,9 @@ class MemoryJobs:
             if job.status == PENDING:
                 self._set(job_id, lease_until=None, attempts=job.attempts - (0 if keep_attempt else 1))
 
-    async def cancel(self, request_id: int, kinds: Sequence[str], now: datetime) -> int:
+    async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         hits = [j.id for j in self._store.jobs.values()
-                if j.request_id == request_id and j.status == PENDING and j.kind in kinds]
+                if j.request_id == request_id and j.status == PENDING and j.kind.startswith(kind_prefix)]
         for job_id in hits:
             self._set(job_id, status=CANCELLED, done_at=now, lease_until=None)
         return len(hits)

@@ -101,11 +101,13 @@ async def test_cancelling_a_request_cancels_only_its_pending_jobs_of_those_kinds
         request = await uow.requests.add(_new_request("V-cancel"), "pending", uow.now())
         other = await uow.requests.add(_new_request("V-other"), "pending", uow.now())
         uow.enqueue("timer.remind", request.id, {"name": "remind"}, due_at=uow.now() + timedelta(hours=1))
+        uow.enqueue("timer_x", request.id, {"name": "not a timer"}, due_at=uow.now() + timedelta(hours=1))
         uow.enqueue("test.job", request.id, {"name": "dm"})
         uow.enqueue("timer.remind", other.id, {"name": "other"}, due_at=uow.now() + timedelta(hours=1))
     async with database.unit_of_work() as uow:
-        assert await uow.jobs.cancel(request.id, ["timer.remind"], uow.now()) == 1
-    assert await states(database) == {"remind": "cancelled", "dm": PENDING, "other": PENDING}
+        assert await uow.jobs.cancel(request.id, "timer.", uow.now()) == 1
+    assert await states(database) == {"remind": "cancelled", "not a timer": PENDING, "dm": PENDING,
+                                      "other": PENDING}
 
 
 async def test_an_idempotency_key_is_unique(database: Database) -> None:

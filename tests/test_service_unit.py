@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain import notifications
@@ -108,3 +110,17 @@ async def test_a_step_nobody_may_decide_tells_the_requester(memory: MemoryDataba
     await service.submit("U0SOLO", "thing", {"what": "x"}, "V1")
     assert memory.queued()[-1] == (notifications.REQUESTER_STUCK, 1, {"step": 0, "eligible": 0})
     assert [(e.kind, e.outcome) for e in memory.store.audit][-1] == ("request_routed", "stuck")
+
+
+@pytest.mark.parametrize("verdict", [Verdict.APPROVE, Verdict.REJECT])
+async def test_a_finished_request_cancels_its_pending_timers_and_nothing_else(
+        service: RequestService, memory: MemoryDatabase, verdict: Verdict) -> None:
+    await service.submit("U0HR1", "new-employee", GOOD, "V1")
+    async with memory.unit_of_work() as uow:
+        uow.enqueue("timer.remind", 1, {"step": 0}, due_at=uow.now() + timedelta(hours=4))
+    await service.decide("U0HR2", "REQ-1", 0, Verdict.APPROVE)
+    assert {job.kind: job.status for job in memory.store.jobs.values()}["timer.remind"] == "pending"
+    await service.decide("U0IT1", "REQ-1", 1, verdict)
+    statuses = {job.status for job in memory.store.jobs.values() if job.kind != "timer.remind"}
+    assert statuses == {"pending"}  # DMs still to send
+    assert [job.status for job in memory.store.jobs.values() if job.kind == "timer.remind"] == ["cancelled"]

@@ -70,9 +70,9 @@ RELEASE = PerSize(lambda size: update(JOBS).where(_ids_in(size), JOBS.c.status =
                   .values(lease_until=None, attempts=JOBS.c.attempts - 1))
 RELEASE_COUNTED = PerSize(lambda size: update(JOBS).where(_ids_in(size), JOBS.c.status == PENDING)
                           .values(lease_until=None))
-CANCEL = PerSize(lambda size: update(JOBS).where(JOBS.c.request_id == bindparam("rid"), JOBS.c.status == PENDING,
-                                                 _in(JOBS.c.kind, "kind", size))
-                 .values(status=CANCELLED, done_at=bindparam("now"), lease_until=None))
+CANCEL = Statement(update(JOBS).where(JOBS.c.request_id == bindparam("rid"), JOBS.c.status == PENDING,
+                                      JOBS.c.kind.startswith(bindparam("prefix", type_=String), escape="/"))
+                   .values(status=CANCELLED, done_at=bindparam("now"), lease_until=None))
 NEXT_DUE = Statement(select(func.min(func.coalesce(JOBS.c.lease_until, JOBS.c.due_at)).label("at"))
                      .where(JOBS.c.status == PENDING))
 _IS_DUE = JOBS.c.due_at <= bindparam("now")
@@ -163,12 +163,9 @@ class JobRepository:
         for chunk in _chunks(job_ids):
             await self._db.run(statement(len(chunk)), dict(zip(numbered("id", len(chunk)), chunk, strict=True)))
 
-    async def cancel(self, request_id: int, kinds: Sequence[str], now: datetime) -> int:
-        if not kinds:
-            return 0
-        params: dict[str, Any] = {"rid": request_id, "now": now,
-                                  **dict(zip(numbered("kind", len(kinds)), kinds, strict=True))}
-        return await self._db.run(CANCEL(len(kinds)), params)
+    async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
+        escaped = kind_prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")  # LIKE is literal
+        return await self._db.run(CANCEL, {"rid": request_id, "prefix": escaped, "now": now})
 
     async def next_due(self) -> datetime | None:
         row = await first(self._db, NEXT_DUE)
