@@ -22,6 +22,7 @@ from bot.notifier import SlackNotifier
 from bot.tasks import TaskSupervisor
 from domain.catalog import Catalog
 from domain.desk import ActionDesk
+from domain.job_desk import JobDesk
 from domain.job_runner import JobRunner
 from domain.notifications import ALL_KINDS
 from domain.service import RequestService
@@ -86,7 +87,7 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
     app[RUNTIME] = runtime
     endpoint = SlackEndpoint(runtime.bolt, settings.slack_signing_secret.get_secret_value())
     app.router.add_post(EVENTS_PATH, endpoint.handle)
-    app.router.add_get("/healthz", _health(runtime.database))
+    app.router.add_get("/healthz", _health(JobDesk(runtime.database.unit_of_work, runtime.database.reader)))
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         # One HTTP session for every Web API call (Bolt's per-request clients share it too):
@@ -103,13 +104,15 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
     return app
 
 
-def _health(database: Database) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _health(jobs: JobDesk) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The database answers (on the connections the bot's requests use), and how the job queue
+    stands: how many jobs are due and how long the oldest has waited (work falling behind)."""
     async def health(_: web.Request) -> web.Response:
         try:
-            async with database.reader() as uow:  # the same connections the bot's requests use
-                await uow.audit_log.head()
+            stats = await jobs.stats()
         except Exception as error:  # any failure means "not healthy", and says why
             return web.json_response({"status": "error", "database": type(error).__name__}, status=503)
-        return web.json_response({"status": "ok", "database": "ok"})
+        return web.json_response({"status": "ok", "database": "ok", "jobs": {
+            "due": stats.due, "scheduled": stats.scheduled, "oldest_due_seconds": round(stats.oldest_due_seconds, 3)}})
 
     return health

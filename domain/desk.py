@@ -47,6 +47,12 @@ class ActionDesk:
             self._defer(self._audit(AuditEntry("command", "ok", actor, None, details)))
         return action
 
+    def failed(self, actor: str | None, request_type: str, error: str, *, malformed: bool) -> None:
+        """A request the app could not handle: a payload it refused as malformed, or its own bug."""
+        entry = AuditEntry("malformed_payload" if malformed else "error", "refused" if malformed else "error",
+                           actor, None, {"error": error[:500], "type": request_type[:64]})
+        self._defer(self._audit(entry))
+
     async def form_opened(self, actor: str, action_id: str, view_id: str | None, error: str | None = None) -> None:
         """Audit a form that Slack opened (``view_id``) or refused to open (``error``)."""
         details: dict[str, Any] = {"action": action_id}

@@ -36,6 +36,11 @@ class JobDesk:
         async with self._reader() as uow:
             return await uow.jobs.stats(uow.now()), await uow.jobs.list(statuses, limit)
 
+    async def stats(self) -> JobStats:
+        """The queue's depth and the age of its oldest due job (health, metrics)."""
+        async with self._reader() as uow:
+            return await uow.jobs.stats(uow.now())
+
     async def retry(self, job_id: int, actor: str) -> JobState:
         """Make failed job ``job_id`` due now with fresh attempts; raises ``NotRetryable``."""
         async with self._uow() as uow:

@@ -172,6 +172,10 @@ class RequestService:
             await self.audit_refusal(actor, "decision", refusal, {"request": ref[:64], "step": step})
             raise
 
+    async def rejection_started(self, actor: str, request: RequestRecord, step: int) -> None:
+        """The rejection-reason form is open: audited, so an abandoned rejection leaves a trace."""
+        await self.audit(AuditEntry("reject_started", "ok", actor, request.ref, {"step": step}))
+
     async def decide(self, actor: str, ref: str, step: int, verdict: Verdict, reason: str | None = None) -> Decided:
         """Record ``actor``'s verdict and move the request on, atomically.
 

@@ -75,4 +75,5 @@ async def test_reserved_subcommands_answer_without_opening_anything(harness: Har
 async def test_health_reports_the_database(harness: Harness) -> None:
     async with harness.slack.session.get(harness.base_url + "/healthz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ok", "database": "ok"}
+        assert await response.json() == {"status": "ok", "database": "ok",
+                                         "jobs": {"due": 0, "scheduled": 0, "oldest_due_seconds": 0.0}}

@@ -31,11 +31,24 @@ def test_domain_imports_nothing_from_storage_slack_or_sql() -> None:
     assert not offenders, sorted(offenders)
 
 
-def test_slack_handlers_never_touch_storage() -> None:
-    offenders = {
-        f"{path.relative_to(ROOT)}: {name}"
-        for path in (ROOT / "bot" / "handlers").rglob("*.py")
-        for name in imported_modules(path)
-        if name.split(".")[0] == "storage"
-    }
+WIRING = ROOT / "bot" / "app.py"  # builds storage and hands it to the domain; nothing else in bot/ may
+STORAGE_CALLS = ("unit_of_work", "reader")  # opening a transaction
+REPOSITORIES = ("requests", "jobs", "audit_log")  # ... or using one through a unit of work
+
+
+def test_the_slack_side_never_touches_storage() -> None:
+    """Only the wiring imports storage; no bot module opens a unit of work or calls a repository."""
+    offenders: set[str] = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        where = str(path.relative_to(ROOT))
+        if path != WIRING:
+            offenders |= {f"{where}: imports {name}" for name in imported_modules(path)
+                          if name.split(".")[0] == "storage"}
+        for node in ast.walk(ast.parse(path.read_text(), where)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in STORAGE_CALLS:
+                offenders.add(f"{where}:{node.lineno}: calls .{node.func.attr}()")
+            if isinstance(node, ast.Attribute) and node.attr in REPOSITORIES and \
+                    isinstance(node.value, ast.Name) and node.value.id == "uow":
+                offenders.add(f"{where}:{node.lineno}: uses uow.{node.attr}")
     assert not offenders, sorted(offenders)

@@ -18,7 +18,6 @@ from bot.payloads import ButtonClick
 from bot.refusals import refusal_text
 from domain.errors import DomainError
 from domain.lifecycle import Verdict
-from domain.records import AuditEntry
 
 Ack = Callable[..., Awaitable[Any]]
 
@@ -71,7 +70,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         await client.views_open(trigger_id=click.trigger_id, view=reject_reason_form(request.ref, step,
                                                                                      request.action_title))
-        await deps.service.audit(AuditEntry("reject_started", "ok", click.user_id, request.ref, {"step": step}))
+        await deps.service.rejection_started(click.user_id, request, step)
 
     app.action(ids.OPEN_FORM)(on_open_form)
     app.action(ids.APPROVE)(on_approve)

@@ -10,7 +10,6 @@ from slack_bolt.response import BoltResponse
 
 from bot.deps import Deps
 from bot.payloads import MalformedPayload
-from domain.records import AuditEntry
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +26,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         malformed = isinstance(error, MalformedPayload)
         if not malformed:
             logger.error("listener failed", exc_info=error)
-        entry = AuditEntry("malformed_payload" if malformed else "error", "refused" if malformed else "error",
-                           _actor(body), None, {"error": f"{type(error).__name__}: {error}"[:500],
-                                                "type": str(body.get("type", body.get("command", "")))[:64]})
-        deps.tasks.spawn(deps.service.audit(entry), "audit")
+        deps.desk.failed(_actor(body), str(body.get("type", body.get("command", ""))),
+                         f"{type(error).__name__}: {error}", malformed=malformed)
         return BoltResponse(status=400 if malformed else 500, body="")
 
     app.error(on_error)
