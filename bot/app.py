@@ -85,7 +85,8 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
     runtime = build_bolt(settings, catalog, engine, idle_wait)
     app = web.Application()
     app[RUNTIME] = runtime
-    endpoint = SlackEndpoint(runtime.bolt, settings.slack_signing_secret.get_secret_value())
+    endpoint = SlackEndpoint(runtime.bolt, settings.slack_signing_secret.get_secret_value(), lambda kind, error: (
+        runtime.deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False)))
     app.router.add_post(EVENTS_PATH, endpoint.handle)
     app.router.add_get("/healthz", _health(JobDesk(runtime.database.unit_of_work, runtime.database.reader)))
 

@@ -11,6 +11,7 @@ bug: it goes to the Bolt error handler (audited, 500), never to a 4xx that would
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -22,10 +23,15 @@ from bot.edge import EdgeRejection, parse_body, signature_is_valid, validate
 logger = logging.getLogger(__name__)
 
 
+OnBug = Callable[[str, Exception], None]
+
+
 class SlackEndpoint:
-    def __init__(self, bolt: AsyncApp, signing_secret: str) -> None:
+    def __init__(self, bolt: AsyncApp, signing_secret: str, on_bug: OnBug) -> None:
+        """``on_bug(kind, error)`` audits an exception that escaped Bolt's own error handler."""
         self._bolt = bolt
         self._secret = signing_secret
+        self._on_bug = on_bug
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -45,7 +51,8 @@ class SlackEndpoint:
                                         mode="socket_mode")
         try:
             bolt_response = await self._bolt.async_dispatch(bolt_request)
-        except Exception:
+        except Exception as error:
             logger.exception("dispatch failed for a %s request", kind)
+            self._on_bug(kind, error)
             return web.Response(status=500)
         return await to_aiohttp_response(bolt_response)

@@ -7,6 +7,8 @@ import time
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import pytest
+
 from slackstub.signing import signature_headers
 from tests.harness import SIGNING_SECRET, Harness
 
@@ -110,3 +112,16 @@ async def test_bug_in_a_matcher_is_500_not_400(harness: Harness) -> None:
     assert response.status == 500 and response.text == ""
     await harness.settle()
     assert "error" in await harness.kinds("error")
+
+
+async def test_an_exception_escaping_bolt_itself_is_500_and_audited(harness: Harness,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    async def crash(request: Any) -> None:
+        raise RuntimeError("our bug in dispatch")
+
+    monkeypatch.setattr(harness.runtime.bolt, "async_dispatch", crash)
+    response = await harness.slack.send_raw(_command())
+    assert response.status == 500 and response.text == ""
+    await harness.settle()
+    [event] = [e for e in await harness.audit_events() if e.kind == "error"]
+    assert json.loads(event.details) == {"error": "RuntimeError: our bug in dispatch", "type": "command"}
