@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.job_runner import JobRunner
@@ -233,6 +234,26 @@ async def _until(condition: Callable[[], bool]) -> None:
 
 
 if PG_URL is not None:  # collected only where PostgreSQL is configured
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_a_lost_listen_connection_is_reopened(engine: AsyncEngine, database: Database) -> None:
+        """A server restart or a killed backend must not leave the runner deaf until idle_wait."""
+        handler = Handler()
+        jobs = runner(database, handler, idle_wait=30.0)
+        await jobs.start()
+        try:
+            async with engine.connect() as conn:
+                killed = (await conn.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query LIKE 'LISTEN%'"))).scalars().all()
+            assert killed == [True]
+            await asyncio.sleep(1.5)  # the first reconnect comes after 0.5 s, and wakes the runner
+            handler.ran_event.clear()
+            async with Database(engine) as other:
+                await enqueue(other, "after the loss")
+            await asyncio.wait_for(handler.ran_event.wait(), 3)
+        finally:
+            await jobs.stop()
 
     @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
     async def test_two_processes_share_jobs_and_timers_without_running_one_twice(
