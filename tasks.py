@@ -6,7 +6,9 @@
     python3 tasks.py lint    # ruff and mypy --strict, as configured in pyproject.toml
     python3 tasks.py bench   # the latency benchmark (see bench/README.md)
 
-The virtualenv lives in .venv and is reinstalled only when pyproject.toml changes.
+The virtualenv lives in .venv and is reinstalled only when pyproject.toml or constraints.txt
+changes. Every dependency is installed at the version constraints.txt pins (the versions the
+tests passed with; README.md says how to update them).
 Extra arguments are passed through (``python3 tasks.py test -k audit``).
 """
 
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
+CONSTRAINTS = ROOT / "constraints.txt"
 LINT = ("import subprocess, sys; sys.exit(subprocess.call([sys.executable, '-m', 'ruff', 'check', *sys.argv[1:]])"
         " or subprocess.call([sys.executable, '-m', 'mypy']))")
 
@@ -30,7 +33,8 @@ LINT = ("import subprocess, sys; sys.exit(subprocess.call([sys.executable, '-m',
 def ensure_environment() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036  (tasks.py runs before any install checks the version)
         sys.exit(f"selfserve needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    inputs = (ROOT / "pyproject.toml", CONSTRAINTS)  # a change to either reinstalls
+    wanted = hashlib.sha256(b"\0".join(path.read_bytes() for path in inputs)).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not (BIN / "python").exists():
@@ -38,7 +42,7 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test,bench]"], check=True)
+    subprocess.run([*pip, "-c", str(CONSTRAINTS), "-e", f"{ROOT}[test,bench]"], check=True)
     STAMP.write_text(wanted)
 
 
