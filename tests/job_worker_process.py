@@ -1,8 +1,9 @@
-"""A job-runner process for the two-process test: ``python -m tests.job_worker_process URL OUT``.
+"""A job-runner process for the multi-process tests:
+``python -m tests.job_worker_process URL OUT [LEASE_SECONDS] [hang]``.
 
 Runs every ``test.job`` it can claim, appending ``<job id> <attempts> <pid>`` to OUT for each
 run (O_APPEND: whole lines from several processes never interleave), until the table has had
-no pending job for a second.
+no pending job for a second. With ``hang`` it never finishes a job: the test kills it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncGenerator, Sequence
+from datetime import timedelta
 
 from domain.job_runner import JobRunner
 from domain.jobs import Done, Outcome
@@ -20,21 +22,23 @@ from storage.engine import create_engine
 
 
 class Appender:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, hang: bool) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        self._hang = hang
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
         for job in jobs:
             os.write(self._fd, f"{job.id} {job.attempts} {os.getpid()}\n".encode())
-            await asyncio.sleep(0.002)  # a little work, so the processes overlap
+            await asyncio.sleep(3600 if self._hang else 0.002)  # a little work, so the processes overlap
             yield job, Done()
 
 
-async def main(url: str, out: str) -> None:
+async def main(url: str, out: str, lease: float, hang: bool) -> None:
     engine = create_engine(url)
     async with Database(engine) as database:
-        runner = JobRunner(database.unit_of_work, database.reader, {"test.job": Appender(out)}, database.wakeup(),
-                           owner=f"worker:{os.getpid()}", batch_size=20)
+        runner = JobRunner(database.unit_of_work, database.reader, {"test.job": Appender(out, hang)},
+                           database.wakeup(), owner=f"worker:{os.getpid()}", batch_size=20,
+                           lease=timedelta(seconds=lease))
         await runner.start()
         print("ready", flush=True)
         idle_since = asyncio.get_running_loop().time()
@@ -49,4 +53,5 @@ async def main(url: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 60.0,
+                     sys.argv[4:] == ["hang"]))

@@ -261,12 +261,7 @@ if PG_URL is not None:  # collected only where PostgreSQL is configured
         """Two real worker processes on one database, jobs due now and timers committed while
         they run (so only NOTIFY and their own timers can wake them): each job runs once."""
         out = tmp_path / "ran.txt"
-        workers = [await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.job_worker_process", database_url, str(out),
-            stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parent.parent) for _ in range(2)]
-        for worker in workers:
-            assert worker.stdout is not None
-            assert await asyncio.wait_for(worker.stdout.readline(), 30) == b"ready\n"
+        workers = [await start_worker(database_url, out) for _ in range(2)]
         rng = random.Random(8)
         for batch in range(10):
             async with database.unit_of_work() as uow:
@@ -283,3 +278,29 @@ if PG_URL is not None:  # collected only where PostgreSQL is configured
         assert {attempts for _, attempts, _ in runs} == {"1"}
         assert len({pid for _, _, pid in runs}) == 2, "both processes took a share"
         assert set((await states(database)).values()) == {DONE}
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_the_jobs_of_a_killed_process_are_taken_over_when_their_lease_ends(
+            database_url: str, database: Database, tmp_path: Path) -> None:
+        out = tmp_path / "ran.txt"
+        doomed = await start_worker(database_url, out, "1.5", "hang")
+        for n in range(5):
+            await enqueue(database, f"job-{n}")
+        await asyncio.wait_for(_until(lambda: out.exists() and len(out.read_text().splitlines()) == 5), 10)
+        doomed.kill()  # SIGKILL: no stop(), no release; its leases must run out
+        await doomed.wait()
+        survivor = await start_worker(database_url, out, "30")
+        assert await asyncio.wait_for(survivor.wait(), 30) == 0
+        runs = [line.split() for line in out.read_text().splitlines()]
+        by_survivor = [(job_id, attempts) for job_id, attempts, pid in runs if pid == str(survivor.pid)]
+        assert sorted(by_survivor) == sorted((job_id, "2") for job_id, _, _ in runs[:5])
+        assert set((await states(database)).values()) == {DONE}
+
+
+async def start_worker(database_url: str, out: Path, *options: str) -> asyncio.subprocess.Process:
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.job_worker_process", database_url, str(out), *options,
+        stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    assert worker.stdout is not None
+    assert await asyncio.wait_for(worker.stdout.readline(), 30) == b"ready\n"
+    return worker
