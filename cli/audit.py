@@ -17,6 +17,7 @@ from cli.common import EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM, env_database_url, fai
 from storage.audit_chain import EventRow
 from storage.audit_reader import AuditReader, open_reader
 from storage.audit_verify import verify_rows
+from storage.driver import open_driver
 from storage.engine import create_engine, is_sqlite
 from storage.migrate import is_current
 
@@ -34,17 +35,24 @@ class NotMigrated(Exception):
 
 
 async def _with_reader(work: Callable[[AuditReader], Awaitable[T]]) -> T:
+    """``work`` on a reader of ``DATABASE_URL``, through the bot's driver; SQLAlchemy's engine
+    only checks, as migrations see it, that the schema is the current one."""
     url = env_database_url()
     if is_sqlite(url) and not Path(make_url(url).database or "").exists():
         raise NotMigrated(f"no database file at {make_url(url).database}")
     engine = create_engine(url)
     try:
-        if not await is_current(engine):
-            raise NotMigrated("the database has no selfserve schema, or an old one (run `selfserve db upgrade`)")
-        async with open_reader(engine) as reader:
-            return await work(reader)
+        current = await is_current(engine)
     finally:
         await engine.dispose()
+    if not current:
+        raise NotMigrated("the database has no selfserve schema, or an old one (run `selfserve db upgrade`)")
+    driver = open_driver(url)
+    try:
+        async with open_reader(driver) as reader:
+            return await work(reader)
+    finally:
+        await driver.close()
 
 
 async def write_events(batches: AsyncIterable[Sequence[EventRow]], fmt: str, out: TextIO) -> None:

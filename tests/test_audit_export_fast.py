@@ -151,8 +151,8 @@ async def repository_rows(engine: AsyncEngine, **filters: Any) -> list[tuple[Any
              e.prev_hash, e.hash) for e in await stored_events(engine, **filters)]
 
 
-async def reader_rows(engine: AsyncEngine, **filters: Any) -> list[tuple[Any, ...]]:
-    async with open_reader(engine) as reader, aclosing(reader.batches(**filters)) as batches:
+async def reader_rows(database: Database, **filters: Any) -> list[tuple[Any, ...]]:
+    async with open_reader(database.driver) as reader, aclosing(reader.batches(**filters)) as batches:
         return [tuple(row) async for rows in batches for row in rows]
 
 
@@ -173,44 +173,49 @@ async def test_reader_returns_what_the_repository_streams(engine: AsyncEngine, d
     moment = datetime.fromisoformat(stored[2][1]).astimezone(timezone(timedelta(hours=2)))
     for filters in ({}, {"request_ref": "REQ-1"}, {"until_seq": 5}, {"since": moment}, {"since": whole_second},
                     {"request_ref": "REQ-2", "since": moment, "until_seq": 7}, {"request_ref": "REQ-9"}):
-        assert await reader_rows(engine, **filters) == await repository_rows(engine, **filters), filters
+        assert await reader_rows(database, **filters) == await repository_rows(engine, **filters), filters
     recorded = await stored_head(engine)
-    async with open_reader(engine) as reader:
+    async with open_reader(database.driver) as reader:
         assert await reader.head() == recorded == ChainHead(stored[-1][0], stored[-1][8])
 
 
-async def test_reader_on_an_empty_log(engine: AsyncEngine) -> None:
-    async with open_reader(engine) as reader, aclosing(reader.batches()) as batches:
+async def test_reader_on_an_empty_log(database: Database) -> None:
+    async with open_reader(database.driver) as reader, aclosing(reader.batches()) as batches:
         assert await reader.head() == ChainHead(0, "0" * 64)
         assert [rows async for rows in batches] == []
 
 
-async def test_times_not_stored_as_the_app_stores_them_read_as_sqlalchemy_reads_them(engine: AsyncEngine,
-                                                                                     database: Database) -> None:
+@pytest.mark.parametrize("batch", [2, 500])  # odd times in a batch with more to come, and in the only one
+async def test_times_not_stored_as_the_app_stores_them_read_as_sqlalchemy_reads_them(
+    engine: AsyncEngine, database: Database, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr(storage.audit_reader, "BATCH", batch)
     await append(database, ENTRIES * 2)
     odd = (["2025-01-01T02:00:00+02:00", "2025-01-01 00:00:00", "0999-12-31 23:59:59.000001", "2025-06-01T12:00:00.5",
-            "2025-06-01T12:00:00.000001"]  # the last one is read as is: "T" or " " make no difference
+            "2025-06-01T12:00:00.000001",  # read as is: "T" or " " make no difference
+            "9999-12-31 23:59:59.999999"]
            if engine.dialect.name == "sqlite" else
-           ["0999-12-31 23:59:59.000001+00", "infinity", "-infinity", "2025-06-01 12:00:00+05:30"])
+           ["0999-12-31 23:59:59.000001+00", "infinity", "-infinity", "2025-06-01 12:00:00+05:30",
+            "9999-12-31 23:59:59.999999+00", "9999-12-30 23:59:59.999999+00", "1000-01-01 00:00:00+00"])
     stored_as = ":v" if engine.dialect.name == "sqlite" else "CAST(CAST(:v AS text) AS timestamptz)"
     async with engine.begin() as conn:
         for seq, value in enumerate(odd, start=1):
             await conn.execute(text(f"UPDATE audit_events SET occurred_at = {stored_as} WHERE id = :id"),
                                {"v": value, "id": seq})
-    assert await reader_rows(engine) == await repository_rows(engine)
+    assert await reader_rows(database) == await repository_rows(engine)
 
 
 async def test_reader_sees_one_snapshot_and_lets_writers_write(engine: AsyncEngine, database: Database,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.audit_reader, "BATCH", 2)
     await append(database, ENTRIES)
-    async with open_reader(engine) as reader, aclosing(reader.batches()) as batches:
+    async with open_reader(database.driver) as reader, aclosing(reader.batches()) as batches:
         head = await reader.head()
         seen = list(await anext(batches))
         await asyncio.wait_for(append(database, ENTRIES[:1]), timeout=5)  # SQLite would time out on a write lock
         seen += [row async for rows in batches for row in rows]
         assert (len(seen), head.last_seq) == (len(ENTRIES), len(ENTRIES))
-    assert len(await reader_rows(engine)) == len(ENTRIES) + 1
+    assert len(await reader_rows(database)) == len(ENTRIES) + 1
 
 
 async def test_verify_stops_at_a_broken_event_in_an_early_batch(engine: AsyncEngine, database: Database,
@@ -220,7 +225,7 @@ async def test_verify_stops_at_a_broken_event_in_an_early_batch(engine: AsyncEng
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE audit_events SET kind = 'edited' WHERE id = 3"))
     for _ in range(2):  # the second round shows the first left the database usable
-        async with open_reader(engine) as reader:
+        async with open_reader(database.driver) as reader:
             head = await reader.head()
             async with aclosing(reader.batches(until_seq=head.last_seq)) as batches:
                 report = await verify_rows(batches, head)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Integer, bindparam, select, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.sqltypes import NullType
 
+import storage.audit_reader
 import storage.driver.postgres
 import storage.driver.sqlite
 import storage.repositories.audit
@@ -26,11 +27,11 @@ import storage.repositories.requests
 from domain.ports import DuplicateSubmission
 from domain.records import Answer, AuditEntry, Job, NewJob, NewRequest, Step
 from storage.database import Database
-from storage.driver import Driver, IntegrityViolation, Transaction
+from storage.driver import Driver, IntegrityViolation, Transaction, pages
 from storage.driver.sqlite import Checkpointer, SqliteDriver
 from storage.driver.statement import InsertMany, PerSize, Statement
 from storage.engine import create_engine, create_session_factory
-from storage.models import JobRow, RequestRow
+from storage.models import AuditEventRow, JobRow, RequestRow, table_of
 from storage.unit_of_work import UnitOfWork
 from tests.audit_log import stored_events, verify_stored
 from tests.conftest import PG_URL
@@ -41,10 +42,12 @@ MOMENT = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=timezone(timedelta(hour
 
 def _statements() -> list[Statement]:
     found: list[Statement] = []
-    for module in REPOSITORIES:
+    for module in (*REPOSITORIES, storage.audit_reader):
         for value in vars(module).values():
             if isinstance(value, Statement):
                 found.append(value)
+            elif isinstance(value, dict):
+                found += [statement for statement in value.values() if isinstance(statement, Statement)]
             elif isinstance(value, PerSize):
                 found += [value(1), value(3)]
             elif isinstance(value, InsertMany):
@@ -154,6 +157,70 @@ async def test_a_closed_driver_refuses_new_transactions(database: Database) -> N
             pass
 
 
+# Streaming a large result: keyset pages in one snapshot
+
+
+EVENTS = table_of(AuditEventRow)
+SEQS = Statement(select(EVENTS.c.id.label("seq")).where(EVENTS.c.id > bindparam("after", type_=Integer))
+                 .order_by(EVENTS.c.id).limit(bindparam("limit", type_=Integer)))
+
+
+class CountingQueries:
+    """A transaction that counts the queries run through it."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.committed = False
+        self.queries = 0
+
+    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
+        self.queries += 1
+        return await self.tx.rows(statement, params)
+
+    async def run(self, statement: Statement, params: Mapping[str, Any] | None = None) -> int:
+        return await self.tx.run(statement, params)
+
+
+async def test_pages_stream_every_row_in_order_a_page_at_a_time(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        for n in range(7):
+            uow.audit(AuditEntry("page", "ok", f"U{n}"))
+    for size, lengths, queries in ((3, [3, 3, 1], 3), (7, [7], 2), (1, [1] * 7, 8), (50, [7], 1)):
+        async with database.driver.snapshot() as tx:
+            counting = CountingQueries(tx)
+            seen = [[row.seq for row in page] async for page in pages(counting, SEQS, key="seq", after=0, size=size)]
+        assert [len(page) for page in seen] == lengths and sum(seen, []) == list(range(1, 8)), size
+        assert counting.queries == queries, "a short page is known to be the last"
+    async with database.driver.snapshot() as tx:
+        assert [page async for page in pages(tx, SEQS, key="seq", after=7, size=3)] == []
+
+
+async def test_pages_read_ahead_one_page_only_and_stop_cleanly(database: Database) -> None:
+    """The whole result is never loaded: a caller that stops after the first page has cost two
+    queries, and the transaction is usable afterwards (the page read ahead was awaited)."""
+    async with database.unit_of_work() as uow:
+        for n in range(20):
+            uow.audit(AuditEntry("page", "ok", f"U{n}"))
+    async with database.driver.snapshot() as tx:
+        counting = CountingQueries(tx)
+        async with aclosing(pages(counting, SEQS, key="seq", after=0, size=2)) as stream:
+            assert [row.seq for row in await anext(stream)] == [1, 2]
+        assert counting.queries == 2
+        assert [row.seq for row in await tx.rows(SEQS, {"after": 18, "limit": 5})] == [19, 20]
+
+
+async def test_a_snapshot_sees_one_moment_while_writers_commit(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        uow.audit(AuditEntry("before", "ok"))
+    async with database.driver.snapshot() as tx:
+        assert len(await tx.rows(SEQS, {"after": 0, "limit": 10})) == 1
+        async with asyncio.timeout(5), database.unit_of_work() as uow:  # never waits for the snapshot
+            uow.audit(AuditEntry("during", "ok"))
+        assert len(await tx.rows(SEQS, {"after": 0, "limit": 10})) == 1
+    async with database.driver.snapshot() as tx:
+        assert len(await tx.rows(SEQS, {"after": 0, "limit": 10})) == 2
+
+
 # SQLite: waiting for another process's write lock never blocks the event loop
 
 
@@ -248,15 +315,6 @@ async def test_commits_are_checkpointed_in_the_background(engine: AsyncEngine, d
     assert _rows_in_main_file(path) == 5
 
 
-def _wal_state(path: str) -> tuple[bytes, int]:
-    """The WAL's salts (its header's bytes 16-24, new each time the log restarts from its
-    beginning) and its size in frames (a high-water mark: a restart does not shrink the file)."""
-    wal = Path(path + "-wal")
-    with wal.open("rb") as log:
-        header = log.read(32)
-    return header[16:24], (wal.stat().st_size - len(header)) // (24 + 4096)
-
-
 @ON_SQLITE
 async def test_the_wal_stays_bounded_under_steady_writes(engine: AsyncEngine, database: Database,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -311,14 +369,16 @@ async def test_the_wal_stays_bounded_under_steady_writes(engine: AsyncEngine, da
                 uow.audit(AuditEntry("event", "ok", "U1", None, {"n": written, "pad": "x" * 500}))
             written += 1
 
-    salts, sizes = [], []
+    salts: list[bytes] = []
+    sizes: list[int] = []
     for round_ in range(rounds):
         await commit(every if round_ == 0 else every - beside)  # the last of them starts a checkpoint
         assert await asyncio.to_thread(bulk_started.wait, 5)
         await commit(beside)  # beside the bulk pass
         go_on.set()
         await asyncio.wait_for(finished.wait(), 5)
-        bulk_started.clear(), go_on.clear(), finished.clear()
+        for event in (bulk_started, go_on, finished):
+            event.clear()
         salt, frames = _wal_state(path)  # before close, which would remove the WAL
         salts.append(salt)
         sizes.append(frames)
@@ -411,6 +471,9 @@ class CancelledAfterCommit:
         async with self.driver.transaction(read_only=read_only) as tx:
             yield tx
         raise asyncio.CancelledError
+
+    def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
+        return self.driver.snapshot()
 
     async def close(self) -> None:
         await self.driver.close()

@@ -158,13 +158,34 @@ class PostgresDriver:
             with suppress(asyncpg.exceptions.InterfaceError):  # a lost connection asyncpg already released
                 await pool.release(tx.connection)
 
-    async def _begin(self, tx: PostgresTransaction) -> Any:
-        block = tx.connection.transaction()
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[PostgresTransaction]:
+        """A REPEATABLE READ transaction on the read-only pool: every statement sees the
+        snapshot the first one took (audit export and verify). Rolled back at the end."""
+        pool = await self._pool(True)
+        tx = PostgresTransaction(await pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS), self, pool)
+        try:
+            block = await self._begin(tx, isolation="repeatable_read", readonly=True)
+            try:
+                yield tx
+            finally:
+                try:
+                    await block.rollback()
+                except Exception:
+                    _discard(tx.connection)  # broken mid-transaction; whatever the block raised matters more
+            tx.committed = True
+        finally:
+            tx.end()
+            with suppress(asyncpg.exceptions.InterfaceError):  # a lost connection asyncpg already released
+                await pool.release(tx.connection)
+
+    async def _begin(self, tx: PostgresTransaction, **options: Any) -> Any:
+        block = tx.connection.transaction(**options)
         try:
             await block.start()
         except _LOST_CONNECTION:
             await tx.replace_connection()
-            block = tx.connection.transaction()
+            block = tx.connection.transaction(**options)
             await block.start()
         tx.fresh = False  # statements now run inside the block: never retried on another connection
         return block

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import URL
@@ -176,6 +176,10 @@ class SqliteDriver:
                 self._put_back(connection, read_only)
         if not read_only:
             self._checkpointer.committed()
+
+    def snapshot(self) -> AbstractAsyncContextManager[SqliteTransaction]:
+        """Any read-only transaction: it reads one WAL snapshot, taken at its first statement."""
+        return self.transaction(read_only=True)
 
     def _put_back(self, connection: sqlite3.Connection, read_only: bool) -> None:
         """End what the block left open; a reader goes back on the free list unless closed."""

@@ -2,16 +2,40 @@
 
 SQLAlchemy stays the authority on SQL text and on how each column type is stored (the
 compiled string, the order of positional parameters, every type's bind and result
-processor): rows written here are byte-for-byte what the ORM, Alembic and the CLI read and
-write. What is skipped is its per-execution machinery, which cost more CPU than the
-statements themselves on every click.
+processor): rows written here are byte-for-byte what the ORM and Alembic read and write.
+What is skipped is its per-execution machinery, which cost more CPU than the statements
+themselves on every click.
+
+Statements are built with the public Core API and compiled with
+``ClauseElement.compile(dialect=…)``. ``Compiled`` then reads, from SQLAlchemy:
+
+* ``compiled.string``: the SQL text (``Compiled.string``, public);
+* ``compiled.positiontup``: the parameter names in the order the positional paramstyle
+  takes them (``?`` for sqlite3, ``$n`` for asyncpg), and ``compiled.binds``: name ->
+  ``BindParameter``. Both are ``SQLCompiler`` attributes, documented only among the Core
+  internals, with no promise across minor versions;
+* of each ``BindParameter``: ``bind.required`` (the caller supplies the value) or else
+  ``bind.value`` (a value fixed in the statement, such as ``id = 1``), and ``bind.type``;
+* of each type: ``type.dialect_impl(dialect)`` and its ``bind_processor(dialect)`` and
+  ``result_processor(dialect, None)``, the public type API custom types implement;
+* ``statement.exported_columns`` (public), each column's ``key`` and ``type``: the result
+  row's fields.
+
+SQL that must differ per dialect is a construct with ``sqlalchemy.ext.compiler`` rules
+(public; see ``storage.audit_reader.TimeText``), so one statement still serves both.
+
+Because of the two internal attributes, pyproject.toml pins SQLAlchemy to the minor version
+this was tested with (``>=2.1.9,<2.2``); tests/test_driver.py checks that what the driver
+writes the ORM reads back unchanged and the other way round, and that no parameter is
+untyped (an untyped one would silently skip its column's conversion).
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Dialect
@@ -48,6 +72,8 @@ class Compiled:
         self._results = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         self._row = _row_type([column.key for column in columns]) if columns else None
         self._converts = any(self._results)
+        # a named row straight from a result tuple, in C (tuple.__new__ of the row type)
+        self._make = partial(tuple.__new__, cast(type[tuple[Any, ...]], self._row)) if self._row else None
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         """``values`` by name -> the positional tuple the driver takes, each value converted
@@ -62,6 +88,12 @@ class Compiled:
             return self._row(*raw)
         pairs = zip(self._results, raw, strict=True)
         return self._row(*(value if process is None else process(value) for process, value in pairs))
+
+    def rows(self, raws: Iterable[Sequence[Any]]) -> list[Any]:
+        """``row`` of each result tuple."""
+        if self._make is not None and not self._converts:
+            return list(map(self._make, raws))
+        return [self.row(raw) for raw in raws]
 
 
 class Statement:
