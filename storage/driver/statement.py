@@ -25,9 +25,10 @@ SQL that must differ per dialect is a construct with ``sqlalchemy.ext.compiler``
 (public; see ``storage.audit_reader.TimeText``), so one statement still serves both.
 
 Because of the two internal attributes, pyproject.toml pins SQLAlchemy to the minor version
-this was tested with (``>=2.1.9,<2.2``); tests/test_driver.py checks that what the driver
-writes the ORM reads back unchanged and the other way round, and that no parameter is
-untyped (an untyped one would silently skip its column's conversion).
+this was tested with (``>=2.1.9,<2.2``; constraints.txt, which tasks.py installs from, to
+2.1.9 exactly). tests/test_driver.py checks that what the driver writes the ORM reads back
+unchanged and the other way round, and that no parameter is untyped (an untyped one would
+silently skip its column's conversion).
 """
 
 from __future__ import annotations
