@@ -1,21 +1,27 @@
-"""Validation of what a requester typed into an action's form.
+"""Validation of what a requester entered into an action's form.
 
 Slack's own input limits can be bypassed by anyone crafting a payload, so every value is
-treated as an arbitrary string: sizes are capped before anything else looks at it.
+treated as arbitrary input: a string (or a list of strings for multi-value inputs) whose size
+is capped before anything else looks at it. The same rules check a catalog's ``default:``
+values and the values prefilled from a command (``/selfserve laptop model="MacBook Pro"``).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 from domain.catalog import Action, Field, FieldType
-from domain.catalog.fields import format_number
+from domain.catalog.fields import LIST_TYPES, format_number
+
+Raw = str | list[str] | None
+"""One input as the form delivers it: text, the values picked in a multi-value input, or nothing."""
 
 _MAX_INPUT = 3000  # Slack's largest plain-text input; nothing legitimate is longer
 _MAX_NUMBER = 40
@@ -23,11 +29,18 @@ _CONTROL = re.compile(r"[\x00-\x1f]")
 _CONTROL_EXCEPT_NEWLINE_TAB = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.([0-9]*))?|\.([0-9]+))")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{1,31}")
+_SLACK_CHANNEL = re.compile(r"[CGD][A-Z0-9]{1,31}")
+_MAX_PICKED = 100  # a multi-value input never legitimately carries more
 
 REQUIRED = "This field is required."
 BAD_EMAIL = "Enter a valid email address, like name@example.com."
 BAD_URL = "Enter a web address starting with http:// or https://."
 BAD_DATE = "Enter a date as YYYY-MM-DD, like 2024-03-31."
+BAD_TIME = "Enter a time as HH:MM (24 hours), like 09:30."
+BAD_DATETIME = "Pick a date and a time."
+BAD_CHOICE = "Choose one of the listed options."
 
 
 class FieldErrors(Exception):
@@ -42,16 +55,21 @@ class _Invalid(Exception):
     """A single field's value was rejected; the message is shown to the requester as is."""
 
 
-def validate_submission(action: Action, raw: Mapping[str, str | None]) -> dict[str, object]:
-    """Clean every field of ``action`` from ``raw`` (JSON-ready; None for empty optional fields).
+def validate_submission(action: Action, raw: Mapping[str, Raw]) -> dict[str, object]:
+    """Clean every field of ``action`` from ``raw`` (JSON-ready; None for empty optional fields
+    and for fields not shown, whatever they carry).
 
     Raises FieldErrors listing all bad fields. Keys of ``raw`` that aren't fields are ignored.
     """
     cleaned: dict[str, object] = {}
     errors: dict[str, str] = {}
+    shown = visible_fields(action, raw)
     for field in action.fields:
+        if field.id not in shown:
+            cleaned[field.id] = None
+            continue
         try:
-            cleaned[field.id] = _clean(field, raw.get(field.id))
+            cleaned[field.id] = clean(field, raw.get(field.id))
         except _Invalid as invalid:
             errors[field.id] = str(invalid)
     if errors:
@@ -59,8 +77,37 @@ def validate_submission(action: Action, raw: Mapping[str, str | None]) -> dict[s
     return cleaned
 
 
-def _clean(field: Field, value: str | None) -> object:
-    text = (value or "").strip()
+def visible_fields(action: Action, raw: Mapping[str, Raw]) -> set[str]:
+    """Ids of the fields shown for the values entered so far: a ``show_if`` field is shown while
+    its controlling field (always an earlier one, itself shown) has the value it names."""
+    shown: set[str] = set()
+    for field in action.fields:
+        rule = field.show_if
+        if rule is None or (rule.field in shown and _equals(action.field(rule.field), raw.get(rule.field),
+                                                            rule.equals)):
+            shown.add(field.id)
+    return shown
+
+
+def _equals(field: Field, value: Raw, wanted: str | bool) -> bool:
+    if field.type is FieldType.CHECKBOX:
+        return _ticked(value) is wanted
+    if isinstance(value, list):
+        return wanted in value
+    return isinstance(wanted, str) and (value or "").strip() == wanted
+
+
+def clean(field: Field, value: Raw) -> object:
+    """``value`` as stored for ``field``; raises ``_Invalid`` with a message for the requester."""
+    if field.type is FieldType.CHECKBOX:
+        ticked = _ticked(value)
+        if field.required and not ticked:
+            raise _Invalid("Tick the box to go on.")
+        return ticked
+    if field.type in LIST_TYPES:
+        return _clean_list(field, value)
+    text = (value[0] if len(value) == 1 else "") if isinstance(value, list) else (value or "")
+    text = text.strip()
     if not text:
         if field.required:
             raise _Invalid(REQUIRED)
@@ -70,6 +117,34 @@ def _clean(field: Field, value: str | None) -> object:
         raise _Invalid(f"Must be at most {_characters(limit)}.")
     _check_characters(field, text)
     return _CLEANERS[field.type](field, text)
+
+
+def _ticked(value: Raw) -> bool:
+    """A lone checkbox: ticked when its one option was picked (or, typed, ``yes``/``true``)."""
+    picked = value if isinstance(value, list) else [value or ""]
+    return any(item.strip().lower() in ("true", "yes", "on", "1") for item in picked if isinstance(item, str))
+
+
+def _clean_list(field: Field, value: Raw) -> list[str] | None:
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    picked: list[str] = []
+    for item in items:
+        text = item.strip() if isinstance(item, str) else ""
+        if text and text not in picked:
+            picked.append(text)
+    if not picked:
+        if field.required:
+            raise _Invalid(REQUIRED)
+        return None
+    if len(picked) > _MAX_PICKED:
+        raise _Invalid(f"Pick at most {_MAX_PICKED}.")
+    if field.type is FieldType.USERS:
+        if not all(_SLACK_USER.fullmatch(item) for item in picked):
+            raise _Invalid("Pick people from the list.")
+        return picked
+    if any(field.choice(item) is None for item in picked):
+        raise _Invalid(BAD_CHOICE)
+    return picked
 
 
 def _check_characters(field: Field, text: str) -> None:
@@ -150,8 +225,38 @@ def _date(field: Field, text: str) -> str:
 
 
 def _select(field: Field, text: str) -> str:
-    if text not in field.options:
-        raise _Invalid("Choose one of the listed options.")
+    if field.choice(text) is None:
+        raise _Invalid(BAD_CHOICE)
+    return text
+
+
+def _time(field: Field, text: str) -> str:
+    if not _TIME.fullmatch(text):
+        raise _Invalid(BAD_TIME)
+    return text
+
+
+def _datetime(field: Field, text: str) -> str:
+    """Slack's picker sends seconds since the epoch; stored as ISO 8601 in UTC."""
+    try:
+        moment = datetime.fromtimestamp(int(text), UTC) if text.isdigit() and len(text) <= 12 else \
+            datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        raise _Invalid(BAD_DATETIME) from None
+    if moment.tzinfo is None:
+        raise _Invalid(BAD_DATETIME)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _user(field: Field, text: str) -> str:
+    if not _SLACK_USER.fullmatch(text):
+        raise _Invalid("Pick a person from the list.")
+    return text
+
+
+def _channel(field: Field, text: str) -> str:
+    if not _SLACK_CHANNEL.fullmatch(text):
+        raise _Invalid("Pick a channel from the list.")
     return text
 
 
@@ -162,5 +267,95 @@ _CLEANERS: dict[FieldType, Callable[[Field, str], object]] = {
     FieldType.URL: _url,
     FieldType.NUMBER: _number,
     FieldType.DATE: _date,
+    FieldType.TIME: _time,
+    FieldType.DATETIME: _datetime,
     FieldType.SELECT: _select,
+    FieldType.RADIO: _select,
+    FieldType.USER: _user,
+    FieldType.CHANNEL: _channel,
 }
+
+
+def default_problem(field: Field) -> str | None:
+    """Why the catalog's ``default:`` cannot be ``field``'s value, or None if it can."""
+    raw = as_raw(field, field.default)
+    if raw is None:
+        return f"not a valid default for a {field.type} field"
+    try:
+        clean(field, raw)
+    except _Invalid as invalid:
+        return f"{field.default!r} is not a valid value: {invalid}"
+    if field.type is FieldType.NUMBER and (field.integer or field.decimals == 0) and \
+            isinstance(field.default, float) and not field.default.is_integer():
+        return f"{field.default!r} is not a whole number"
+    return None
+
+
+def as_raw(field: Field, value: object) -> Raw:
+    """A typed value (from YAML, or stored) as the form would deliver it; None if it cannot be one."""
+    if isinstance(value, bool):
+        return ("true" if value else "") if field.type is FieldType.CHECKBOX else None
+    if field.type is FieldType.CHECKBOX:
+        return None
+    if isinstance(value, list):
+        return [str(item) for item in value] if field.type in LIST_TYPES else None
+    if isinstance(value, datetime):
+        return value.isoformat() if field.type is FieldType.DATETIME else None
+    if isinstance(value, date):
+        return value.isoformat() if field.type is FieldType.DATE else None
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes") if field.type is FieldType.TIME else None
+    if isinstance(value, (int, float)):
+        return format_number(float(value)) if field.type is FieldType.NUMBER else None
+    if isinstance(value, str):
+        return [value] if field.type in LIST_TYPES else value
+    return None
+
+
+def initial_values(action: Action, prefilled: Mapping[str, Raw] | None = None) -> dict[str, Raw]:
+    """What the form shows when it opens: the catalog's defaults, then what the command prefilled."""
+    values: dict[str, Raw] = {field.id: as_raw(field, field.default) for field in action.fields
+                              if field.default is not None}
+    values.update(prefilled or {})
+    return values
+
+
+def parse_prefill(action: Action, text: str) -> tuple[dict[str, Raw], list[str]]:
+    """``key=value`` pairs typed after the action (shell quoting: ``model="MacBook Pro 14"``).
+
+    Returns the valid values by field id and a problem per unknown key or invalid value, so the
+    form can open with the rest; a list field takes comma-separated values."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return {}, ["Couldn't read the values: a quote is not closed."]
+    values: dict[str, Raw] = {}
+    problems: list[str] = []
+    fields = {field.id: field for field in action.fields}
+    for word in words[:50]:
+        key, sep, value = word.partition("=")
+        field = fields.get(key.strip().lower())
+        if not sep or field is None:
+            known = ", ".join(fields)
+            problems.append(f"'{key[:40]}' is not a field of this form (its fields: {known}).")
+            continue
+        parts = [part.strip() for part in value.split(",")] if field.type in LIST_TYPES else [value]
+        if field.options:
+            parts = [_typed_choice(field, part) for part in parts]
+        raw: Raw = parts if field.type in LIST_TYPES else parts[0]
+        try:
+            clean(field, raw)
+        except _Invalid as invalid:
+            problems.append(f"{field.label}: {invalid}")
+            continue
+        values[field.id] = raw
+    return values, problems
+
+
+def _typed_choice(field: Field, text: str) -> str:
+    """An option as a person types it: its value or its label, in any case."""
+    wanted = text.strip().casefold()
+    for choice in field.options:
+        if wanted in (choice.value.casefold(), choice.label.casefold()):
+            return choice.value
+    return text

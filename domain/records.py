@@ -36,9 +36,15 @@ class Step:
 
 @dataclass(frozen=True)
 class Answer:
+    """One answered field: ``kind`` is its field type (how to show ``value``), ``shown`` the
+    option labels for a value picked from options (stored, so later catalog edits don't change
+    what a request said)."""
+
     field_id: str
     label: str
     value: Any
+    kind: str = "text"
+    shown: str | None = None
 
 
 @dataclass(frozen=True)

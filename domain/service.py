@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from domain import notifications
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
-from domain.catalog import Action, Catalog
+from domain.catalog import Action, Catalog, Field
 from domain.errors import DomainError, UnknownRequest
-from domain.forms import FieldErrors, validate_submission
+from domain.forms import FieldErrors, Raw, validate_submission
 from domain.jobs import TIMER_PREFIX
 from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, DuplicateSubmission, UnitOfWork, UnitOfWorkFactory
@@ -80,7 +80,7 @@ class RequestService:
             raise
 
     async def submit(
-        self, actor: str, action_name: str, raw: Mapping[str, str | None], source_view_id: str | None
+        self, actor: str, action_name: str, raw: Mapping[str, Raw], source_view_id: str | None
     ) -> Submitted:
         """Validate and store a request, route it, and queue the DMs, in one transaction.
 
@@ -131,7 +131,8 @@ class RequestService:
             requester_id=actor,
             steps=tuple(Step(s.role, s.min_approvals) for s in action.approvals),
             allow_self_approval=action.allow_self_approval,
-            answers=tuple(Answer(f.id, f.label, values.get(f.id)) for f in action.fields),
+            answers=tuple(_answer(field, values.get(field.id)) for field in action.fields
+                          if field.show_if is None or values.get(field.id) is not None),
             catalog_fingerprint=self.catalog.fingerprint,
             source_view_id=source_view_id,
         )
@@ -233,3 +234,12 @@ class RequestService:
         facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
         await self.audit(AuditEntry(kind, "refused", actor, ref if isinstance(ref, str) else None,
                                     {**details, "refused": refusal.code, **facts}))
+
+
+def _answer(field: Field, value: object) -> Answer:
+    """A field's answer; for options, the labels people saw are kept beside the stored values."""
+    shown = None
+    if field.options and value is not None:
+        picked = value if isinstance(value, list) else [value]
+        shown = ", ".join(choice.label if (choice := field.choice(str(item))) else str(item) for item in picked)
+    return Answer(field.id, field.label, value, str(field.type), shown)

@@ -79,7 +79,7 @@ def test_sample_new_employee_action() -> None:
         FieldType.SELECT,
         FieldType.TEXTAREA,
     ]
-    assert action.field("department").options == ("Engineering", "Sales", "Finance")
+    assert [choice.value for choice in action.field("department").options] == ["Engineering", "Sales", "Finance"]
     assert action.field("notes").required is False
     assert action.approvals == (ApprovalStep(role="hr"), ApprovalStep(role="it", min_approvals=1))
     assert action.allow_self_approval is False
@@ -104,7 +104,8 @@ MISTAKES = {
     "unknown field type": (
         with_fields("{id: email, label: Work email, type: emial}"),
         "catalog.yaml:9: actions.onboard.fields[1].type: unknown type 'emial' "
-        "(expected one of: text, textarea, email, url, number, date, select)",
+        "(expected one of: text, textarea, email, url, number, date, time, datetime, select, multi_select, "
+        "user, users, channel, checkbox, checkboxes, radio)",
     ),
     "unknown top-level key": (
         VALID + "groups: {}\n",
@@ -233,6 +234,55 @@ MISTAKES = {
     "infinite bound": (
         with_fields("{id: count, label: Count, type: number, max: .inf}"),
         "catalog.yaml:9: actions.onboard.fields[1].max: expected a finite number",
+    ),
+    "default not among the options": (
+        with_fields("{id: kind, label: Kind, type: select, options: [Laptop, Phone], default: Tablet}"),
+        "catalog.yaml:9: actions.onboard.fields[1].default: 'Tablet' is not a valid value: "
+        "Choose one of the listed options.",
+    ),
+    "fractional default of an integer field": (
+        with_fields("{id: seats, label: Seats, type: number, integer: true, default: 2.5}"),
+        "catalog.yaml:9: actions.onboard.fields[1].default: 2.5 is not a valid value: "
+        "Enter a whole number, like 12.",
+    ),
+    "default of the wrong type": (
+        with_fields("{id: agree, label: I agree, type: checkbox, default: 'yes'}"),
+        "catalog.yaml:9: actions.onboard.fields[1].default: not a valid default for a checkbox field",
+    ),
+    "default date that does not exist": (
+        with_fields("{id: start, label: Start, type: date, default: '2026-02-30'}"),
+        "catalog.yaml:9: actions.onboard.fields[1].default: '2026-02-30' is not a valid value: "
+        "That date doesn't exist; check the day and month.",
+    ),
+    "integer with decimals": (
+        with_fields("{id: seats, label: Seats, type: number, integer: true, decimals: 2}"),
+        "catalog.yaml:9: actions.onboard.fields[1].integer: an integer field cannot have decimals (2)",
+    ),
+    "show_if naming an unknown field": (
+        with_fields("{id: model, label: Model, type: text, show_if: {field: kind, equals: hardware}}"),
+        "catalog.yaml:9: actions.onboard.fields[1].show_if.field: 'kind' is not a field of this action "
+        "(a field can only depend on one above it)",
+    ),
+    "show_if naming a later field": (
+        with_fields("{id: model, label: Model, type: text, show_if: {field: kind, equals: hardware}}",
+                    "{id: kind, label: Kind, type: select, options: [hardware, software]}"),
+        "catalog.yaml:9: actions.onboard.fields[1].show_if.field: 'kind' is not an earlier field of this "
+        "action (a field can only depend on one above it)",
+    ),
+    "show_if value the field cannot have": (
+        with_fields("{id: kind, label: Kind, type: select, options: [hardware, software]}",
+                    "{id: model, label: Model, type: text, show_if: {field: kind, equals: hardwear}}"),
+        "catalog.yaml:10: actions.onboard.fields[2].show_if.equals: 'hardwear' is not an option of 'kind' "
+        "(options: hardware, software)",
+    ),
+    "too many radio buttons": (
+        with_fields("{id: size, label: Size, type: radio, options: [a, b, c, d, e, f, g, h, i, j, k]}"),
+        "catalog.yaml:9: actions.onboard.fields[1].options: Slack shows at most 10 radio options, got 11 "
+        "(use a select for longer lists)",
+    ),
+    "option label too long for Slack": (
+        with_fields("{id: kind, label: Kind, type: select, options: [{value: a, label: " + "x" * 76 + "}]}"),
+        "catalog.yaml:9: actions.onboard.fields[1].options[0].label: must be at most 75 characters (got 76)",
     ),
 }
 
@@ -363,7 +413,8 @@ def test_load_catalog_reads_a_file_and_names_it_in_problems(tmp_path: Path) -> N
         load_catalog(str(bad))
     assert str(caught.value) == (
         f"{bad}:8: actions.onboard.fields[0].type: unknown type 'txt' "
-        "(expected one of: text, textarea, email, url, number, date, select)"
+        "(expected one of: text, textarea, email, url, number, date, time, datetime, select, multi_select, "
+        "user, users, channel, checkbox, checkboxes, radio)"
     )
 
 

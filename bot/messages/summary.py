@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
@@ -18,9 +19,36 @@ def md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text, verbatim=True)
 
 
+def answer_value(answer: Answer) -> str:
+    """An answer as mrkdwn: people and channels as mentions, times in each reader's zone."""
+    value = answer.value
+    if value is None or value == "" or value == []:
+        return "—"
+    if answer.kind == "checkbox":
+        return "Yes" if value is True else "No"
+    if answer.shown is not None:
+        return escape(answer.shown)
+    items = value if isinstance(value, list) else [value]
+    if answer.kind in ("user", "users"):
+        return ", ".join(user(str(item)) for item in items)
+    if answer.kind == "channel":
+        return ", ".join(f"<#{escape(item)}>" for item in items)
+    if answer.kind == "datetime" and isinstance(value, str):
+        return _local_time(value)
+    return escape(", ".join(str(item) for item in items))
+
+
+def _local_time(iso: str) -> str:
+    """Slack's date token: each reader sees the moment in their own time zone."""
+    try:
+        epoch = int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return escape(iso)
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{escape(iso)}>"
+
+
 def answer_text(answer: Answer) -> str:
-    value = "—" if answer.value in (None, "") else escape(answer.value)
-    return truncate(f"*{escape(answer.label)}*\n{value}", FIELD_TEXT_LIMIT)
+    return truncate(f"*{escape(answer.label)}*\n{answer_value(answer)}", FIELD_TEXT_LIMIT)
 
 
 def answer_sections(answers: Sequence[Answer]) -> list[Block]:

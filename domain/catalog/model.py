@@ -7,12 +7,13 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, StringConstraints, ValidationInfo, model_validator
 from pydantic import Field as PydanticField
 
-from domain.catalog.fields import Field
+from domain.catalog.fields import Field, show_if_issues
 from domain.catalog.identifiers import ActionId, ChannelId, RoleName, UserId
 from domain.catalog.issues import duplicate_issues, raise_issues, sized
 from domain.catalog.references import approvals_problem, check_role_exists
 
 RoleRef = Annotated[str, Strict(), AfterValidator(check_role_exists)]
+Keyword = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class _Frozen(BaseModel):
@@ -58,6 +59,7 @@ class ActionSpec(_Frozen):
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=3000)] | None = None
+    keywords: Annotated[tuple[Keyword, ...], sized(maximum=50)] = ()  # other words people use for it
     requesters: Annotated[tuple[RoleRef, ...], sized(non_empty=True)] | None = None
     fields: Annotated[tuple[Field, ...], sized(non_empty=True, maximum=50)]
     approvals: tuple[ApprovalStep, ...] = ()
@@ -67,6 +69,7 @@ class ActionSpec(_Frozen):
     def _unique_field_ids(self) -> Self:
         ids = [field.id for field in self.fields]
         raise_issues("Action", duplicate_issues(ids, "fields", "field id", suffix=("id",)))
+        raise_issues("Action", show_if_issues(self.fields))
         return self
 
     def field(self, field_id: str) -> Field:
