@@ -96,23 +96,20 @@ def _number(field: Field, value: Raw) -> InputInteractiveElement:
 
 
 def _select(field: Field, value: Raw) -> InputInteractiveElement:
-    placeholder = field.placeholder or ("Type to search…" if field.external else "Choose…")
-    initial = next(iter(_picked(field, value)), None)
+    """A select, or a multi-select; served option by option as the person types (external) when
+    the list is longer than Slack shows."""
+    common: dict[str, Any] = {"action_id": field.id,
+                              "placeholder": field.placeholder or ("Type to search…" if field.external else "Choose…")}
+    picked = _picked(field, value)
+    if field.type is FieldType.MULTI_SELECT:
+        common["initial_options"] = picked or None
+        kind: Any = ExternalDataMultiSelectElement if field.external else StaticMultiSelectElement
+    else:
+        common["initial_option"] = next(iter(picked), None)
+        kind = ExternalDataSelectElement if field.external else StaticSelectElement
     if field.external:
-        return ExternalDataSelectElement(action_id=field.id, placeholder=placeholder, min_query_length=0,
-                                         initial_option=initial)
-    return StaticSelectElement(action_id=field.id, options=[_option(c) for c in field.options],
-                               placeholder=placeholder, initial_option=initial)
-
-
-def _multi_select(field: Field, value: Raw) -> InputInteractiveElement:
-    placeholder = field.placeholder or ("Type to search…" if field.external else "Choose…")
-    initial = _picked(field, value) or None
-    if field.external:
-        return ExternalDataMultiSelectElement(action_id=field.id, placeholder=placeholder, min_query_length=0,
-                                              initial_options=initial)
-    return StaticMultiSelectElement(action_id=field.id, options=[_option(c) for c in field.options],
-                                    placeholder=placeholder, initial_options=initial)
+        return kind(min_query_length=0, **common)  # type: ignore[no-any-return]
+    return kind(options=[_option(c) for c in field.options], **common)  # type: ignore[no-any-return]
 
 
 def _datetime(field: Field, value: Raw) -> InputInteractiveElement:
@@ -146,7 +143,7 @@ ELEMENTS: dict[FieldType, Callable[[Field, Raw], InputInteractiveElement]] = {
                                                    initial_time=_one(v)),
     FieldType.DATETIME: _datetime,
     FieldType.SELECT: _select,
-    FieldType.MULTI_SELECT: _multi_select,
+    FieldType.MULTI_SELECT: _select,
     FieldType.USER: lambda f, v: UserSelectElement(action_id=f.id, placeholder=f.placeholder or "Choose someone…",
                                                    initial_user=_one(v)),
     FieldType.USERS: lambda f, v: UserMultiSelectElement(action_id=f.id, placeholder=f.placeholder or "Choose…",
