@@ -16,13 +16,16 @@ from multidict import CIMultiDict
 from slackstub.interaction_payloads import (
     SenderIdentity,
     action_entry,
+    block_suggestion_payload,
     message_actions_payload,
     slash_command_form,
+    state_action,
     user_ref,
     view_actions_payload,
     view_closed_payload,
     view_submission_payload,
 )
+from slackstub.modal_inputs import DEFAULT_MIN_QUERY_LENGTH, dispatches, suggested_options
 from slackstub.recorder import RecordedCall
 from slackstub.replies import SlackMethodError
 from slackstub.screen import Screen
@@ -30,7 +33,7 @@ from slackstub.signing import signature_headers
 from slackstub.sim_response import SimResponse
 from slackstub.standin import SlackStandIn
 from slackstub.targets import find_element, target_of
-from slackstub.view_state import build_state_values
+from slackstub.view_state import EXTERNAL_SELECTS, StateValues, element_state, input_block, selected_options
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
@@ -58,6 +61,8 @@ class SlackClientSim:
         )
         self._screen = Screen(stub)
         self._http: aiohttp.ClientSession | None = None
+        self._suggested: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        """The options the last suggestion showed, by (view_id, block_id, action_id) of the external select."""
 
     async def __aenter__(self) -> SlackClientSim:
         return self
@@ -135,7 +140,8 @@ class SlackClientSim:
         user = self._user(user_id)
         if target.kind == "view":
             trigger = self._stub.new_trigger_id(user_id, target.view_id)
-            return await self._post_payload(view_actions_payload(self._sender, user, content, action, trigger))
+            shown = self._with_state(content)
+            return await self._post_payload(view_actions_payload(self._sender, user, shown, action, trigger))
         channel = content["channel"]
         response_url = self._stub.new_response_url(channel, None if ephemeral else content["ts"], user_id)
         trigger = self._stub.new_trigger_id(user_id)
@@ -144,19 +150,89 @@ class SlackClientSim:
         )
         return await self._post_payload(payload)
 
+    async def fill(
+        self, view: Mapping[str, Any], user_id: str, values: Mapping[str, Any], *, press_enter: bool = True
+    ) -> list[SimResponse]:
+        """`user_id` enters `values` into inputs of the open modal `view` without submitting it.
+
+        Keys and values as in submit_view (None clears an input). Inputs are filled one after another, each
+        looked up in the view as it is by then (an app's views.update in between may add or remove inputs).
+        A change of an input in a `dispatch_action: true` block is sent to the app as Slack sends it:
+        block_actions with container type "view", the view with state.values of everything entered, and
+        actions[0] carrying the element's new value; selects, pickers, checkboxes and radio buttons send on
+        every change (picking what is already picked sends nothing), text inputs per their
+        dispatch_action_config: on_enter_pressed (the default) sends when Enter is pressed after typing, which
+        fill does unless `press_enter` is False (Enter in an empty field sends nothing), on_character_entered
+        on every change. An external select takes only an option the last suggest() for it returned (or one
+        already selected). Returns the app's answers to the block_actions sent, one per dispatch.
+        """
+        responses: list[SimResponse] = []
+        for key, value in values.items():
+            current = self._screen.view(view, user_id, allow_closed=False)
+            block = input_block(current, key)
+            element = block["element"]
+            before = self._stub.view_values(current["id"]).get(block["block_id"], {}).get(element["action_id"])
+            entry = self._entry(current["id"], block, value, before)
+            self._stub.enter_view_values(current["id"], {block["block_id"]: {element["action_id"]: entry}})
+            if dispatches(block, before, entry, press_enter):
+                trigger = self._stub.new_trigger_id(user_id, current["id"])
+                action = state_action(block, element, entry)
+                payload = view_actions_payload(self._sender, self._user(user_id), self._with_state(current), action,
+                                               trigger)
+                responses.append(await self._post_payload(payload))
+        return responses
+
+    async def suggest(
+        self, view: Mapping[str, Any], action_id: str, user_id: str, query: str = ""
+    ) -> list[dict[str, Any]]:
+        """`user_id` types `query` into the external select `action_id` of the open modal `view`.
+
+        Sends block_suggestion as Slack does and returns the options the app answered (option_groups
+        flattened); fill() of that select then accepts one of them. AssertionError if Slack would show none
+        (late, failed or non-JSON ack) or refuse the answer (neither or both of options and option_groups,
+        over 100 options or groups, option text not plain_text or over 75 characters, value over 150);
+        ValueError if the query is shorter than the element's min_query_length (default 3), as Slack then
+        sends nothing.
+        """
+        current = self._screen.view(view, user_id, allow_closed=False)
+        block, element = find_element(current.get("blocks") or [], action_id)
+        if element["type"] not in EXTERNAL_SELECTS:
+            raise LookupError(f"{action_id!r} is a {element['type']}, not an external select: Slack asks no options")
+        minimum = int(element.get("min_query_length", DEFAULT_MIN_QUERY_LENGTH))
+        if len(query) < minimum:
+            raise ValueError(f"Slack sends no block_suggestion for {query!r}: {action_id!r} waits for "
+                             f"{minimum} characters (min_query_length)")
+        shown = self._with_state(current)
+        payload = block_suggestion_payload(self._sender, self._user(user_id), shown, block, element, query)
+        options = suggested_options(await self._post_payload(payload))
+        self._suggested[(current["id"], block["block_id"], element["action_id"])] = options
+        return options
+
     async def submit_view(
-        self, view: dict[str, Any], user_id: str, values: Mapping[str, Any] | None = None
+        self, view: Mapping[str, Any], user_id: str, values: Mapping[str, Any] | None = None
     ) -> SimResponse:
         """`user_id` fills in and submits the modal `view` (its latest version in the stand-in).
 
-        Keys of `values` name an input block by block_id, else by its element's action_id; inputs not
-        named are sent empty. The app's ack is applied to the stand-in's views as Slack's client does
-        (close, clear, update, push, or stay open with errors); an ack Slack would reject raises
-        AssertionError. A view the app already closed can still be submitted (a double-clicked Submit).
+        Keys of `values` name an input block by block_id, else by its element's action_id; a value of None
+        clears the input. Inputs not named send what is entered in them: what fill() (or an earlier
+        submission) put there, else the element's initial_* value, else empty. Unlike fill(), naming an
+        input here sends no block_actions. The app's ack is applied to the stand-in's views as Slack's client
+        does (close, clear, update, push, or stay open with errors, keeping what was entered); an ack Slack
+        would reject raises AssertionError. A view the app already closed can still be submitted (a
+        double-clicked Submit), with what was entered when it closed.
         """
         current = self._screen.view(view, user_id, allow_closed=True)
         still_open = current["id"] in self._stub.views
-        submitted = {**current, "state": {"values": build_state_values(current, values or {})}}
+        entered = self._stub.view_values(current["id"])
+        changes: StateValues = {}
+        for key, value in (values or {}).items():
+            block = input_block(current, key)
+            action_id = block["element"]["action_id"]
+            before = entered.get(block["block_id"], {}).get(action_id)
+            changes[block["block_id"]] = {action_id: self._entry(current["id"], block, value, before)}
+        if still_open and changes:
+            self._stub.enter_view_values(current["id"], changes)
+        submitted = {**current, "state": {"values": {**entered, **changes}}}
         trigger = self._stub.new_trigger_id(user_id, current["id"])
         payload = view_submission_payload(self._sender, self._user(user_id), submitted, trigger)
         response = await self._post_payload(payload)
@@ -175,6 +251,19 @@ class SlackClientSim:
 
     async def _post_payload(self, payload: dict[str, Any]) -> SimResponse:
         return await self.send_raw(urlencode({"payload": json.dumps(payload)}))
+
+    def _with_state(self, view: dict[str, Any]) -> dict[str, Any]:
+        """The view as Slack sends it to the app: with state.values of what is entered now."""
+        return {**view, "state": {"values": self._stub.view_values(view["id"])}}
+
+    def _entry(self, view_id: str, block: dict[str, Any], value: Any, before: dict[str, Any] | None) -> dict[str, Any]:
+        """The state entry for `value` typed or picked in the input `block`."""
+        element = block["element"]
+        offered: list[dict[str, Any]] = []
+        if element["type"] in EXTERNAL_SELECTS:
+            offered = [*self._suggested.get((view_id, block["block_id"], element["action_id"]), []),
+                       *selected_options(before)]
+        return element_state(element, value, offered)
 
     def _user(self, user_id: str) -> dict[str, str]:
         return user_ref(user_id, self._stub.username(user_id), self._sender.team_id)

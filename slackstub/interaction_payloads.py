@@ -65,13 +65,22 @@ def slash_command_form(sender: SenderIdentity, user: dict[str, str], command: st
 def action_entry(block: dict[str, Any], element: dict[str, Any], value: Any) -> dict[str, Any]:
     """One `actions[]` entry: a button's text and value (`value`, if given, replaces it: a tampered click),
     or the new selection `value` of any other element."""
-    entry = {"action_id": element["action_id"], "block_id": block["block_id"], "action_ts": f"{time.time():.6f}"}
     if element["type"] != "button":
-        return {**entry, **element_state(element, value)}
+        return state_action(block, element, element_state(element, value))
+    entry = {"action_id": element["action_id"], "block_id": block["block_id"], "action_ts": f"{time.time():.6f}"}
     shown: dict[str, Any] = {key: copy.deepcopy(element[key]) for key in ("text", "value", "style") if key in element}
     if value is not None:
         shown["value"] = value
     return {**entry, **shown, "type": "button"}
+
+
+def state_action(block: dict[str, Any], element: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """The `actions[]` entry for a changed input: its new state `entry` (type and value in Slack's key), with
+    the element's placeholder and initial value as Slack echoes them."""
+    echoed = {key: copy.deepcopy(value) for key, value in element.items() if key == "placeholder"
+              or key.startswith("initial_")}
+    return {"action_id": element["action_id"], "block_id": block["block_id"], **copy.deepcopy(entry), **echoed,
+            "action_ts": f"{time.time():.6f}"}
 
 
 def message_actions_payload(sender: SenderIdentity, user: dict[str, str], channel_id: str, message: dict[str, Any],
@@ -102,6 +111,19 @@ def view_actions_payload(sender: SenderIdentity, user: dict[str, str], view: dic
         "trigger_id": trigger_id,
         "view": view,
         "actions": [action],
+    }
+
+
+def block_suggestion_payload(sender: SenderIdentity, user: dict[str, str], view: dict[str, Any],
+                             block: dict[str, Any], element: dict[str, Any], query: str) -> dict[str, Any]:
+    """block_suggestion: the user typed `query` into an external select of a modal (`view` carries state)."""
+    return {
+        **sender.envelope("block_suggestion", user),
+        "container": {"type": "view", "view_id": view["id"]},
+        "action_id": element["action_id"],
+        "block_id": block["block_id"],
+        "value": query,
+        "view": view,
     }
 
 

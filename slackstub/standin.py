@@ -19,6 +19,7 @@ from slackstub.replies import SlackMethodError
 from slackstub.response_urls import ResponseUrls
 from slackstub.triggers import TriggerBook
 from slackstub.users import SlackUser
+from slackstub.view_state import StateValues
 from slackstub.views import View, ViewStore
 from slackstub.workspace import Workspace
 
@@ -178,6 +179,14 @@ class SlackStandIn(Instrumented):
         """The user a view was opened for (KeyError if the bot never opened it)."""
         return self._views.owner(view_id)
 
+    def view_values(self, view_id: str) -> StateValues:
+        """What the user has entered in the view's inputs now, as state.values (initial values until changed).
+
+        Kept across views.update for inputs whose block_id, action_id and element type stay the same;
+        KeyError if the bot never opened the view.
+        """
+        return self._views.entered(view_id)
+
     def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
         """Copies of the ephemeral messages shown to `user_id` (each with `channel`), oldest first."""
         return copy.deepcopy(self._workspace.ephemerals(user_id))
@@ -197,6 +206,11 @@ class SlackStandIn(Instrumented):
     def app_replied(self, channel_id: str, user_id: str, body: dict[str, Any]) -> None:
         """The app acked a slash command with a message: posted if in_channel, else shown to `user_id` only."""
         self._chat.respond(channel_id, user_id, body)
+
+    def enter_view_values(self, view_id: str, entries: StateValues) -> None:
+        """The user changed inputs of open view `view_id`: `entries` ({block_id: {action_id: entry}}) replace
+        those inputs' state (LookupError if the view is closed or lacks one)."""
+        self._views.enter(view_id, entries)
 
     def view_submitted(self, view_id: str, ack: dict[str, Any] | None) -> None:
         """Apply the app's view_submission ack as Slack's client does (SlackMethodError when Slack would reject it)."""

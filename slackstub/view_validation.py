@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 from slackstub.blocks import assign_ids
+from slackstub.element_validation import block_element_problems
 from slackstub.replies import invalid_arguments
+from slackstub.schema_errors import error, plain_text, too_long, too_many
 
 _MODAL_KEYS = frozenset({
     "type", "title", "blocks", "close", "submit", "private_metadata", "callback_id",
@@ -15,12 +17,14 @@ _MODAL_KEYS = frozenset({
 _BUTTON_TEXT_LIMIT = 24
 _LIMITS = {"callback_id": 255, "private_metadata": 3000, "external_id": 255}
 MAX_VIEW_BLOCKS = 100
+_LABEL_LIMIT = 2000
+"""An input block's label and hint."""
 
 
 def validate_view(view: Any) -> dict[str, Any]:
     """A copy of `view` with Slack's auto-assigned ids, or invalid_arguments listing every problem."""
     if not isinstance(view, dict):
-        raise invalid_arguments([_error("must be an object", "/view")])
+        raise invalid_arguments([error("must be an object", "/view")])
     problems = [*_shape_problems(view), *_text_problems(view), *_length_problems(view), *_block_problems(view)]
     if problems:
         raise invalid_arguments(problems)
@@ -29,75 +33,60 @@ def validate_view(view: Any) -> dict[str, Any]:
     return valid
 
 
-def _error(message: str, pointer: str) -> str:
-    return f"[ERROR] {message} [json-pointer:{pointer}]"
-
-
-def _too_long(value: Any, limit: int, pointer: str) -> list[str]:
-    if isinstance(value, str) and len(value) > limit:
-        return [_error(f"must be less than {limit} characters", pointer)]
-    return []
-
-
-def _plain_text(obj: Any, pointer: str, limit: int) -> list[str]:
-    if not isinstance(obj, dict) or obj.get("type") != "plain_text" or not isinstance(obj.get("text"), str):
-        return [_error("must be a plain_text text object", pointer)]
-    return _too_long(obj["text"], limit, pointer + "/text")
-
-
 def _shape_problems(view: dict[str, Any]) -> list[str]:
-    problems = [_error(f"invalid additional property: {key}", "/view") for key in view if key not in _MODAL_KEYS]
+    problems = [error(f"invalid additional property: {key}", "/view") for key in view if key not in _MODAL_KEYS]
     if view.get("type") != "modal":
-        problems.append(_error("must be a valid enum value", "/view/type"))
+        problems.append(error("must be a valid enum value", "/view/type"))
     return problems
 
 
 def _text_problems(view: dict[str, Any]) -> list[str]:
-    problems = [] if view.get("title") is not None else [_error("missing required field: title", "/view")]
+    problems = [] if view.get("title") is not None else [error("missing required field: title", "/view")]
     for key in ("title", "submit", "close"):
         if view.get(key) is not None:
-            problems += _plain_text(view[key], f"/view/{key}", _BUTTON_TEXT_LIMIT)
+            problems += plain_text(view[key], f"/view/{key}", _BUTTON_TEXT_LIMIT)
     return problems
 
 
 def _length_problems(view: dict[str, Any]) -> list[str]:
-    return [problem for key, limit in _LIMITS.items() for problem in _too_long(view.get(key), limit, f"/view/{key}")]
+    return [problem for key, limit in _LIMITS.items() for problem in too_long(view.get(key), limit, f"/view/{key}")]
 
 
 def _block_problems(view: dict[str, Any]) -> list[str]:
     blocks = view.get("blocks")
     if not isinstance(blocks, list):
-        return [_error("missing required field: blocks", "/view")]
+        return [error("missing required field: blocks", "/view")]
     problems: list[str] = []
-    if len(blocks) > MAX_VIEW_BLOCKS:
-        problems.append(_error(f"no more than {MAX_VIEW_BLOCKS} items allowed", "/view/blocks"))
+    problems += too_many(blocks, MAX_VIEW_BLOCKS, "/view/blocks")
     seen: set[str] = set()
     for index, block in enumerate(blocks):
         problems += _one_block(block, f"/view/blocks/{index}", seen)
     has_input = any(isinstance(block, dict) and block.get("type") == "input" for block in blocks)
     if has_input and view.get("submit") is None:
-        problems.append(_error("must provide a submit property when using input blocks", "/view/submit"))
+        problems.append(error("must provide a submit property when using input blocks", "/view/submit"))
     return problems
 
 
 def _one_block(block: Any, pointer: str, seen: set[str]) -> list[str]:
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-        return [_error("must be a block object with a type", pointer)]
+        return [error("must be a block object with a type", pointer)]
     problems = _block_id_problems(block.get("block_id"), pointer + "/block_id", seen)
     if block["type"] == "input":
-        problems += _plain_text(block.get("label"), pointer + "/label", 2000)
+        problems += plain_text(block.get("label"), pointer + "/label", _LABEL_LIMIT)
+        if block.get("hint") is not None:
+            problems += plain_text(block["hint"], pointer + "/hint", _LABEL_LIMIT)
         element = block.get("element")
         if not isinstance(element, dict) or not isinstance(element.get("type"), str):
-            problems.append(_error("missing required field: element", pointer))
-    return problems
+            problems.append(error("missing required field: element", pointer))
+    return problems + block_element_problems(block, pointer)
 
 
 def _block_id_problems(block_id: Any, pointer: str, seen: set[str]) -> list[str]:
     if block_id is None:
         return []
     if not isinstance(block_id, str):
-        return [_error("must be a string", pointer)]
+        return [error("must be a string", pointer)]
     if block_id in seen:
-        return [_error(f"duplicate block_id: {block_id}", pointer)]
+        return [error(f"duplicate block_id: {block_id}", pointer)]
     seen.add(block_id)
-    return _too_long(block_id, 255, pointer)
+    return too_long(block_id, 255, pointer)

@@ -8,6 +8,7 @@ from typing import Any
 from slackstub.identity import AppIdentity
 from slackstub.ids import slack_id, view_hash
 from slackstub.replies import SlackMethodError, invalid_arguments
+from slackstub.view_state import StateValues, carried_state, initial_state, input_blocks
 from slackstub.view_validation import validate_view
 
 View = dict[str, Any]
@@ -24,7 +25,11 @@ _DEFAULTS: View = {
 
 
 class ViewStore:
-    """Views by id (closed ones kept apart), who each was opened for, and stacks at most 3 deep, like Slack."""
+    """Views by id (closed ones kept apart), who each was opened for, and stacks at most 3 deep, like Slack.
+
+    Each view also has what its user entered in its inputs (state.values), kept across views.update like
+    Slack's client does, and after the view closes (a double-clicked Submit sends it again).
+    """
 
     def __init__(self, identity: AppIdentity) -> None:
         self._identity = identity
@@ -32,6 +37,7 @@ class ViewStore:
         self._closed: dict[str, View] = {}
         self._owners: dict[str, str] = {}
         self._stacks: dict[str, list[str]] = {}
+        self._entered: dict[str, StateValues] = {}
 
     def snapshot(self) -> dict[str, View]:
         """A copy of every open view, by id."""
@@ -50,6 +56,20 @@ class ViewStore:
         """The user a view (open or closed) was opened for."""
         return self._owners[view_id]
 
+    def entered(self, view_id: str) -> StateValues:
+        """A copy of what is entered in the view's inputs now (KeyError for a view never opened)."""
+        return copy.deepcopy(self._entered[view_id])
+
+    def enter(self, view_id: str, entries: StateValues) -> None:
+        """The user changed inputs of an open view: `entries` replace those blocks' state entries."""
+        if view_id not in self._views:
+            raise LookupError(f"view {view_id} is not open")
+        inputs = {block["block_id"]: block["element"].get("action_id") for block in input_blocks(self._views[view_id])}
+        for block_id, entry in entries.items():
+            if list(entry) != [inputs.get(block_id)]:
+                raise LookupError(f"view {view_id} has no input {block_id}/{list(entry)}; inputs: {inputs}")
+        self._entered[view_id].update(copy.deepcopy(entries))
+
     def latest_for(self, user_id: str) -> str | None:
         """The top view of the user's most recently opened stack, if any."""
         for root, stack in reversed(self._stacks.items()):
@@ -62,7 +82,7 @@ class ViewStore:
         self._check_external_id(spec, None)
         view = self._materialize(spec, slack_id("V"), root=None, previous=None)
         self._stacks[view["id"]] = [view["id"]]
-        return self._keep(view, user_id)
+        return self._keep(view, user_id, initial_state(view))
 
     def push(self, spec: View, base_view_id: str | None) -> View:
         """views.push: onto the stack holding `base_view_id`; Slack refuses a fourth view."""
@@ -74,7 +94,7 @@ class ViewStore:
         self._check_external_id(spec, None)
         view = self._materialize(spec, slack_id("V"), root=stack[0], previous=stack[-1])
         stack.append(view["id"])
-        return self._keep(view, self._owners[base_view_id])
+        return self._keep(view, self._owners[base_view_id], initial_state(view))
 
     def update(self, spec: View, view_id: str | None, external_id: str | None, expected_hash: str | None) -> View:
         """views.update: same id, stack position and (unless given) external_id; a stale hash is a hash_conflict."""
@@ -85,7 +105,7 @@ class ViewStore:
         spec = {"external_id": current["external_id"], **spec}
         self._check_external_id(spec, target)
         view = self._materialize(spec, target, root=current["root_view_id"], previous=current["previous_view_id"])
-        return self._keep(view, self._owners[target])
+        return self._keep(view, self._owners[target], carried_state(self._entered[target], view))
 
     def close(self, view_id: str, clear: bool = False) -> None:
         """Close a view and any pushed above it; `clear` closes its whole stack."""
@@ -136,9 +156,10 @@ class ViewStore:
             "bot_id": ident.bot_id,
         }
 
-    def _keep(self, view: View, user_id: str) -> View:
+    def _keep(self, view: View, user_id: str, entered: StateValues) -> View:
         self._views[view["id"]] = view
         self._owners[view["id"]] = user_id
+        self._entered[view["id"]] = entered
         return view
 
     def _locate(self, view_id: str | None, external_id: str | None) -> str:

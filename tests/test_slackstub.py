@@ -10,7 +10,7 @@ import hmac
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,6 +32,9 @@ SECRET = "test-signing-secret"
 HR = "U0HR1"
 NEWBIE = "U0NEW"
 TS_FORMAT = re.compile(r"^\d{10}\.\d{6}$")
+TOO_MANY = "no more than %d items allowed [json-pointer"
+GROUP = {"label": {"type": "plain_text", "text": "G"}, "options": [{"text": {"type": "plain_text", "text": "A"},
+                                                                    "value": "a"}]}
 
 
 def plain(text: str) -> dict[str, str]:
@@ -46,6 +49,25 @@ def modal(*blocks: dict[str, Any], **extra: Any) -> dict[str, Any]:
 def text_input(block_id: str, action_id: str = "value") -> dict[str, Any]:
     element = {"type": "plain_text_input", "action_id": action_id}
     return {"type": "input", "block_id": block_id, "label": plain(block_id), "element": element}
+
+
+def option(value: str, text: str | None = None) -> dict[str, Any]:
+    return {"text": plain(text or value.title()), "value": value}
+
+
+def options(count: int) -> list[dict[str, Any]]:
+    return [option(f"v{index}") for index in range(count)]
+
+
+def an_input(block_id: str, element: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """An input block whose element's action_id is the block_id unless the element names its own."""
+    return {"type": "input", "block_id": block_id, "label": plain(block_id),
+            "element": {"action_id": block_id, **element}, **extra}
+
+
+def choice(block_id: str, choices: list[dict[str, Any]], kind: str = "static_select", **extra: Any) -> dict[str, Any]:
+    """An input block with a select, checkboxes or radio buttons offering `choices`."""
+    return an_input(block_id, {"type": kind, "options": choices, **extra})
 
 
 def button(action_id: str, value: str) -> dict[str, Any]:
@@ -238,6 +260,25 @@ async def test_views_open_trigger_ids_expire() -> None:
         ({**modal(text_input("a")), "submit": None}, "/view/submit"),
         (modal(id="V123"), "invalid additional property: id"),
         (modal(type="home"), "/view/type"),
+        (modal(choice("dept", options(101))), f"{TOO_MANY % 100}:/view/blocks/0/element/options]"),
+        (modal(choice("teams", options(101), "multi_static_select")), f"{TOO_MANY % 100}:/view/blocks/0/element/"),
+        (modal(choice("kit", options(11), "checkboxes")), f"{TOO_MANY % 10}:/view/blocks/0/element/options]"),
+        (modal(choice("office", options(11), "radio_buttons")), f"{TOO_MANY % 10}:/view/blocks/0/element/options]"),
+        (modal(an_input("dept", {"type": "static_select", "option_groups": [GROUP] * 101})),
+         f"{TOO_MANY % 100}:/view/blocks/0/element/option_groups]"),
+        (modal(choice("dept", [option("eng", "E" * 76)])), "/view/blocks/0/element/options/0/text/text"),
+        (modal(choice("dept", [option("v" * 151)])), "/view/blocks/0/element/options/0/value"),
+        (modal(choice("dept", [{"text": {"type": "mrkdwn", "text": "*E*"}, "value": "e"}])), "/element/options/0/text"),
+        (modal(an_input("name", {"type": "plain_text_input"}, label=plain("L" * 2001))), "/view/blocks/0/label/text"),
+        (modal(an_input("name", {"type": "plain_text_input"}, hint=plain("H" * 2001))), "/view/blocks/0/hint/text"),
+        (modal(an_input("name", {"type": "plain_text_input", "placeholder": plain("P" * 151)})), "/placeholder/text"),
+        (modal(choice("dept", [option("eng")], initial_option=option("fin"))),
+         "must exactly match one of the options [json-pointer:/view/blocks/0/element/initial_option]"),
+        (modal(choice("kit", [option("eng")], "checkboxes", initial_options=[option("eng"), option("fin")])),
+         "/view/blocks/0/element/initial_options/1"),
+        (modal(choice("dept", [option("eng")], initial_option=option("eng", "Renamed"))), "/element/initial_option"),
+        (modal(an_input("color", {"type": "color_picker"})), "/view/blocks/0/element/type"),
+        (modal(actions({"type": "slider", "action_id": "s"})), "/view/blocks/0/elements/0/type"),
     ],
 )
 async def test_views_open_validates_like_slack(
@@ -565,13 +606,18 @@ class FakeApp:
     url: str = ""
     ack: Any = None
     received: list[Received] = field(default_factory=list)
+    react: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+    """Run on each interaction payload before the ack, as a handler calling the Web API first would."""
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.text()
         valid = SignatureVerifier(SECRET).is_valid_request(body, dict(request.headers))
-        self.received.append(Received(dict(request.headers), body, valid))
+        received = Received(dict(request.headers), body, valid)
+        self.received.append(received)
         if not valid:
             return web.Response(status=401)
+        if self.react is not None and "payload" in received.form:
+            await self.react(received.payload)
         return web.Response() if self.ack is None else web.json_response(self.ack)
 
 
@@ -854,3 +900,286 @@ async def test_close_view(rig: Rig) -> None:
     assert rig.stub.views == {}
     with pytest.raises(LookupError, match="not open"):
         await rig.slack.close_view(noisy, HR)
+
+
+# --- what a person enters in a modal: initial values, fill() and dispatch_action, views.update, suggest() --------
+
+ENG, FIN = option("eng", "Engineering"), option("fin", "Finance")
+
+
+def defaults_modal() -> dict[str, Any]:
+    """Every input type the simulator models, each with its initial_* value, and one input without."""
+    return modal(
+        an_input("name", {"type": "plain_text_input", "initial_value": "Ada"}),
+        an_input("email", {"type": "email_text_input", "initial_value": "ada@example.com"}),
+        an_input("site", {"type": "url_text_input", "initial_value": "https://example.com"}),
+        an_input("salary", {"type": "number_input", "is_decimal_allowed": False, "initial_value": "50000"}),
+        an_input("start", {"type": "datepicker", "initial_date": "2026-12-01"}),
+        an_input("slot", {"type": "timepicker", "initial_time": "09:30"}),
+        an_input("meeting", {"type": "datetimepicker", "initial_date_time": 1797500000}),
+        choice("dept", [ENG, FIN], initial_option=FIN),
+        choice("teams", [ENG, FIN], "multi_static_select", initial_options=[ENG, FIN]),
+        choice("kit", [ENG, FIN], "checkboxes", initial_options=[ENG]),
+        choice("office", [ENG, FIN], "radio_buttons", initial_option=ENG),
+        an_input("manager", {"type": "users_select", "initial_user": HR}),
+        an_input("buddies", {"type": "multi_users_select", "initial_users": [NEWBIE, HR]}),
+        an_input("room", {"type": "conversations_select", "initial_conversation": "C0GENERAL"}),
+        an_input("rooms", {"type": "multi_conversations_select", "initial_conversations": ["C0GENERAL"]}),
+        an_input("chan", {"type": "channels_select", "initial_channel": "C0GENERAL"}),
+        an_input("chans", {"type": "multi_channels_select", "initial_channels": ["C0GENERAL", "C0RANDOM"]}),
+        an_input("vendor", {"type": "external_select", "initial_option": option("acme")}),
+        an_input("vendors", {"type": "multi_external_select", "initial_options": [option("acme")]}),
+        an_input("notes", {"type": "plain_text_input"}),
+    )
+
+
+DEFAULTS = {
+    "name": {"name": {"type": "plain_text_input", "value": "Ada"}},
+    "email": {"email": {"type": "email_text_input", "value": "ada@example.com"}},
+    "site": {"site": {"type": "url_text_input", "value": "https://example.com"}},
+    "salary": {"salary": {"type": "number_input", "value": "50000"}},
+    "start": {"start": {"type": "datepicker", "selected_date": "2026-12-01"}},
+    "slot": {"slot": {"type": "timepicker", "selected_time": "09:30"}},
+    "meeting": {"meeting": {"type": "datetimepicker", "selected_date_time": 1797500000}},
+    "dept": {"dept": {"type": "static_select", "selected_option": FIN}},
+    "teams": {"teams": {"type": "multi_static_select", "selected_options": [ENG, FIN]}},
+    "kit": {"kit": {"type": "checkboxes", "selected_options": [ENG]}},
+    "office": {"office": {"type": "radio_buttons", "selected_option": ENG}},
+    "manager": {"manager": {"type": "users_select", "selected_user": HR}},
+    "buddies": {"buddies": {"type": "multi_users_select", "selected_users": [NEWBIE, HR]}},
+    "room": {"room": {"type": "conversations_select", "selected_conversation": "C0GENERAL"}},
+    "rooms": {"rooms": {"type": "multi_conversations_select", "selected_conversations": ["C0GENERAL"]}},
+    "chan": {"chan": {"type": "channels_select", "selected_channel": "C0GENERAL"}},
+    "chans": {"chans": {"type": "multi_channels_select", "selected_channels": ["C0GENERAL", "C0RANDOM"]}},
+    "vendor": {"vendor": {"type": "external_select", "selected_option": option("acme")}},
+    "vendors": {"vendors": {"type": "multi_external_select", "selected_options": [option("acme")]}},
+    "notes": {"notes": {"type": "plain_text_input", "value": None}},
+}
+
+
+def submitted_values(rig: Rig) -> dict[str, Any]:
+    """state.values of the last payload the app received."""
+    return dict(rig.app.received[-1].payload["view"]["state"]["values"])
+
+
+async def test_inputs_start_at_their_initial_values_and_are_submitted_as_such(rig: Rig) -> None:
+    view = await rig.open_modal(defaults_modal())
+    assert rig.stub.view_values(view["id"]) == DEFAULTS
+    await rig.slack.submit_view(view, HR)
+    assert submitted_values(rig) == DEFAULTS, "inputs not named send what Slack's client shows: the initial values"
+    view = await rig.open_modal(defaults_modal())
+    changes: dict[str, Any] = {"name": None, "dept": None, "teams": [], "buddies": None, "vendors": [],
+                               "start": dt.date(2027, 1, 4)}
+    await rig.slack.submit_view(view, HR, changes)
+    sent = submitted_values(rig)
+    assert sent["name"]["name"]["value"] is None and sent["dept"]["dept"]["selected_option"] is None, "None clears"
+    assert sent["teams"]["teams"]["selected_options"] == [] and sent["buddies"]["buddies"]["selected_users"] == []
+    assert sent["vendors"]["vendors"]["selected_options"] == []
+    assert sent["start"]["start"]["selected_date"] == "2027-01-04"
+    assert {key: sent[key] for key in DEFAULTS if key not in changes} == {
+        key: value for key, value in DEFAULTS.items() if key not in changes}
+
+
+async def test_a_submission_answered_with_errors_keeps_what_was_entered(rig: Rig) -> None:
+    view = await rig.open_modal(modal(an_input("start", {"type": "datepicker"}), text_input("name")))
+    rig.app.ack = {"response_action": "errors", "errors": {"start": "Must be in the future"}}
+    await rig.slack.submit_view(view, HR, {"start": "2020-01-01", "name": "Ada"})
+    rig.app.ack = None
+    await rig.slack.submit_view(view, HR, {"start": "2027-01-04"})
+    assert submitted_values(rig) == {"start": {"start": {"type": "datepicker", "selected_date": "2027-01-04"}},
+                                     "name": {"value": {"type": "plain_text_input", "value": "Ada"}}}
+
+
+def dispatching(block: dict[str, Any]) -> dict[str, Any]:
+    return {**block, "dispatch_action": True}
+
+
+def kit_modal(*more: dict[str, Any]) -> dict[str, Any]:
+    on_each_character = {"trigger_actions_on": ["on_character_entered"]}
+    return modal(
+        dispatching(choice("kind", [option("laptop"), option("phone")])),
+        dispatching(an_input("cost_center", {"type": "plain_text_input"})),
+        dispatching(an_input("search", {"type": "plain_text_input", "dispatch_action_config": on_each_character})),
+        dispatching(choice("extras", [option("dock"), option("mouse")], "checkboxes")),
+        text_input("notes"),
+        actions(button("add_item", "more"), block_id="more"),
+        *more,
+    )
+
+
+async def test_fill_sends_block_actions_for_inputs_that_dispatch(rig: Rig) -> None:
+    view = await rig.open_modal(kit_modal())
+    assert await rig.slack.fill(view, HR, {"notes": "hello"}) == [], "without dispatch_action Slack only keeps it"
+    [picked] = await rig.slack.fill(view, HR, {"kind": "phone"})
+    assert picked.status == 200
+    payload = rig.app.received[-1].payload
+    assert set(payload) == {"type", "team", "user", "api_app_id", "token", "is_enterprise_install", "enterprise",
+                            "container", "trigger_id", "view", "actions"}
+    assert payload["type"] == "block_actions" and payload["container"] == {"type": "view", "view_id": view["id"]}
+    assert (payload["view"]["id"], payload["view"]["hash"]) == (view["id"], view["hash"])
+    state = payload["view"]["state"]["values"]
+    assert state["notes"] == {"value": {"type": "plain_text_input", "value": "hello"}}
+    assert state["kind"] == {"kind": {"type": "static_select", "selected_option": option("phone")}}
+    [action] = payload["actions"]
+    assert {key: action[key] for key in ("type", "action_id", "block_id", "selected_option")} == {
+        "type": "static_select", "action_id": "kind", "block_id": "kind", "selected_option": option("phone")}
+    assert TS_FORMAT.match(action["action_ts"])
+    await rig.client.views_push(trigger_id=payload["trigger_id"], view=modal())
+    assert await rig.slack.fill(view, HR, {"kind": "Phone"}) == [], "picking what is picked already sends nothing"
+    [ticked] = await rig.slack.fill(view, HR, {"extras": ["dock", "mouse"]})
+    assert rig.app.received[-1].payload["actions"][0]["selected_options"] == [option("dock"), option("mouse")]
+
+
+async def test_fill_of_text_inputs_follows_their_dispatch_action_config(rig: Rig) -> None:
+    view = await rig.open_modal(kit_modal())
+    assert await rig.slack.fill(view, HR, {"cost_center": "CC-1"}, press_enter=False) == [], "typed, no Enter yet"
+    assert len(await rig.slack.fill(view, HR, {"cost_center": "CC-1"})) == 1, "Enter sends what is typed"
+    action = rig.app.received[-1].payload["actions"][0]
+    assert (action["type"], action["action_id"], action["value"]) == ("plain_text_input", "cost_center", "CC-1")
+    assert len(await rig.slack.fill(view, HR, {"search": "lap"}, press_enter=False)) == 1, "on_character_entered"
+    assert await rig.slack.fill(view, HR, {"cost_center": None}) == [], "Enter in an empty field sends nothing"
+    assert rig.app.received[-1].payload["actions"][0]["value"] == "lap"
+    await rig.slack.click(view, "add_item", HR)
+    clicked = rig.app.received[-1].payload["view"]["state"]["values"]
+    assert clicked["search"]["search"]["value"] == "lap", "a button in the modal carries what is entered, too"
+    await rig.slack.submit_view(view, HR, {"notes": "bye"})
+    submitted = submitted_values(rig)
+    assert submitted["search"]["search"]["value"] == "lap" and submitted["notes"]["value"]["value"] == "bye"
+    assert submitted["cost_center"]["cost_center"]["value"] is None
+    with pytest.raises(LookupError, match="not open"):
+        await rig.slack.fill(view, HR, {"notes": "after the modal closed"})
+
+
+async def test_fill_only_what_the_modal_has(rig: Rig) -> None:
+    view = await rig.open_modal(kit_modal())
+    with pytest.raises(LookupError, match="nickname"):
+        await rig.slack.fill(view, HR, {"nickname": "Ada"})
+    with pytest.raises(ValueError, match="tablet"):
+        await rig.slack.fill(view, HR, {"kind": "tablet"})
+    with pytest.raises(LookupError, match="opened for"):
+        await rig.slack.fill(view, NEWBIE, {"notes": "x"})
+    assert rig.app.received == []
+
+
+async def test_a_field_appears_when_the_dispatching_input_has_a_value(rig: Rig) -> None:
+    def form(kind: str | None) -> dict[str, Any]:
+        number = an_input("number", {"type": "plain_text_input", "initial_value": "+44"})
+        return kit_modal(*([number] if kind == "phone" else []))
+
+    async def redraw(payload: dict[str, Any]) -> None:
+        if payload["type"] == "block_actions" and payload["actions"][0]["action_id"] == "kind":
+            kind = payload["actions"][0]["selected_option"]["value"]
+            shown = payload["view"]
+            await rig.client.views_update(view_id=shown["id"], hash=shown["hash"], view=form(kind))
+
+    rig.app.react = redraw
+    view = await rig.open_modal(form(None))
+    await rig.slack.fill(view, HR, {"notes": "Ada"})
+    with pytest.raises(LookupError, match="number"):
+        await rig.slack.fill(view, HR, {"number": "+44 20 7946 0000"})
+    await rig.slack.fill(view, HR, {"kind": "phone", "number": "+44 20 7946 0000"})
+    assert rig.stub.view_values(view["id"])["number"]["number"]["value"] == "+44 20 7946 0000"
+    await rig.slack.fill(view, HR, {"kind": "laptop"})
+    assert "number" not in rig.stub.view_values(view["id"]), "a removed input's entry is forgotten"
+    await rig.slack.fill(view, HR, {"kind": "phone"})
+    await rig.slack.submit_view(view, HR)
+    submitted = submitted_values(rig)
+    assert submitted["number"]["number"]["value"] == "+44", "shown again, it starts from its initial value"
+    assert submitted["notes"]["value"]["value"] == "Ada", "the redraws kept what was typed"
+
+
+async def test_views_update_keeps_entries_of_inputs_it_keeps(rig: Rig) -> None:
+    kinds = [option("laptop"), option("phone")]
+    view = await rig.open_modal(modal(text_input("name"), choice("kind", kinds), text_input("notes"),
+                                      an_input("start", {"type": "datepicker"})))
+    await rig.slack.fill(view, HR, {"name": "Ada", "kind": "phone", "notes": "old", "start": "2026-12-01"})
+    step2 = modal(
+        an_input("name", {"type": "plain_text_input", "action_id": "value", "initial_value": "ignored"}),
+        choice("kind", kinds),
+        text_input("notes", action_id="notes_v2"),
+        an_input("start", {"type": "timepicker", "initial_time": "10:00"}),
+        an_input("model", {"type": "plain_text_input", "initial_value": "Pixel"}),
+    )
+    await rig.client.views_update(view_id=view["id"], hash=view["hash"], view=step2)
+    assert rig.stub.view_values(view["id"]) == {
+        "name": {"value": {"type": "plain_text_input", "value": "Ada"}},
+        "kind": {"kind": {"type": "static_select", "selected_option": option("phone")}},
+        "notes": {"notes_v2": {"type": "plain_text_input", "value": None}},
+        "start": {"start": {"type": "timepicker", "selected_time": "10:00"}},
+        "model": {"model": {"type": "plain_text_input", "value": "Pixel"}},
+    }
+    stale = rig.client.views_update(view_id=view["id"], hash=view["hash"], view=modal(choice("kind", kinds)))
+    assert await error_of(stale) == "hash_conflict"
+    assert "model" in rig.stub.view_values(view["id"]), "a refused update changes nothing"
+    await rig.client.views_update(view_id=view["id"], view=modal(choice("kind", [option("laptop")])))
+    assert rig.stub.view_values(view["id"]) == {"kind": {"kind": {"type": "static_select", "selected_option": None}}}
+    await rig.slack.fill(view, HR, {"kind": "laptop"})
+    rig.app.ack = {"response_action": "update", "view": modal(choice("kind", kinds), text_input("why"))}
+    await rig.slack.submit_view(view, HR)
+    assert rig.stub.view_values(view["id"])["kind"]["kind"]["selected_option"] == option("laptop")
+
+
+def vendor_modal() -> dict[str, Any]:
+    return modal(
+        an_input("name", {"type": "plain_text_input", "initial_value": "Ada"}),
+        an_input("vendor", {"type": "external_select", "min_query_length": 2}),
+        an_input("vendors", {"type": "multi_external_select"}),
+    )
+
+
+async def test_external_selects_offer_what_block_suggestion_answered(rig: Rig) -> None:
+    view = await rig.open_modal(vendor_modal())
+    acme, acorn = option("acme", "Acme Ltd"), option("acorn", "Acorn plc")
+    rig.app.ack = {"options": [acme, acorn]}
+    assert await rig.slack.suggest(view, "vendor", HR, "ac") == [acme, acorn]
+    payload = rig.app.received[-1].payload
+    assert set(payload) == {"type", "team", "user", "api_app_id", "token", "is_enterprise_install", "enterprise",
+                            "container", "action_id", "block_id", "value", "view"}
+    assert (payload["type"], payload["action_id"], payload["block_id"], payload["value"]) == (
+        "block_suggestion", "vendor", "vendor", "ac")
+    assert payload["container"] == {"type": "view", "view_id": view["id"]} and payload["user"]["id"] == HR
+    assert payload["view"]["state"]["values"]["name"]["name"]["value"] == "Ada"
+    with pytest.raises(ValueError, match="Globex"):
+        await rig.slack.fill(view, HR, {"vendor": "Globex"})
+    await rig.slack.fill(view, HR, {"vendor": "Acorn plc"})
+    with pytest.raises(ValueError, match="min_query_length"):
+        await rig.slack.suggest(view, "vendor", HR, "a")
+    with pytest.raises(ValueError, match="min_query_length"):
+        await rig.slack.suggest(view, "vendors", HR, "ac")  # 3 characters unless the element says otherwise
+    with pytest.raises(ValueError, match="suggest"):
+        await rig.slack.fill(view, HR, {"vendors": ["acme"]})
+    with pytest.raises(LookupError, match="not an external select"):
+        await rig.slack.suggest(view, "name", HR, "abc")
+    await rig.slack.suggest(view, "vendors", HR, "acm")
+    await rig.slack.fill(view, HR, {"vendors": ["acme"]})
+    rig.app.ack = {"option_groups": [{"label": plain("UK"), "options": [option("globex")]}]}
+    assert await rig.slack.suggest(view, "vendors", HR, "glo") == [option("globex")], "groups are flattened"
+    await rig.slack.fill(view, HR, {"vendors": ["acme", "globex"]})  # what is selected stays selectable
+    rig.app.ack = None
+    await rig.slack.submit_view(view, HR)
+    submitted = submitted_values(rig)
+    assert submitted["vendor"] == {"vendor": {"type": "external_select", "selected_option": acorn}}
+    assert submitted["vendors"]["vendors"]["selected_options"] == [acme, option("globex")]
+
+
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        ({"options": options(101)}, f"{TOO_MANY % 100}:/options]"),
+        ({"options": [option("acme", "A" * 76)]}, "/options/0/text/text"),
+        ({"options": [option("v" * 151)]}, "/options/0/value"),
+        ({"options": [{"text": {"type": "mrkdwn", "text": "*Acme*"}, "value": "acme"}]}, "/options/0/text"),
+        ({"option_groups": [{"label": plain("UK"), "options": options(101)}]}, "/option_groups/0/options"),
+        ({"option_groups": [GROUP] * 101}, f"{TOO_MANY % 100}:/option_groups]"),
+        ({"options": [], "option_groups": []}, "either options or option_groups"),
+        ({"choices": []}, "either options or option_groups"),
+    ],
+)
+async def test_suggest_refuses_answers_slack_would_not_show(rig: Rig, answer: dict[str, Any], refusal: str) -> None:
+    view = await rig.open_modal(vendor_modal())
+    rig.app.ack = answer
+    with pytest.raises(AssertionError, match=re.escape(refusal)):
+        await rig.slack.suggest(view, "vendor", HR, "acme")
+    rig.app.ack = None
+    with pytest.raises(AssertionError, match="refuse"):
+        await rig.slack.suggest(view, "vendor", HR, "acme")  # an empty ack shows nothing
