@@ -14,6 +14,7 @@ REJECT_REASON_INPUT = "reason"
 
 # Buttons
 OPEN_FORM = "selfserve.open_form"
+GET_HELP = "selfserve.get_help"  # "None of these? Get help" under suggested actions
 APPROVE = "selfserve.approve"
 REJECT = "selfserve.reject"
 DECISION_BUTTONS = re.compile(r"^selfserve\.(approve|reject)$")

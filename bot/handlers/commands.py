@@ -1,4 +1,5 @@
-"""``/selfserve``: help, or open an action's form."""
+"""``/selfserve``: help, open an action's form, or suggest actions for plain words; and the
+"Get help" button under those suggestions."""
 
 from __future__ import annotations
 
@@ -7,22 +8,32 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import ids
 from bot.deps import Deps
 from bot.handlers.shared import open_form
 from bot.messages.help import help_message
-from bot.payloads import SlashCommand
+from bot.messages.suggestions import help_requested_text, suggestions_message
+from bot.payloads import ButtonClick, SlashCommand
 from bot.refusals import refusal_text
 from domain.catalog import RESERVED_SUBCOMMANDS
 from domain.errors import DomainError
+from domain.matching import ActionFinder, Suggestions
 
 HELP_WORDS = frozenset({"", "help", "list"})
 ANY_COMMAND = re.compile(r"^/.+")  # operators may name the command as they like
 
+Ack = Callable[..., Awaitable[Any]]
+
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_command(ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient) -> None:
+    finder = ActionFinder(deps.desk, lambda: deps.service.catalog, deps.service.audit,
+                          lambda work: deps.tasks.spawn(work, "audit"))
+    finder.warm_up()  # the model loads in a thread while the app starts
+
+    async def on_command(ack: Ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         command = SlashCommand.parse(body)
         name = command.subcommand
         details = {"text": command.text[:200], "channel": command.channel_id}
@@ -35,11 +46,23 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_type="ephemeral", text=f"`{name}` is not available in this version yet.")
             return
         try:
-            action = deps.desk.resolve(command.user_id, name, "command", details)
+            found = await finder.lookup(command.user_id, command.text, details)
         except DomainError as refusal:
             await ack(response_type="ephemeral", text=refusal_text(refusal))
             return
+        if isinstance(found, Suggestions):
+            message = suggestions_message(found)
+            await ack(response_type="ephemeral", text=message.text, blocks=message.blocks_json())
+            return
         await ack()
-        deps.tasks.spawn(open_form(deps, client, command.user_id, command.trigger_id, action), "open-form")
+        deps.tasks.spawn(open_form(deps, client, command.user_id, command.trigger_id, found), "open-form")
+
+    async def on_get_help(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
+        click = ButtonClick.parse(body)
+        await ack()
+        channel = finder.help_requested(click.user_id, click.value)
+        deps.tasks.spawn(respond(text=help_requested_text(channel), response_type="ephemeral",
+                                 replace_original=False), "respond")
 
     app.command(ANY_COMMAND)(on_command)
+    app.action(ids.GET_HELP)(on_get_help)

@@ -1,0 +1,67 @@
+"""The ephemeral answer to ``/selfserve <words>``: the actions that match, or that none does."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
+
+from bot import ids
+from bot.messages import Message
+from bot.messages.summary import md
+from bot.mrkdwn import escape, truncate
+from domain.catalog import Action
+from domain.matching import Suggestions
+
+QUERY_SHOWN = 150  # characters of what was typed that the answer repeats
+QUERY_CARRIED = 200  # ... and that the Get help button carries to its handler (and the audit log)
+LISTED = 20  # requestable actions named when nothing matched (`/selfserve help` has them all)
+
+
+def _action_block(action: Action) -> Block:
+    text = f"*{escape(action.title)}*  `{ids.COMMAND} {escape(action.id)}`"
+    if action.description:
+        text += f"\n{escape(action.description)}"
+    return SectionBlock(
+        text=md(truncate(text, 3000)),
+        accessory=ButtonElement(text="Start", action_id=ids.OPEN_FORM, value=action.id, style="primary"),
+    )
+
+
+def _help_button(query: str, label: str) -> Block:
+    return ActionsBlock(elements=[ButtonElement(text=label, action_id=ids.GET_HELP,
+                                                value=query[:QUERY_CARRIED] or "-")])
+
+
+def _quoted(query: str) -> str:
+    return f"“{escape(truncate(' '.join(query.split()), QUERY_SHOWN))}”"
+
+
+def suggestions_message(found: Suggestions) -> Message:
+    """Up to three matching actions, each with a Start button that opens its form, and a way
+    to ask for help; or, when nothing matched, what the person can request instead."""
+    if found.matches:
+        blocks: list[Block] = [SectionBlock(text=md(f"Here is what I found for {_quoted(found.query)}:"))]
+        blocks.extend(_action_block(match.action) for match in found.matches)
+        blocks.append(_help_button(found.query, "None of these? Get help"))
+        blocks.append(ContextBlock(elements=[md(f"Type `{ids.COMMAND} help` to see everything you can request.")]))
+        return Message(text="Actions that match what you typed", blocks=tuple(blocks))
+    blocks = [SectionBlock(text=md(f"I couldn't find anything that matches {_quoted(found.query)}."))]
+    if found.requestable:
+        names = ", ".join(f"*{escape(a.title)}* (`{escape(a.id)}`)" for a in found.requestable[:LISTED])
+        more = len(found.requestable) - LISTED
+        names += f" and {more} more" if more > 0 else ""
+        blocks.append(SectionBlock(text=md(truncate(f"What you can request: {names}.", 3000))))
+        blocks.append(ContextBlock(elements=[md(
+            f"Type `{ids.COMMAND} help` for the list with buttons, or describe what you need in other words.")]))
+    else:
+        blocks.append(SectionBlock(text=md("There is nothing you can request yet.")))
+    blocks.append(_help_button(found.query, "Get help"))
+    return Message(text="Nothing matched what you typed", blocks=tuple(blocks))
+
+
+def help_requested_text(support_channel: str | None) -> str:
+    """What the Get help button answers today: where a person can be reached (no escalation yet)."""
+    if support_channel:
+        return (f"I can't pass this on to a person myself yet. Please ask in <#{escape(support_channel)}> "
+                "and say what you were looking for; someone there will help.")
+    return ("I can't pass this on to a person myself yet, and no support channel is set up. "
+            "Please ask your IT or HR team directly.")
