@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.handlers import actions, commands, errors, views
+from bot.handlers import actions, commands, errors, form_inputs, views
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
 from bot.tasks import TaskSupervisor
@@ -74,7 +74,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         request_verification_enabled=False,  # bot.http verifies the raw bytes before parsing
         logger=logging.getLogger("slack_bolt"),
     )
-    for module in (commands, actions, views, errors):
+    for module in (commands, actions, views, form_inputs, errors):
         module.register(bolt, deps)
     return Runtime(bolt, deps, client, db)
 

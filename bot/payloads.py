@@ -75,16 +75,8 @@ class ViewSubmission:
 
     @classmethod
     def parse(cls, body: Mapping[str, Any]) -> ViewSubmission:
-        view = body.get("view")
-        if not isinstance(view, Mapping):
-            raise MalformedPayload("missing view")
-        try:
-            metadata = json.loads(_str(view, "private_metadata", required=False) or "{}")
-        except ValueError:
-            raise MalformedPayload("private_metadata is not JSON") from None
-        if not isinstance(metadata, Mapping):
-            raise MalformedPayload("private_metadata is not an object")
-        return cls(_str(body, "user", "id"), _str(view, "id"), metadata, view)
+        view = _view_of(body)
+        return cls(_str(body, "user", "id"), _str(view, "id"), _metadata(view), view)
 
     def meta_str(self, key: str) -> str:
         value = self.metadata.get(key)
@@ -97,3 +89,57 @@ class ViewSubmission:
         if not isinstance(value, int) or isinstance(value, bool):
             raise MalformedPayload(f"private_metadata.{key} missing")
         return value
+
+
+def _view_of(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    view = body.get("view")
+    if not isinstance(view, Mapping):
+        raise MalformedPayload("missing view")
+    return view
+
+
+def _metadata(view: Mapping[str, Any]) -> Mapping[str, Any]:
+    try:
+        metadata = json.loads(_str(view, "private_metadata", required=False) or "{}")
+    except ValueError:
+        raise MalformedPayload("private_metadata is not JSON") from None
+    if not isinstance(metadata, Mapping):
+        raise MalformedPayload("private_metadata is not an object")
+    return metadata
+
+
+@dataclass(frozen=True)
+class FormChange:
+    """A change in an input of an open request form that dispatches (``dispatch_action``)."""
+
+    user_id: str
+    view_id: str
+    view_hash: str
+    action_name: str
+    view: Mapping[str, Any]
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> FormChange:
+        view = _view_of(body)
+        action = _metadata(view).get("action")
+        if not isinstance(action, str):
+            raise MalformedPayload("private_metadata.action missing")
+        return cls(_str(body, "user", "id"), _str(view, "id"), _str(view, "hash", required=False), action, view)
+
+
+@dataclass(frozen=True)
+class OptionsQuery:
+    """block_suggestion: what a person typed into an external select of a request form."""
+
+    user_id: str
+    action_name: str
+    field_id: str
+    query: str
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> OptionsQuery:
+        action = _metadata(_view_of(body)).get("action")
+        if not isinstance(action, str):
+            raise MalformedPayload("private_metadata.action missing")
+        return cls(_str(body, "user", "id"), action, _str(body, "action_id"),
+                   _str(body, "value", required=False)[:200])

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from domain.catalog import Action, Field, FieldType
-from domain.catalog.fields import LIST_TYPES, format_number
+from domain.catalog.fields import LIST_TYPES, Choice, format_number
 
 Raw = str | list[str] | None
 """One input as the form delivers it: text, the values picked in a multi-value input, or nothing."""
@@ -359,3 +359,15 @@ def _typed_choice(field: Field, text: str) -> str:
         if wanted in (choice.value.casefold(), choice.label.casefold()):
             return choice.value
     return text
+
+
+def matching_options(field: Field, query: str, limit: int = 100) -> list[Choice]:
+    """Options of a long list for what a person typed: labels starting with it first, then
+    labels or values containing it, in catalog order; everything (up to ``limit``) for nothing."""
+    wanted = " ".join(query.split()).casefold()
+    if not wanted:
+        return list(field.options[:limit])
+    starts = [c for c in field.options if c.label.casefold().startswith(wanted)]
+    contains = [c for c in field.options if c not in starts and
+                (wanted in c.label.casefold() or wanted in c.value.casefold())]
+    return (starts + contains)[:limit]

@@ -68,7 +68,8 @@ def broken_problems(path: Path | str) -> list[str]:
     return [
         f"{path}:6: actions.new-employee.requesters[0]: unknown role 'hrr' (did you mean 'hr'?)",
         f"{path}:9: actions.new-employee.fields[1].type: unknown type 'emial' "
-        "(expected one of: text, textarea, email, url, number, date, select)",
+        "(expected one of: text, textarea, email, url, number, date, time, datetime, select, multi_select, "
+        "user, users, channel, checkbox, checkboxes, radio)",
         f"{path}:10: actions.new-employee.fields[2].min: min (5) is greater than max (1)",
         f"{path}:12: actions.new-employee.approvals[0].min_approvals: must be at least 1",
     ]

@@ -81,7 +81,8 @@ async def test_what_the_driver_writes_the_orm_reads_back_unchanged(engine: Async
         row = (await session.execute(select(RequestRow).where(RequestRow.id == written.id))).scalar_one()
         assert (row.created_at, row.created_at.utcoffset()) == (MOMENT, timedelta(0))
         assert row.steps == [{"role": "hr", "min_approvals": 1}, {"role": "it", "min_approvals": 2}]
-        assert row.answers[0] == {"id": "name", "label": "Name", "value": 'Ada "A" Lovelace\n'}
+        assert row.answers[0] == {"id": "name", "label": "Name", "value": 'Ada "A" Lovelace\n', "kind": "text",
+                                  "shown": None}
         assert (row.allow_self_approval, row.source_view_id, row.decided_at) == (True, "V1", None)
         row.decided_at = MOMENT + timedelta(days=1)  # and what the ORM writes, the driver reads
         await session.commit()

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from domain.catalog import Action, Field, FieldType
-from domain.catalog.fields import CHOICE_TYPES
+from domain.catalog.fields import CHOICE_TYPES, Choice
 from domain.forms import FieldErrors, validate_submission
 
 REQUIRED = "This field is required."
@@ -345,7 +345,8 @@ def onboarding() -> Action:
             Field(id="email", label="Work email", type=FieldType.EMAIL),
             Field(id="start_date", label="Start date", type=FieldType.DATE),
             Field(id="laptops", label="Laptops", type=FieldType.NUMBER, min=0, max=3),
-            Field(id="department", label="Department", type=FieldType.SELECT, options=("Sales", "Ops")),
+            Field(id="department", label="Department", type=FieldType.SELECT,
+                  options=(Choice(value="Sales", label="Sales"), Choice(value="Ops", label="Ops"))),
             Field(id="notes", label="Notes", type=FieldType.TEXTAREA, required=False),
         ),
     )
