@@ -45,6 +45,12 @@ class SlashCommand:
         words = self.text.split(maxsplit=1)
         return words[0].lower() if words else ""
 
+    @property
+    def arguments(self) -> str:
+        """What follows the first word (``model="MacBook Pro" reason=replacement``)."""
+        words = self.text.split(maxsplit=1)
+        return words[1] if len(words) > 1 else ""
+
 
 @dataclass(frozen=True)
 class ButtonClick:

@@ -15,11 +15,13 @@ from bot import ids
 from bot.deps import Deps
 from bot.handlers.shared import open_form
 from bot.messages.help import help_message
+from bot.messages.prefill import prefill_problems
 from bot.messages.suggestions import help_requested_text, suggestions_message
 from bot.payloads import ButtonClick, SlashCommand
 from bot.refusals import refusal_text
 from domain.catalog import RESERVED_SUBCOMMANDS
 from domain.errors import DomainError
+from domain.forms import parse_prefill
 from domain.matching import ActionFinder, Suggestions
 
 HELP_WORDS = frozenset({"", "help", "list"})
@@ -54,8 +56,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
             message = suggestions_message(found)
             await ack(response_type="ephemeral", text=message.text, blocks=message.blocks_json())
             return
-        await ack()
-        deps.tasks.spawn(open_form(deps, client, command.user_id, command.trigger_id, found), "open-form")
+        prefilled, problems = parse_prefill(found, command.arguments)
+        if problems:  # the form still opens, with the values that were fine
+            await ack(response_type="ephemeral", text=prefill_problems(problems))
+        else:
+            await ack()
+        deps.tasks.spawn(open_form(deps, client, command.user_id, command.trigger_id, found, prefilled),
+                         "open-form")
 
     async def on_get_help(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         click = ButtonClick.parse(body)
