@@ -7,6 +7,8 @@ also sent ``verbatim`` so Slack does not auto-link bare names and URLs.
 
 from __future__ import annotations
 
+from domain.routing import AUTO_APPROVER
+
 _TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -21,5 +23,8 @@ def truncate(text: str, limit: int) -> str:
 
 
 def user(user_id: str) -> str:
-    """A mention of a Slack user id we stored ourselves (never of user-typed text)."""
+    """A mention of a Slack user id we stored ourselves (never of user-typed text); a step its
+    rule approved shows as approved automatically."""
+    if user_id == AUTO_APPROVER:
+        return "_an automatic rule_"
     return f"<@{escape(user_id)}>"

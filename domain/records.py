@@ -30,8 +30,18 @@ def parse_request_ref(ref: str) -> int | None:
 
 @dataclass(frozen=True)
 class Step:
+    """An approval step as the request took it from the catalog.
+
+    ``role`` names who decides, for people (``hr``, ``hr or it``, or the form field's label);
+    ``roles`` are the roles whose holders may decide, ``approvers`` people named for this request
+    (picked in an ``approver_field``). ``auto`` is the rule that skips the step, if any:
+    ``{"requester_in": [roles]}`` or ``{"field": id, "at_most": number}``."""
+
     role: str
     min_approvals: int
+    roles: tuple[str, ...] = ()
+    approvers: tuple[str, ...] = ()
+    auto: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

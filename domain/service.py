@@ -26,9 +26,9 @@ from domain.records import (
     MessageRecord,
     NewRequest,
     RequestRecord,
-    Step,
     parse_request_ref,
 )
+from domain.routing import AUTO_APPROVER, auto_approval, request_steps, step_members
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class RequestService:
                                  {"action": action.id, "status": status, "values": dict(values)}))
             uow.enqueue(notifications.REQUESTER_RECEIPT, request.id, {})
             if request.steps:
-                await self._route_step(uow, request, 0)
+                request = await self._enter_step(uow, request, 0)
             else:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
             return Submitted(request, False)
@@ -129,7 +129,7 @@ class RequestService:
             action_id=action.id,
             action_title=action.title,
             requester_id=actor,
-            steps=tuple(Step(s.role, s.min_approvals) for s in action.approvals),
+            steps=request_steps(action, values),
             allow_self_approval=action.allow_self_approval,
             answers=tuple(_answer(field, values.get(field.id)) for field in action.fields
                           if field.show_if is None or values.get(field.id) is not None),
@@ -137,11 +137,30 @@ class RequestService:
             source_view_id=source_view_id,
         )
 
+    async def _enter_step(self, uow: UnitOfWork, request: RequestRecord, step: int) -> RequestRecord:
+        """Move ``request`` to ``step``: steps whose ``auto_approve`` rule holds are approved on the
+        spot (a decision by ``AUTO_APPROVER`` with the rule as its reason), then the first other
+        step is routed; past the last step the request is approved. Returns it as stored."""
+        while step < len(request.steps):
+            rule = auto_approval(self.catalog, request, step)
+            if rule is None:
+                await self._route_step(uow, request, step)
+                return request
+            await uow.requests.add_decision(DecisionRecord(request.id, step, AUTO_APPROVER, Verdict.APPROVE,
+                                                           rule, uow.now()))
+            uow.audit(AuditEntry("step_auto_approved", "ok", None, request.ref, {"step": step, "rule": rule}))
+            step += 1
+            status = Status.APPROVED if step == len(request.steps) else Status.PENDING
+            request = await uow.requests.set_progress(request, status, step, uow.now())
+        uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "auto_approved"}))
+        await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
+        return request
+
     async def _route_step(self, uow: UnitOfWork, request: RequestRecord, step: int) -> None:
-        """Ask every eligible holder of ``step``'s role; a step too few may approve is audited as
+        """Ask everyone who may decide ``step``; a step too few may approve is audited as
         ``stuck`` and the requester is told."""
         role = request.steps[step].role
-        approvers = eligible_approvers(request, self.catalog.members_of(role))
+        approvers = eligible_approvers(request, step_members(self.catalog, request.steps[step]))
         for approver in approvers:
             uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, approver))
         outcome = "ok" if len(approvers) >= request.steps[step].min_approvals else "stuck"
@@ -194,7 +213,7 @@ class RequestService:
                 updated = await uow.requests.set_progress(request, progress.status, progress.current_step, uow.now())
                 uow.audit(AuditEntry("decision", "ok", actor, request.ref,
                                      {"step": step, "verdict": verdict, "reason": reason}))
-                await self._after_decision(uow, request, decision, progress)
+                updated = await self._after_decision(uow, updated, decision, progress)
                 return Decided(updated, progress)
         except DomainError as refusal:
             details = {"request": ref[:64], "step": step, "verdict": verdict}
@@ -203,22 +222,24 @@ class RequestService:
 
     async def _after_decision(
         self, uow: UnitOfWork, request: RequestRecord, decision: DecisionRecord, progress: Progress
-    ) -> None:
+    ) -> RequestRecord:
+        """The jobs and audit events a decision causes; ``request`` as the decision left it, returned
+        as it stands afterwards (later steps may approve themselves)."""
         uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(decision.step))
         if not progress.step_completed:
-            return
+            return request
         uow.enqueue(notifications.REQUESTER_UPDATE, request.id,
-                          notifications.requester_update(decision.step, decision.verdict, decision.approver_id))
+                    notifications.requester_update(decision.step, decision.verdict, decision.approver_id))
         if progress.status == Status.PENDING:
-            await self._route_step(uow, request, progress.current_step)
-        else:
-            uow.audit(AuditEntry(f"request_{progress.status}", "ok", decision.approver_id, request.ref,
-                                 {"step": decision.step}))
-            await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
+            return await self._enter_step(uow, request, progress.current_step)
+        uow.audit(AuditEntry(f"request_{progress.status}", "ok", decision.approver_id, request.ref,
+                             {"step": decision.step}))
+        await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
+        return request
 
     def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
         if 0 <= step < len(request.steps):
-            return self.catalog.members_of(request.steps[step].role)
+            return step_members(self.catalog, request.steps[step])
         return frozenset()
 
     async def _load(self, uow: UnitOfWork, ref: str, *, lock: bool) -> RequestRecord:

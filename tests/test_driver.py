@@ -69,7 +69,7 @@ def test_every_parameter_is_typed_so_values_are_stored_as_sqlalchemy_stores_them
 
 
 def _new_request(view: str) -> NewRequest:
-    return NewRequest("new-employee", "Onboard «Ada»", "U1", (Step("hr", 1), Step("it", 2)), True,
+    return NewRequest("new-employee", "Onboard «Ada»", "U1", (Step("hr", 1, ("hr",)), Step("it", 2, ("it",))), True,
                       (Answer("name", "Name", 'Ada "A" Lovelace\n'), Answer("laptops", "Laptops", 2),
                        Answer("notes", "Notes", None)), "f" * 64, view)
 
@@ -80,7 +80,9 @@ async def test_what_the_driver_writes_the_orm_reads_back_unchanged(engine: Async
     async with create_session_factory(engine)() as session:
         row = (await session.execute(select(RequestRow).where(RequestRow.id == written.id))).scalar_one()
         assert (row.created_at, row.created_at.utcoffset()) == (MOMENT, timedelta(0))
-        assert row.steps == [{"role": "hr", "min_approvals": 1}, {"role": "it", "min_approvals": 2}]
+        assert row.steps == [
+            {"role": "hr", "min_approvals": 1, "roles": ["hr"], "approvers": [], "auto": None},
+            {"role": "it", "min_approvals": 2, "roles": ["it"], "approvers": [], "auto": None}]
         assert row.answers[0] == {"id": "name", "label": "Name", "value": 'Ada "A" Lovelace\n', "kind": "text",
                                   "shown": None}
         assert (row.allow_self_approval, row.source_view_id, row.decided_at) == (True, "V1", None)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, StringConstraints, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Strict,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic import Field as PydanticField
 
-from domain.catalog.fields import Field, show_if_issues
-from domain.catalog.identifiers import ActionId, ChannelId, RoleName, UserId
+from domain.catalog.fields import Field, FieldType, show_if_issues
+from domain.catalog.identifiers import ActionId, ChannelId, FieldId, RoleName, UserId
 from domain.catalog.issues import duplicate_issues, raise_issues, sized
 from domain.catalog.references import approvals_problem, check_role_exists
 
@@ -22,21 +32,72 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DEFAULT_ADMIN_ROLE = "admins"
+
+
 class Settings(_Frozen):
     support_channel: ChannelId | None = None
+    admin_role: RoleRef | None = None  # may see every request; unset: the role called "admins", if any
+
+    @property
+    def admins(self) -> str:
+        """The role whose holders may see every request."""
+        return self.admin_role or DEFAULT_ADMIN_ROLE
+
+
+class AutoApprove(_Frozen):
+    """When a step is skipped: the requester holds one of ``requester_in``, or number field
+    ``field`` is at most ``at_most``."""
+
+    requester_in: Annotated[tuple[RoleRef, ...], sized(non_empty=True)] | None = None
+    field: FieldId | None = None
+    at_most: Annotated[float, Strict(), AllowInfNan(False)] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Self:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        if (self.requester_in is None) == (self.field is None):
+            issues.append(((), "give either 'requester_in' or 'field' with 'at_most'"))
+        elif self.field is not None and self.at_most is None:
+            issues.append(((), "'field' needs 'at_most'"))
+        elif self.at_most is not None and self.field is None:
+            issues.append((("at_most",), "has no effect without 'field'"))
+        raise_issues("AutoApprove", issues)
+        return self
 
 
 class ApprovalStep(_Frozen):
-    """One approval stage: ``min_approvals`` distinct members of ``role`` must approve."""
+    """One approval stage: ``min_approvals`` distinct people must approve, who hold ``role``, or
+    any of the roles in ``any_of``, or were picked in the form's ``approver_field``."""
 
-    role: RoleRef
+    role: RoleRef | None = None
+    any_of: Annotated[tuple[RoleRef, ...], sized(non_empty=True)] | None = None
+    approver_field: FieldId | None = None
     min_approvals: Annotated[int, Strict(), PydanticField(ge=1)] = 1
+    auto_approve: AutoApprove | None = None
 
     @model_validator(mode="after")
     def _satisfiable(self, info: ValidationInfo) -> Self:
-        problem = approvals_problem(self.role, self.min_approvals, info)
+        given = [key for key in ("role", "any_of", "approver_field") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise_issues("ApprovalStep", [((), "give exactly one of 'role', 'any_of' or 'approver_field'"
+                                           + (f" (got {', '.join(given)})" if given else ""))])
+        if self.approver_field is not None and self.min_approvals != 1:
+            raise_issues("ApprovalStep", [(("min_approvals",), "a step decided by the person picked in a form "
+                                                               "field has one approver")])
+        problem = approvals_problem(self.roles, self.min_approvals, info) if self.roles else None
         raise_issues("ApprovalStep", [(("min_approvals",), problem)] if problem else [])
         return self
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles whose holders may decide (none for an ``approver_field`` step)."""
+        return (self.role,) if self.role is not None else self.any_of or ()
+
+    @property
+    def describe(self) -> str:
+        """Who decides, in a word or two (``hr``, ``hr or it``, the field's id)."""
+        return " or ".join(self.roles) if self.roles else f"{self.approver_field}"
 
 
 class RoleSpec(_Frozen):
@@ -70,7 +131,24 @@ class ActionSpec(_Frozen):
         ids = [field.id for field in self.fields]
         raise_issues("Action", duplicate_issues(ids, "fields", "field id", suffix=("id",)))
         raise_issues("Action", show_if_issues(self.fields))
+        raise_issues("Action", self._step_field_issues())
         return self
+
+    def _step_field_issues(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Fields that steps name must exist and be of the right kind."""
+        fields = {field.id: field for field in self.fields}
+        for index, step in enumerate(self.approvals):
+            if step.approver_field is not None:
+                field = fields.get(step.approver_field)
+                if field is None or field.type is not FieldType.USER or not field.required or field.show_if:
+                    yield ("approvals", index, "approver_field"), (
+                        f"'{step.approver_field}' must be a required, always shown field of type user")
+            rule = step.auto_approve
+            if rule is not None and rule.field is not None:
+                field = fields.get(rule.field)
+                if field is None or field.type is not FieldType.NUMBER:
+                    yield ("approvals", index, "auto_approve", "field"), (
+                        f"'{rule.field}' must be a number field of this action")
 
     def field(self, field_id: str) -> Field:
         """The field with ``field_id``; KeyError if the action has none."""

@@ -57,11 +57,16 @@ def check_role_exists(name: str, info: ValidationInfo) -> str:
     return name
 
 
-def approvals_problem(role: str, min_approvals: int, info: ValidationInfo) -> str | None:
-    """Why an approval step can never complete, if it can't: too few people hold the role."""
+def approvals_problem(roles: tuple[str, ...], min_approvals: int, info: ValidationInfo) -> str | None:
+    """Why an approval step can never complete, if it can't: too few people hold its roles (a
+    role filled from Slack user groups is counted when the app runs, not here)."""
     index = _index(info)
-    size = index.sizes.get(role) if index is not None else None
-    if size is None or min_approvals <= size:
+    sizes = [index.sizes.get(role) for role in roles] if index is not None else [None]
+    if any(size is None for size in sizes):
+        return None
+    size = sum(s for s in sizes if s is not None)
+    if min_approvals <= size:
         return None
     members = "member" if size == 1 else "members"
-    return f"needs {min_approvals} approvals but role {role!r} has only {size} {members}"
+    held = f"role {roles[0]!r} has" if len(roles) == 1 else f"roles {', '.join(map(repr, roles))} have"
+    return f"needs {min_approvals} approvals but {held} only {size} {members}"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, String, bindparam, exists, or_, select, true, update
 
 from domain.ports import DuplicateSubmission
 from domain.records import (
@@ -21,6 +22,7 @@ from domain.records import (
 from storage.driver import IntegrityViolation, Transaction, first, insert_many
 from storage.driver.statement import InsertMany, Statement, insert_into
 from storage.models import DecisionRow, RequestRow, SlackMessageRow, table_of
+from storage.repositories.step_json import CurrentApproversAmong, CurrentRolesAmong
 
 REQUESTS = table_of(RequestRow)
 DECISIONS = table_of(DecisionRow)
@@ -42,6 +44,19 @@ MESSAGES_OF = Statement(select(MESSAGES).where(MESSAGES.c.request_id == bindpara
                                                MESSAGES.c.purpose == bindparam("purpose")).order_by(MESSAGES.c.id))
 INSERT_MESSAGES = InsertMany(MESSAGES, ["request_id", "purpose", "step", "recipient_id", "channel", "ts",
                                         "created_at"])
+_NEWEST = (REQUESTS.c.id.desc(),)
+_LIMIT = bindparam("limit", type_=Integer)
+_BY_REQUESTER = select(REQUESTS).where(REQUESTS.c.requester_id == bindparam("requester"))
+BY_REQUESTER = Statement(_BY_REQUESTER.order_by(*_NEWEST).limit(_LIMIT))
+OPEN_BY_REQUESTER = Statement(_BY_REQUESTER.where(REQUESTS.c.status == "pending").order_by(*_NEWEST).limit(_LIMIT))
+WAITING_ON = Statement(select(REQUESTS).where(
+    REQUESTS.c.status == "pending",
+    or_(CurrentRolesAmong(REQUESTS.c.steps, REQUESTS.c.current_step, bindparam("roles", type_=String)),
+        CurrentApproversAmong(REQUESTS.c.steps, REQUESTS.c.current_step, bindparam("people", type_=String))),
+    or_(REQUESTS.c.allow_self_approval.is_(true()), REQUESTS.c.requester_id != bindparam("user", type_=String)),
+    ~exists().where(DECISIONS.c.request_id == REQUESTS.c.id, DECISIONS.c.step == REQUESTS.c.current_step,
+                    DECISIONS.c.approver_id == bindparam("user", type_=String)),
+).order_by(*_NEWEST).limit(_LIMIT))
 
 
 def _to_record(row: Any) -> RequestRecord:
@@ -52,7 +67,8 @@ def _to_record(row: Any) -> RequestRecord:
         requester_id=row.requester_id,
         status=row.status,
         current_step=row.current_step,
-        steps=tuple(Step(role=s["role"], min_approvals=s["min_approvals"]) for s in row.steps),
+        steps=tuple(Step(role=s["role"], min_approvals=s["min_approvals"], roles=tuple(s.get("roles", [s["role"]])),
+                         approvers=tuple(s.get("approvers", [])), auto=s.get("auto")) for s in row.steps),
         allow_self_approval=row.allow_self_approval,
         answers=tuple(Answer(field_id=a["id"], label=a["label"], value=a["value"], kind=a.get("kind", "text"),
                              shown=a.get("shown")) for a in row.answers),
@@ -75,7 +91,9 @@ class RequestRepository:
             "requester_id": new.requester_id,
             "status": status,
             "current_step": 0,
-            "steps": [{"role": s.role, "min_approvals": s.min_approvals} for s in new.steps],
+            "steps": [{"role": s.role, "min_approvals": s.min_approvals, "roles": list(s.roles),
+                       "approvers": list(s.approvers), "auto": None if s.auto is None else dict(s.auto)}
+                      for s in new.steps],
             "allow_self_approval": new.allow_self_approval,
             "answers": [{"id": a.field_id, "label": a.label, "value": a.value, "kind": a.kind, "shown": a.shown}
                         for a in new.answers],
@@ -120,6 +138,19 @@ class RequestRepository:
         await self._db.run(INSERT_DECISION, {
             "request_id": decision.request_id, "step": decision.step, "approver_id": decision.approver_id,
             "verdict": decision.verdict, "reason": decision.reason, "created_at": decision.created_at})
+
+    async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
+        """``requester_id``'s requests, newest first; only pending ones with ``open_only``."""
+        rows = await self._db.rows(OPEN_BY_REQUESTER if open_only else BY_REQUESTER,
+                                   {"requester": requester_id, "limit": limit})
+        return [_to_record(row) for row in rows]
+
+    async def waiting_on(self, user_id: str, roles: Collection[str], limit: int) -> list[RequestRecord]:
+        """Pending requests whose current step ``roles`` decide or names ``user_id``, not yet decided
+        by them and not their own unless self-approval is allowed; newest first."""
+        rows = await self._db.rows(WAITING_ON, {"roles": json.dumps(sorted(roles)), "people": json.dumps([user_id]),
+                                                "user": user_id, "limit": limit})
+        return [_to_record(row) for row in rows]
 
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
         return [MessageRecord(r.request_id, r.purpose, r.step, r.recipient_id, r.channel, r.ts)
