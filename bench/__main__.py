@@ -1,4 +1,4 @@
-"""``python -m bench [--postgres URL] [--quick] [--skip-scale] [--scenarios a,b] [--profile DIR]``:
+"""``python -m bench [--postgres URL] [--quick] [--skip-scale] [--scenarios a,b] [--profile DIR] [--against DIR]``:
 run everything, write and print the report.
 
 All servers start first and stay up; then each scenario runs on every server in turn
@@ -6,7 +6,9 @@ All servers start first and stay up; then each scenario runs on every server in 
 are divided by are taken within a minute of each other. On a shared machine whose speed
 drifts by 2x over minutes, that matters more than anything else about the ratios. Order
 within a scenario matters too: the baseline copies the modal and approval DM the app on
-SQLite produced.
+SQLite produced. ``--against DIR`` adds the app from another source tree (an older commit's
+``git worktree``) right after this tree's on each database, for a before/after comparison
+taken minutes apart on the same machine.
 """
 
 from __future__ import annotations
@@ -61,6 +63,16 @@ class Options:
     plan: Plan
     scenarios: tuple[str, ...]
     profile: Path | None
+    against: tuple[tuple[str, Path], ...] = ()  # (label, source tree) of other code to run beside this
+
+
+def _label(tree: Path) -> str:
+    """Short commit of another tree, ``+`` when it has uncommitted changes; else its directory name."""
+    state = report.source(tree)
+    commit = state.split(" ")[0]
+    if commit == str(tree):
+        return tree.name
+    return commit + ("+" if " with uncommitted" in state else "")
 
 
 @dataclass(frozen=True)
@@ -86,9 +98,10 @@ async def _profiled(name: str, pid: int, options: Options) -> AsyncIterator[None
 
 
 @asynccontextmanager
-async def _app(name: str, database_url: str, options: Options, templates: Templates) -> AsyncIterator[Running]:
+async def _app(name: str, database_url: str, options: Options, templates: Templates,
+               code: Path = HERE.parent) -> AsyncIterator[Running]:
     stub = await _stand_in()
-    server = await start_app(name, stub.api_url, database_url)
+    server = await start_app(name, stub.api_url, database_url, code)
     maker = ShotMaker(stub, SIGNING_SECRET)
     session = aiohttp.ClientSession()  # for preparing traffic; the timed phases use the sender's
 
@@ -135,11 +148,17 @@ async def latency(postgres: str | None, options: Options) -> list[PhaseResult]:
     results: list[PhaseResult] = []
     async with AsyncExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="selfserve-bench-"))
-        servers = [await stack.enter_async_context(
-            _app("app-sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", options, templates))]
+        trees = [("", HERE.parent), *((f"@{label}", tree) for label, tree in options.against)]
+        servers: list[Running] = []
+        for suffix, tree in trees:
+            name = f"app-sqlite{suffix}"
+            servers.append(await stack.enter_async_context(
+                _app(name, f"sqlite+aiosqlite:///{tmp}/{name}.db", options, templates, tree)))
         if postgres:
-            url = await stack.enter_async_context(_postgres_database(postgres))
-            servers.append(await stack.enter_async_context(_app("app-postgres", url, options, templates)))
+            for suffix, tree in trees:
+                url = await stack.enter_async_context(_postgres_database(postgres))
+                servers.append(await stack.enter_async_context(
+                    _app(f"app-postgres{suffix}", url, options, templates, tree)))
         servers.append(await stack.enter_async_context(_baseline(options, templates)))
         sender = Sender()
         stack.callback(sender.close)
@@ -154,13 +173,23 @@ async def latency(postgres: str | None, options: Options) -> list[PhaseResult]:
 async def main(args: argparse.Namespace) -> int:
     started = time.time()
     scenarios = tuple(args.scenarios.split(",")) if args.scenarios else SCENARIOS
-    options = Options(QUICK if args.quick else Plan(), scenarios, args.profile)
+    against = tuple((_label(tree), tree.resolve()) for tree in args.against or ())
+    options = Options(QUICK if args.quick else Plan(), scenarios, args.profile, against)
+    code = report.source(HERE.parent)
+    others = {label: report.source(tree) for label, tree in against}
     results = await latency(args.postgres, options)
     verdicts = report.latency_verdicts(results)
     document: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)), "quick": args.quick,
-        "machine": report.machine(), "latency": [r.to_json() for r in results], "targets": verdicts}
+        "machine": report.machine(), "code": code, "against": others, "latency": [r.to_json() for r in results],
+        "targets": verdicts}
     sections = ["## Latency and CPU", report.latency_table(results)]
+    if against:
+        sections += ["## CPU per request against other code",
+                     "CPU ms per request over all five phases, and at closed c=1 alone (the same load for "
+                     "both; open-loop rates follow each server's own capacity). " + "; ".join(
+                         f"@{label}: {tree} at {others[label]}" for label, tree in against) + ".",
+                     report.against_table(results, [label for label, _ in against])]
     if not args.skip_scale:
         from bench import scale
 
@@ -172,7 +201,8 @@ async def main(args: argparse.Namespace) -> int:
     sections += ["## Targets", report.verdict_table(verdicts)]
     m = document["machine"]
     header = (f"Run {document['started']} on {m['cpus']} CPUs ({m['cpu_model']}), {m['platform']}, "
-              f"Python {m['python']}{' — QUICK smoke run, numbers not meaningful' if args.quick else ''}.")
+              f"Python {m['python']}, code at {code}"
+              f"{' — QUICK smoke run, numbers not meaningful' if args.quick else ''}.")
     markdown = "\n\n".join([header, *sections])
     report.write(HERE / "results", document, markdown)
     if not args.quick and scenarios == SCENARIOS and not args.skip_scale:
@@ -190,6 +220,9 @@ def cli() -> int:
                         help=f"comma-separated subset of {','.join(SCENARIOS)} (default: all)")
     parser.add_argument("--profile", metavar="DIR", type=Path,
                         help="sample each server with py-spy; collapsed stacks and a summary go to DIR")
+    parser.add_argument("--against", metavar="DIR", type=Path, action="append",
+                        help="also run the app from the source tree DIR (e.g. a git worktree of an older commit) "
+                             "beside this one, with this virtualenv; repeatable")
     args = parser.parse_args()
     unknown = set((args.scenarios or "").split(",")) - set(SCENARIOS) - {""}
     if unknown:

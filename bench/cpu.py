@@ -17,10 +17,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def wait_until_idle(pid: int, quiet: float = 0.3, limit: float = 10.0) -> float:
-    """Wait until ``pid`` burns no CPU for ``quiet`` seconds (after-ack work and outbox done).
+    """Wait until ``pid`` burns no CPU for ``quiet`` seconds (after-ack work and its jobs done).
 
     Returns the CPU reading at that moment. Ticks are 10 ms, so "no change" is the best
-    resolution /proc gives; the app's 2 s outbox poll costs well under a tick.
+    resolution /proc gives; an idle app's job engine sleeps until the next due job (at most a
+    minute), so it does not keep the process busy.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit

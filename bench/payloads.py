@@ -32,7 +32,9 @@ GOOD = {"full_name": "Ada Lovelace", "email": "ada@example.com", "start_date": "
 
 @dataclass(frozen=True)
 class Shot:
-    """One request ready to send; ``key`` is the trigger_id when a views.open should follow."""
+    """One request ready to send. ``key`` names it among what the app does after the ack: the
+    trigger_id of the views.open that should follow, the mark in a submitted form's answers, or
+    the request ref a click decides (see ``bench.scenarios``)."""
 
     body: bytes
     headers: Mapping[str, str]
@@ -66,13 +68,17 @@ class ShotMaker:
                                   response_url)
         return self._shot(urlencode(form), trigger)
 
-    def submission(self, view: Mapping[str, Any], user_id: str, values: Mapping[str, Any] = GOOD) -> Shot:
-        """The modal ``view`` filled in with ``values`` and submitted."""
+    def submission(self, view: Mapping[str, Any], user_id: str, values: Mapping[str, Any] = GOOD,
+                   mark: str | None = None) -> Shot:
+        """The modal ``view`` filled in with ``values`` and submitted. A ``mark`` is appended to the
+        full name, so the approver DMs of this request can be told apart; it is the shot's key."""
+        if mark is not None:
+            values = {**values, "full_name": f"{values['full_name']} {mark}"}
         submitted = {**view, "state": {"values": build_state_values(view, values)}}
         trigger = self._stub.new_trigger_id(user_id, str(view.get("id")))
-        return self._payload(view_submission_payload(self._sender, self._user(user_id), submitted, trigger))
+        return self._payload(view_submission_payload(self._sender, self._user(user_id), submitted, trigger), mark)
 
-    def click(self, message: Mapping[str, Any], action_id: str, user_id: str) -> Shot:
+    def click(self, message: Mapping[str, Any], action_id: str, user_id: str, key: str | None = None) -> Shot:
         """``user_id`` presses the ``action_id`` button on a message the bot posted (dict with channel, ts)."""
         channel = str(message["channel"])
         block, element = find_element(list(message.get("blocks") or []), action_id, None)
@@ -81,4 +87,4 @@ class ShotMaker:
         response_url = self._stub.new_response_url(channel, str(message["ts"]), user_id)
         payload = message_actions_payload(self._sender, self._user(user_id), channel, dict(message), False, action,
                                           trigger, response_url)
-        return self._payload(payload)
+        return self._payload(payload, key)

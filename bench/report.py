@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,23 @@ def machine() -> dict[str, Any]:
         model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
     return {"cpus": os.cpu_count(), "cpu_model": model, "platform": platform.platform(),
             "python": platform.python_version()}
+
+
+def source(root: Path) -> str:
+    """The commit of the tree at ``root``, and which tracked files differ from it, if any."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD").strip()
+        changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
+    except (OSError, subprocess.CalledProcessError):
+        return f"{root} (not a git checkout)"
+    if not changed:
+        return commit
+    more = f" and {len(changed) - 8} more" if len(changed) > 8 else ""
+    return f"{commit} with uncommitted changes to {', '.join(changed[:8])}{more}"
 
 
 def add_ratios(results: Sequence[PhaseResult]) -> None:
@@ -57,7 +75,7 @@ def latency_verdicts(results: Sequence[PhaseResult]) -> list[dict[str, Any]]:
                          "value": None if value is None else round(value, 2), "op": "<" if strict else "≤",
                          "limit": limit, "unit": unit, "met": met})
 
-    servers = sorted({r.server for r in results if r.server != "baseline"})
+    servers = sorted({r.server for r in results if r.server != "baseline" and "@" not in r.server})
     for server in servers:
         for scenario in CPU_LIMIT:
             rows = {r.phase: r for r in results if r.server == server and r.scenario == scenario}
@@ -79,16 +97,61 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _pair(p50: float | None, p99: float | None) -> str:
+    """An after-ack p50 / p99; "—" where it does not apply (other scenarios, bare Bolt sends no DMs)."""
+    return "—" if p50 is None else f"{_fmt(p50)} / {_fmt(p99)}"
+
+
 def latency_table(results: Sequence[PhaseResult]) -> str:
     head = ("| server | scenario | phase | n | err | req/s | ack p50 | p90 | p99 | max | views.open p50 / p99 "
-            "| CPU ms/req | p50 ×Bolt | CPU ×Bolt |")
-    lines = [head, "|" + "---|" * 14]
+            "| 1st approver DM p50 / p99 | step DMs updated p50 / p99 | CPU ms/req | p50 ×Bolt | CPU ×Bolt |")
+    lines = [head, "|" + "---|" * 16]
     for r in results:
         vo = "–" if r.views_open_p50_ms is None else f"{_fmt(r.views_open_p50_ms)} / {_fmt(r.views_open_p99_ms)}"
         phase = r.phase + (f" ({r.target_rate:g}/s)" if r.target_rate else "")
         lines.append(f"| {r.server} | {r.scenario} | {phase} | {r.requests} | {r.errors} | {_fmt(r.throughput)} "
                      f"| {_fmt(r.ack_p50_ms)} | {_fmt(r.ack_p90_ms)} | {_fmt(r.ack_p99_ms)} | {_fmt(r.ack_max_ms)} "
-                     f"| {vo} | {_fmt(r.cpu_ms_per_request)} | {_fmt(r.ratio_ack_p50)} | {_fmt(r.ratio_cpu)} |")
+                     f"| {vo} | {_pair(r.approver_dm_p50_ms, r.approver_dm_p99_ms)} "
+                     f"| {_pair(r.step_updated_p50_ms, r.step_updated_p99_ms)} "
+                     f"| {_fmt(r.cpu_ms_per_request)} | {_fmt(r.ratio_ack_p50)} | {_fmt(r.ratio_cpu)} |")
+    return "\n".join(lines)
+
+
+def against_table(results: Sequence[PhaseResult], labels: Sequence[str]) -> str:
+    """CPU per request of this tree's app next to each other tree's (``--against``), per scenario
+    and database: over all five phases (what the targets use) and at closed c=1 alone (the only
+    phase where both get the same load: open-loop rates follow each server's own capacity)."""
+
+    def c1(server: str, scenario: str) -> float | None:
+        return next((r.cpu_ms_per_request for r in results
+                     if r.server == server and r.scenario == scenario and r.phase == "closed c=1"), None)
+
+    def change(new: float | None, old: float | None) -> str:
+        return "–" if not new or not old else f"{100 * (new / old - 1):+.0f}%"
+
+    head = "| scenario | server | all phases: this tree |"
+    for label in labels:
+        head += f" @{label} | change |"
+    head += " c=1: this tree |"
+    for label in labels:
+        head += f" @{label} | change |"
+    lines = [head, "|" + "---|" * (4 + 4 * len(labels))]
+    scenarios = list(dict.fromkeys(r.scenario for r in results))
+    servers = [name for name in ("app-sqlite", "app-postgres") if any(r.server == name for r in results)]
+    for scenario in scenarios:
+        for server in servers:
+            new_all, new_c1 = _cpu_per_request(results, server, scenario), c1(server, scenario)
+            if new_all is None:
+                continue
+            line = f"| {scenario} | {server} | {new_all:.2f} |"
+            for label in labels:
+                old = _cpu_per_request(results, f"{server}@{label}", scenario)
+                line += f" {_fmt(None if old is None else round(old, 2))} | {change(new_all, old)} |"
+            line += f" {_fmt(new_c1)} |"
+            for label in labels:
+                old = c1(f"{server}@{label}", scenario)
+                line += f" {_fmt(old)} | {change(new_c1, old)} |"
+            lines.append(line)
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ from functools import partial
 from bench.cpu import wait_until_idle
 from bench.loadgen import Outcome
 from bench.payloads import Shot
-from bench.scenarios import SCENARIOS, views_open_delays
+from bench.scenarios import AFTER_ACK, SCENARIOS
 from bench.sender import Sender
 from bench.servers import Server
 from bench.stats import PhaseResult, summarise
@@ -35,18 +35,23 @@ QUICK = Plan(closed=((1, 15), (8, 40)), open_seconds=0.5, open_max=40, warmup=3)
 
 async def _measure(server: Server, stub: SlackStandIn, scenario: str, phase: str,
                    run: Callable[[], Awaitable[Outcome]], target_rate: float | None = None) -> PhaseResult:
-    """Run one phase between two idle CPU readings, so after-ack work (DMs, updates) is charged too."""
+    """Run one phase between two idle CPU readings, so after-ack work (DMs, updates) is charged too.
+
+    The after-ack delays are read once the server is idle again, so every DM it sent is in.
+    """
     before = await wait_until_idle(server.pid)
     stub.clear_calls()
     outcome = await run()
     after = await wait_until_idle(server.pid)
-    delays = views_open_delays(stub, outcome.sent) if scenario == "open" and server.name != "baseline" else []
+    measure = AFTER_ACK.get(scenario) if server.name != "baseline" else None
+    delays = measure(stub, outcome.sent) if measure else []
     result = summarise(server.name, scenario, phase, outcome.latencies, outcome.errors, outcome.seconds,
-                       after - before, delays, target_rate)
+                       after - before, delays if scenario == "open" else (), target_rate,
+                       delays if scenario == "submit" else (), delays if scenario == "click" else ())
     if outcome.first_error:
         result.notes.append(f"first error: {outcome.first_error}")
-    if scenario == "open" and server.name != "baseline" and len(delays) < len(outcome.latencies):
-        result.notes.append(f"only {len(delays)} of {len(outcome.latencies)} views.open seen")
+    if measure and len(delays) < len(outcome.latencies):
+        result.notes.append(f"after-ack call seen for only {len(delays)} of {len(outcome.latencies)} requests")
     return result
 
 
@@ -80,5 +85,11 @@ async def run_server(server: Server, stub: SlackStandIn, prepare: Prepare, plan:
 
 def _line(r: PhaseResult) -> str:
     stamp = time.strftime("%H:%M:%S")
-    return (f"{stamp} {r.server:13} {r.scenario:6} {r.phase:11} n={r.requests:<4} err={r.errors} "
-            f"{r.throughput:7.1f}/s p50={r.ack_p50_ms}ms p99={r.ack_p99_ms}ms cpu={r.cpu_ms_per_request}ms/req")
+    after = [(name, p50, p99) for name, p50, p99 in (
+        ("views.open", r.views_open_p50_ms, r.views_open_p99_ms),
+        ("approver DM", r.approver_dm_p50_ms, r.approver_dm_p99_ms),
+        ("step updated", r.step_updated_p50_ms, r.step_updated_p99_ms)) if p50 is not None]
+    tail = "".join(f" {name} p50/p99={p50}/{p99}ms" for name, p50, p99 in after)
+    return (f"{stamp} {r.server:22} {r.scenario:6} {r.phase:11} n={r.requests:<4} err={r.errors} "
+            f"{r.throughput:7.1f}/s ack p50={r.ack_p50_ms}ms p99={r.ack_p99_ms}ms "
+            f"cpu={r.cpu_ms_per_request}ms/req{tail}")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from bench import fill
-from bench.servers import ROOT, create_pg_database, drop_pg_database
+from bench.servers import ROOT, code_env, create_pg_database, drop_pg_database
 from bench.stats import ms, percentile
 from storage.database import Database
 from storage.engine import create_engine, create_session_factory
@@ -75,7 +75,7 @@ def _cli(url: str, *args: str) -> tuple[float, int, int, str]:
     ru_maxrss, so it would report this (large) benchmark process instead of the CLI.
     VmHWM only grows, so polling can miss at most the last 20 ms of growth.
     """
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**code_env(), "DATABASE_URL": url}
     peak = 0
     started = time.perf_counter()
     with open(os.devnull, "w") as sink, tempfile.TemporaryFile() as err:

@@ -52,8 +52,18 @@ class Server:
                 await self.process.wait()
 
 
-def _env(api_url: str, port: int, extra: dict[str, str]) -> dict[str, str]:
-    return {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+def code_env(code: Path = ROOT) -> dict[str, str]:
+    """The environment of a child that must run the code in the tree ``code``.
+
+    The virtualenv installs the project in editable mode, which maps its packages to the tree it
+    was installed from (a finder that comes after sys.path); PYTHONPATH puts ``code`` first, so a
+    clean clone or a ``git worktree`` of another commit runs its own code with this virtualenv.
+    """
+    return {**os.environ, "PYTHONPATH": str(code)}
+
+
+def _env(api_url: str, port: int, extra: dict[str, str], code: Path = ROOT) -> dict[str, str]:
+    return {**code_env(code), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api_url, "PORT": str(port), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", **extra}
 
 
@@ -75,10 +85,11 @@ async def _ready(server: Server, probe: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{server.name} not ready within {timeout}s")
 
 
-async def start_app(name: str, api_url: str, database_url: str) -> Server:
-    """``selfserve run`` exactly as an operator starts it (it migrates, then serves)."""
+async def start_app(name: str, api_url: str, database_url: str, code: Path = ROOT) -> Server:
+    """``selfserve run`` exactly as an operator starts it (it migrates, then serves), running the
+    code of the tree ``code`` (this one unless comparing with another commit)."""
     port = free_port()
-    env = _env(api_url, port, {"DATABASE_URL": database_url, "CATALOG_PATH": str(CATALOG)})
+    env = _env(api_url, port, {"DATABASE_URL": database_url, "CATALOG_PATH": str(CATALOG)}, code)
     process = await asyncio.create_subprocess_exec(str(ROOT / ".venv" / "bin" / "selfserve"), "run", env=env,
                                                    cwd=str(ROOT))
     server = Server(name, process, port)

@@ -40,6 +40,12 @@ class PhaseResult:
     cpu_ms_per_request: float | None
     views_open_p50_ms: float | None = None
     views_open_p99_ms: float | None = None
+    approver_dm_p50_ms: float | None = None
+    """submit: from sending until the stand-in receives the first approver's DM (chat.postMessage)."""
+    approver_dm_p99_ms: float | None = None
+    step_updated_p50_ms: float | None = None
+    """click: from sending until the stand-in receives the last chat.update of the step's approver DMs."""
+    step_updated_p99_ms: float | None = None
     target_rate: float | None = None
     ratio_ack_p50: float | None = None
     ratio_cpu: float | None = None
@@ -51,7 +57,8 @@ class PhaseResult:
 
 def summarise(server: str, scenario: str, phase: str, latencies: Sequence[float], errors: int,
               seconds: float, cpu_seconds: float | None, views_open: Sequence[float] = (),
-              target_rate: float | None = None) -> PhaseResult:
+              target_rate: float | None = None, approver_dm: Sequence[float] = (),
+              step_updated: Sequence[float] = ()) -> PhaseResult:
     """Fold raw per-request latencies (seconds) into the reported figures."""
     count = len(latencies) + errors
     return PhaseResult(
@@ -61,5 +68,7 @@ def summarise(server: str, scenario: str, phase: str, latencies: Sequence[float]
         ack_p99_ms=ms(percentile(latencies, 99)), ack_max_ms=ms(max(latencies) if latencies else None),
         cpu_ms_per_request=None if cpu_seconds is None or not count else round(cpu_seconds * 1000 / count, 3),
         views_open_p50_ms=ms(percentile(views_open, 50)), views_open_p99_ms=ms(percentile(views_open, 99)),
+        approver_dm_p50_ms=ms(percentile(approver_dm, 50)), approver_dm_p99_ms=ms(percentile(approver_dm, 99)),
+        step_updated_p50_ms=ms(percentile(step_updated, 50)), step_updated_p99_ms=ms(percentile(step_updated, 99)),
         target_rate=None if target_rate is None else round(target_rate, 1),
     )
