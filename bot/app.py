@@ -1,17 +1,34 @@
-"""Wiring: one engine, one Web API client, one Bolt app and the aiohttp server around them."""
+"""Wiring: one engine, the Web API clients, one Bolt app and the aiohttp server (and Socket Mode link) around them."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.context.respond.internals import _build_message
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.models.attachments import Attachment
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -19,6 +36,7 @@ from bot.deps import Deps
 from bot.handlers import actions, commands, errors, form_inputs, views
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
+from bot.socket_mode import SocketModeConnection, SocketModeEdge
 from bot.tasks import TaskSupervisor
 from domain.catalog import Catalog
 from domain.desk import ActionDesk
@@ -32,6 +50,8 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+MAX_RETRY_AFTER = 10
+"""Seconds of Retry-After a rate-limited call outside the job engine still waits for; longer: it fails."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +61,12 @@ class Runtime:
     bolt: AsyncApp
     deps: Deps
     client: AsyncWebClient
+    """Bolt's and the handlers' client: retries rate limits and connection errors (views.*, respond...)."""
     database: Database
+    delivery_client: AsyncWebClient
+    """The job engine's client (bot.notifier): no retries of its own."""
+    socket_mode: SocketModeConnection | None = None
+    """Set when SLACK_APP_TOKEN is: requests arrive over Socket Mode instead of POST /slack/events."""
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -51,14 +76,19 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
                idle_wait: float = 60.0) -> Runtime:
     """The Bolt app with every listener registered, and the job runner its changes feed."""
     db = Database(engine)
-    # No SDK retries: a call retried blindly after a dropped connection can post twice. The job
-    # engine retries instead, and a retried post first looks for the earlier one (bot.notifier).
-    client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
-                            retry_handlers=[])
+    token = settings.slack_bot_token.get_secret_value()
+    # Two clients on one HTTP session (set in build_web_app). Calls made while someone waits (views.open,
+    # views.update, respond ...) retry a rate limit (after Retry-After) or a failed connection, a bounded
+    # number of times. The job engine's client has no SDK retries: chat.postMessage repeated blindly after a
+    # dropped connection posts twice. The engine retries instead, and a retried post first looks for the
+    # earlier one (bot.notifier).
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[
+        _BoundedRateLimitRetry(max_retry_count=2), AsyncConnectionErrorRetryHandler(max_retry_count=2)])
+    delivery_client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[])
     audit = AuditWriter(db.unit_of_work).write
     tasks = TaskSupervisor()
     service = RequestService(catalog, db.unit_of_work, db.reader, audit)
-    notifier = SlackNotifier(client, service.view)
+    notifier = SlackNotifier(delivery_client, service.view)
     deps = Deps(
         service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
@@ -74,32 +104,99 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         request_verification_enabled=False,  # bot.http verifies the raw bytes before parsing
         logger=logging.getLogger("slack_bolt"),
     )
+    bolt.use(_RespondWith(client))
     for module in (commands, actions, views, form_inputs, errors):
         module.register(bolt, deps)
-    return Runtime(bolt, deps, client, db)
+    socket_mode = None
+    app_token = settings.slack_app_token
+    if app_token is not None:
+        def edge() -> SocketModeEdge:
+            return SocketModeEdge(
+                bolt, app_token.get_secret_value(), client,
+                lambda kind, message: deps.desk.failed(None, kind, message, malformed=True),
+                lambda kind, error: deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False))
+        socket_mode = SocketModeConnection(edge)
+    return Runtime(bolt, deps, client, db, delivery_client, socket_mode)
+
+
+class _BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's rate-limit retry (sleeps Retry-After), except when Slack asks for more than MAX_RETRY_AFTER s:
+    nobody waits that long for a modal, and a trigger id is dead after 3 s anyway."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                               error: Exception | None = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = next((v for name, v in response.headers.items() if name.lower() == "retry-after"), ["1"])
+        wait = (values[0] if isinstance(values, list) and values else str(values)).strip()
+        return wait.isdigit() and int(wait) <= MAX_RETRY_AFTER
+
+
+class _RespondWith(AsyncMiddleware):
+    """Listeners' ``respond`` posts to the response_url on ``client``'s session with its retry handlers (Bolt's
+    own opens a session per call and retries only one connection error)."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        if req.context.response_url:
+            req.context["respond"] = _Respond(req.context.response_url, self._client)
+        return await next()
+
+
+class _Respond(AsyncRespond):
+    def __init__(self, response_url: str, client: AsyncWebClient) -> None:
+        super().__init__(response_url=response_url, proxy=client.proxy, ssl=client.ssl)
+        self._client = client
+
+    async def __call__(self, text: str | dict[str, Any] = "", blocks: Sequence[dict[str, Any] | Block] | None = None,
+                       attachments: Sequence[dict[str, Any] | Attachment] | None = None,
+                       response_type: str | None = None, replace_original: bool | None = None,
+                       delete_original: bool | None = None, unfurl_links: bool | None = None,
+                       unfurl_media: bool | None = None, thread_ts: str | None = None,
+                       metadata: dict[str, Any] | None = None) -> WebhookResponse:
+        assert self.response_url is not None
+        message = _build_message(**text) if isinstance(text, dict) else _build_message(
+            text=text, blocks=blocks, attachments=attachments, response_type=response_type,
+            replace_original=replace_original, delete_original=delete_original, unfurl_links=unfurl_links,
+            unfurl_media=unfurl_media, thread_ts=thread_ts, metadata=metadata)
+        webhook = AsyncWebhookClient(url=self.response_url, proxy=self.proxy, ssl=self.ssl,
+                                     session=self._client.session, retry_handlers=self._client.retry_handlers)
+        return await webhook.send_dict(message)
 
 
 def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
                   idle_wait: float = 60.0) -> web.Application:
-    """The aiohttp application: ``POST /slack/events`` and ``GET /healthz``."""
+    """The aiohttp application: ``POST /slack/events`` (or, with SLACK_APP_TOKEN, a Socket Mode connection
+    instead) and ``GET /healthz``."""
     runtime = build_bolt(settings, catalog, engine, idle_wait)
     app = web.Application()
     app[RUNTIME] = runtime
     endpoint = SlackEndpoint(runtime.bolt, settings.slack_signing_secret.get_secret_value(), lambda kind, error: (
         runtime.deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False)))
-    app.router.add_post(EVENTS_PATH, endpoint.handle)
+    if runtime.socket_mode is None:
+        app.router.add_post(EVENTS_PATH, endpoint.handle)
     app.router.add_get("/healthz", _health(JobDesk(runtime.database.unit_of_work, runtime.database.reader)))
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         # One HTTP session for every Web API call (Bolt's per-request clients share it too):
         # without it slack_sdk opens a new session and TCP (and TLS) connection per call.
-        runtime.client.session = aiohttp.ClientSession()
+        session = aiohttp.ClientSession()
+        runtime.client.session = runtime.delivery_client.session = session
         await runtime.deps.jobs.start()
-        yield
-        await runtime.deps.tasks.drain()
-        await runtime.deps.jobs.stop()
-        await runtime.client.session.close()
-        await runtime.database.close()
+        try:
+            if runtime.socket_mode is not None:
+                await runtime.socket_mode.start()
+            yield
+            if runtime.socket_mode is not None:
+                await runtime.socket_mode.stop()  # envelopes in flight are acked first
+            await runtime.deps.tasks.drain()
+        finally:
+            await runtime.deps.jobs.stop()
+            await session.close()
+            await runtime.database.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
 
     slack_bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr = Field(validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")  # set: Socket Mode
     slack_api_url: str = Field(default=DEFAULT_API_URL, validation_alias="SLACK_API_URL")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     catalog_path: str = Field(default=DEFAULT_CATALOG_PATH, validation_alias="CATALOG_PATH")
@@ -69,8 +70,9 @@ class Settings(BaseSettings):
 
     if TYPE_CHECKING:  # what type checkers see: plain str secrets are fine, pydantic makes them SecretStr
         def __init__(self, *, slack_bot_token: SecretStr | str = ..., slack_signing_secret: SecretStr | str = ...,
-                     slack_api_url: str = ..., database_url: str = ..., catalog_path: str = ..., port: int = ...,
-                     host: str = ..., log_level: str = ...) -> None: ...  # any left out: from the environment
+                     slack_app_token: SecretStr | str | None = ..., slack_api_url: str = ..., database_url: str = ...,
+                     catalog_path: str = ..., port: int = ..., host: str = ...,
+                     log_level: str = ...) -> None: ...  # any left out: from the environment
 
     @classmethod
     def settings_customise_sources(
@@ -98,6 +100,19 @@ class Settings(BaseSettings):
         if not token.get_secret_value().startswith("xoxb-"):
             raise _problem("must be a bot token starting with xoxb-")
         return token
+
+    @field_validator("slack_app_token", mode="before")
+    @classmethod
+    def _app_token(cls, value: object) -> str | None:
+        """Optional: unset or empty means HTTP mode; otherwise an app-level token (Socket Mode)."""
+        if value is None:
+            return None
+        text = _text(value).strip()
+        if not text:
+            return None
+        if not text.startswith("xapp-"):
+            raise _problem("must be an app-level token starting with xapp- (or unset, to take HTTP requests)")
+        return text
 
     @field_validator("slack_api_url", mode="before")
     @classmethod

@@ -19,3 +19,6 @@ APPROVE = "selfserve.approve"
 REJECT = "selfserve.reject"
 DECISION_BUTTONS = re.compile(r"^selfserve\.(approve|reject)$")
 DECISION_BLOCK = "decision"
+
+# Global shortcut "Self-service" (declared in the app manifest, cli/manifest.py)
+SHORTCUT = "selfserve.shortcut"

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from cli import audit, check, db, jobs, run
+from cli import audit, check, db, jobs, manifest, run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -15,6 +15,14 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="apply migrations and serve the Slack app on $PORT")
+
+    manifest_cmd = commands.add_parser("manifest", help="print the Slack app manifest (YAML) for $CATALOG_PATH")
+    delivery = manifest_cmd.add_mutually_exclusive_group(required=True)
+    delivery.add_argument("--socket-mode", action="store_true",
+                          help="Slack sends requests over Socket Mode (run with SLACK_APP_TOKEN; no public URL)")
+    delivery.add_argument("--url", help="where Slack sends requests, e.g. https://selfserve.example.com")
+    manifest_cmd.add_argument("--name", default=manifest.DEFAULT_NAME,
+                              help=f"the app's name in Slack (default {manifest.DEFAULT_NAME})")
 
     checker = commands.add_parser("check", help="validate a catalog; exit 1 listing every problem")
     checker.add_argument("path", nargs="?", help="catalog file (default: $CATALOG_PATH or ./catalog.yaml)")
@@ -45,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check.main(args.path)
     if args.command == "run":
         return run.main()
+    if args.command == "manifest":
+        return manifest.main(args.socket_mode, args.url, args.name, sys.stdout)
     if args.command == "db":
         return asyncio.run(db.upgrade())
     if args.command == "jobs":

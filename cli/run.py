@@ -1,4 +1,8 @@
-"""``selfserve run``: check settings and catalog, migrate, then serve until stopped."""
+"""``selfserve run``: check settings and catalog, migrate, then serve until stopped.
+
+Slack's requests come as signed POSTs to ``/slack/events``, or, with SLACK_APP_TOKEN set, over a
+Socket Mode connection the process opens (no public URL needed); ``/healthz`` is served on $PORT
+either way."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import RUNTIME, build_web_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import configure_logging
+from bot.socket_mode import SocketModeRefused
 from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
 from domain.catalog import Catalog, CatalogError, load_catalog
 from domain.records import AuditEntry
@@ -58,8 +63,13 @@ async def _serve(settings: Settings, catalog: Catalog) -> web.Application:
 
     app.on_cleanup.append(dispose)
     await app[RUNTIME].deps.service.audit(AuditEntry("startup", "ok", None, None, {
-        "catalog": catalog.fingerprint, "actions": len(catalog.actions), "port": settings.port, "pid": os.getpid()}))
+        "catalog": catalog.fingerprint, "actions": len(catalog.actions), "port": settings.port, "pid": os.getpid(),
+        "mode": _mode(settings)}))
     return app
+
+
+def _mode(settings: Settings) -> str:
+    return "http" if settings.slack_app_token is None else "socket_mode"
 
 
 def main() -> int:
@@ -72,10 +82,13 @@ def main() -> int:
         catalog = load_catalog(settings.catalog_path)
     except CatalogError as error:
         return _refuse_catalog(settings, error)
-    logger.info("serving %d actions from %s on port %d", len(catalog.actions), settings.catalog_path, settings.port)
+    logger.info("serving %d actions from %s over %s (HTTP on port %d)", len(catalog.actions), settings.catalog_path,
+                "Socket Mode" if _mode(settings) == "socket_mode" else "HTTP", settings.port)
     try:
         web.run_app(_serve(settings, catalog), host=settings.host, port=settings.port, access_log=None,
                     print=None)
+    except SocketModeRefused as error:
+        return fail_config(ConfigError("SLACK_APP_TOKEN", str(error)))
     except START_ERRORS as error:
         print(f"selfserve: cannot start: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
         return EXIT_CONFIG

@@ -29,9 +29,17 @@ class ApiServer:
         recorder: CallRecorder,
         faults: FaultPlan,
         response_urls: ResponseUrls,
+        *,
+        app_token: str | None = None,
+        app_methods: dict[str, Handler] | None = None,
+        routes: Callable[[web.Application], None] | None = None,
     ) -> None:
+        """`app_methods` take the app-level `app_token` (Socket Mode), all others the bot token; `routes` adds more."""
         self._bot_token = bot_token
+        self._app_token = app_token
         self._methods = methods
+        self._app_methods = app_methods or {}
+        self._routes = routes
         self._recorder = recorder
         self._faults = faults
         self._response_urls = response_urls
@@ -43,6 +51,8 @@ class ApiServer:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{token}", self._response_url)
+        if self._routes is not None:
+            self._routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
@@ -65,14 +75,15 @@ class ApiServer:
         return await self._serve("response_url", request, lambda body, _auth: self._response_urls.deliver(token, body))
 
     def _call(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        """Slack's order: unknown method first, then auth, then the method itself."""
-        handler = self._methods.get(method)
+        """Slack's order: unknown method first, then auth (the right kind of token), then the method itself."""
+        handler = self._methods.get(method) or self._app_methods.get(method)
         if handler is None:
             raise SlackMethodError("unknown_method")
         if not token:
             raise SlackMethodError("not_authed")
-        if token != self._bot_token:
-            raise SlackMethodError("invalid_auth")
+        if token != (self._app_token if method in self._app_methods else self._bot_token):
+            known = token in (self._bot_token, self._app_token)
+            raise SlackMethodError("not_allowed_token_type" if known else "invalid_auth")
         return handler(args)
 
     async def _serve(self, method: str, request: web.Request, dispatch: Dispatch) -> web.Response:

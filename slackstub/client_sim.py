@@ -36,11 +36,17 @@ from slackstub.targets import find_element, target_of
 from slackstub.view_state import EXTERNAL_SELECTS, StateValues, element_state, input_block, selected_options
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MODES = ("http", "socket")
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 
 
 class SlackClientSim:
-    """Signs and sends what Slack sends an app, using ids and URLs minted by the SlackStandIn."""
+    """Sends what Slack sends an app, using ids and URLs minted by the SlackStandIn.
+
+    `mode` "http": signed POSTs to `app_url`; "socket": envelopes over the app's Socket Mode connection to the
+    stand-in (stub.socket_mode), answered by acks. Every method works the same in both and returns a SimResponse:
+    over Socket Mode, status 200 with the ack's payload as the body, or status 0 when no ack came.
+    """
 
     def __init__(
         self,
@@ -51,7 +57,11 @@ class SlackClientSim:
         api_app_id: str | None = None,
         *,
         verification_token: str = "legacy-verification-token",
+        mode: str = "http",
     ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.mode = mode
         self.app_url = app_url
         self._signing_secret = signing_secret
         self._stub = stub
@@ -106,6 +116,21 @@ class SlackClientSim:
             text = await response.text()
         return SimResponse(response.status, text, CIMultiDict(response.headers), time.perf_counter() - started)
 
+    async def send(self, kind: str, body: dict[str, Any]) -> SimResponse:
+        """Deliver one request of `kind` ("slash_commands", "interactive" or "events_api") as this simulator's mode
+        does: a signed POST (a form for commands, `payload=` for interactions, JSON for events) or an envelope."""
+        if self.mode == "socket":
+            ack, elapsed = await self._stub.socket_mode.deliver(kind, body)
+            if ack is None:
+                return SimResponse(0, "", CIMultiDict(), elapsed)
+            text = json.dumps(ack.payload) if ack.payload is not None else ""
+            return SimResponse(200, text, CIMultiDict({"Content-Type": "application/json"} if text else {}), elapsed)
+        if kind == "slash_commands":
+            return await self.send_raw(urlencode(body))
+        if kind == "interactive":
+            return await self.send_raw(urlencode({"payload": json.dumps(body)}))
+        return await self.send_raw(json.dumps(body), content_type="application/json")
+
     async def slash_command(
         self, user_id: str, command: str, text: str = "", channel_id: str = "C0GENERAL"
     ) -> SimResponse:
@@ -113,7 +138,7 @@ class SlackClientSim:
         trigger = self._stub.new_trigger_id(user_id)
         response_url = self._stub.new_response_url(channel_id, None, user_id)
         form = slash_command_form(self._sender, self._user(user_id), command, text, channel_id, trigger, response_url)
-        response = await self.send_raw(urlencode(form))
+        response = await self.send("slash_commands", form)
         acted, body = response.acted_on()
         if acted and isinstance(body, dict):
             # an ack without a message to show (e.g. only response_type) displays nothing
@@ -250,7 +275,7 @@ class SlackClientSim:
         return await self._post_payload(view_closed_payload(self._sender, self._user(user_id), current, cleared))
 
     async def _post_payload(self, payload: dict[str, Any]) -> SimResponse:
-        return await self.send_raw(urlencode({"payload": json.dumps(payload)}))
+        return await self.send("interactive", payload)
 
     def _with_state(self, view: dict[str, Any]) -> dict[str, Any]:
         """The view as Slack sends it to the app: with state.values of what is entered now."""

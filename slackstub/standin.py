@@ -17,6 +17,7 @@ from slackstub.identity import AppIdentity
 from slackstub.instrumentation import Instrumented
 from slackstub.replies import SlackMethodError
 from slackstub.response_urls import ResponseUrls
+from slackstub.socket_mode import SocketModeServer
 from slackstub.triggers import TriggerBook
 from slackstub.users import SlackUser
 from slackstub.view_state import StateValues
@@ -53,7 +54,9 @@ class SlackStandIn(Instrumented):
         trigger_ttl: float = 3.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        app_token: str = "xapp-1-A0APP-1-test",
     ) -> None:
+        """`app_token`: the app-level token apps.connections.open takes (Socket Mode, see `socket_mode`)."""
         super().__init__()
         self.identity = AppIdentity(bot_token, team_id, bot_user_id, bot_id, app_id, team_name, team_domain, bot_name)
         self._host, self._port = host, port
@@ -68,7 +71,11 @@ class SlackStandIn(Instrumented):
             **HistoryApi(self._workspace).methods(),
             **ViewsApi(self._views, self._triggers).methods(),
         }
-        self._server = ApiServer(bot_token, methods, self._recorder, self._faults, self._response_urls)
+        self.socket_mode = SocketModeServer(app_id, lambda: self.base_url)
+        """Slack's Socket Mode side: connections, envelopes, acks, disconnects (slackstub.socket_mode)."""
+        self._server = ApiServer(bot_token, methods, self._recorder, self._faults, self._response_urls,
+                                 app_token=app_token, app_methods=self.socket_mode.methods(),
+                                 routes=self.socket_mode.add_routes)
         self.add_user(bot_user_id, name=bot_name, is_bot=True)
 
     # lifecycle
@@ -79,6 +86,7 @@ class SlackStandIn(Instrumented):
 
     async def stop(self) -> None:
         """Stop serving; recorded state stays readable."""
+        await self.socket_mode.close()
         await self._server.stop()
 
     async def __aenter__(self) -> SlackStandIn:

@@ -1,5 +1,6 @@
 """Fixtures: a fresh, migrated database per test on SQLite and (with TEST_DATABASE_URL) on
-PostgreSQL, and the running app wired to the Slack stand-in."""
+PostgreSQL, and the running app wired to the Slack stand-in, over HTTP and, for the end-to-end
+flow files, also over Socket Mode."""
 
 from __future__ import annotations
 
@@ -26,6 +27,31 @@ from storage.migrate import upgrade
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 E2E_CATALOG = Path(__file__).parent / "catalog_e2e.yaml"
+# End-to-end files whose tests run in both delivery modes (every Harness they make, whatever its fixture).
+BOTH_MODES = {"test_e2e_approval_flow", "test_e2e_commands", "test_e2e_forms", "test_e2e_delivery",
+              "test_e2e_matching"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of the flow files that start the app (they use a database) run over HTTP and over Socket Mode."""
+    if metafunc.module.__name__.rpartition(".")[2] in BOTH_MODES and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("harness_mode", ["http", "socket"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def harness_mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    """How a Harness made in this test takes Slack's requests ("http" unless parametrized above)."""
+    mode = getattr(request, "param", "http")
+    if mode == "http":
+        yield mode
+        return
+    from tests import harness
+
+    harness.DEFAULT_MODE = mode
+    try:
+        yield mode
+    finally:
+        harness.DEFAULT_MODE = "http"
 
 
 async def _migrate(url: str) -> None:

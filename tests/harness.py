@@ -1,7 +1,9 @@
 """The app under test, served over real HTTP and wired to the Slack stand-in.
 
-Tests drive it only the way Slack would: signed requests to ``/slack/events``, clicks on
-buttons the bot really posted, submissions of the modal the bot really opened.
+Tests drive it only the way Slack would: signed requests to ``/slack/events`` (mode "http") or
+envelopes over the Socket Mode connection the app opens to the stand-in (mode "socket"), clicks
+on buttons the bot really posted, submissions of the modal the bot really opened. Both modes
+answer through the same SlackClientSim methods; ``/healthz`` is served over HTTP in both.
 """
 
 from __future__ import annotations
@@ -22,14 +24,20 @@ from tests.audit_log import AuditEvent, stored_events
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0APP-1-test-token"
+MODES = ("http", "socket")
+DEFAULT_MODE = "http"
+"""The mode of a Harness made without one; tests/conftest.py sets it for tests run in both modes."""
 
 
 class Harness:
-    def __init__(self, engine: AsyncEngine, catalog_path: Path) -> None:
+    def __init__(self, engine: AsyncEngine, catalog_path: Path, mode: str | None = None) -> None:
+        self.mode = mode or DEFAULT_MODE
+        assert self.mode in MODES, self.mode
         self.engine = engine
         self.catalog: Catalog = load_catalog(catalog_path)
         self.catalog_path = catalog_path
-        self.stub = SlackStandIn(bot_token=BOT_TOKEN)
+        self.stub = SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
         self._runner: web.AppRunner | None = None
         self.slack: SlackClientSim
 
@@ -50,6 +58,7 @@ class Harness:
         settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
+            slack_app_token=APP_TOKEN if self.mode == "socket" else None,
             slack_api_url=self.stub.api_url,
             database_url=str(self.engine.url),
             catalog_path=str(self.catalog_path),
@@ -57,14 +66,17 @@ class Harness:
             host="127.0.0.1",
         )
         app = build_web_app(settings, lambda: self.catalog, self.engine)
+        connections = self.stub.socket_mode.connections_opened
         self._runner = web.AppRunner(app)
-        await self._runner.setup()
+        await self._runner.setup()  # in socket mode this connects
+        if self.mode == "socket":
+            await self.stub.socket_mode.wait_connected(after=connections)
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}"
         self.slack = SlackClientSim(app_url=self.base_url + EVENTS_PATH, signing_secret=SIGNING_SECRET,
-                                    stub=self.stub)
+                                    stub=self.stub, mode=self.mode)
 
     async def stop_app(self) -> None:
         if self._runner is not None:
@@ -86,6 +98,7 @@ class Harness:
         """Let after-ack work and every due job finish (instead of sleeping)."""
         deps = self.runtime.deps
         for _ in range(500):
+            await self._envelopes_done()
             await deps.tasks.drain()
             # a claim by the worker may not have returned yet: hence the due count
             if (await deps.jobs.run_once() == 0 and not deps.jobs.busy and not deps.tasks.busy
@@ -106,6 +119,12 @@ class Harness:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"jobs still pending after {timeout} s: {stats}")
             await asyncio.sleep(0.02)
+
+    async def _envelopes_done(self) -> None:
+        """Socket Mode: wait for envelopes still being handled (an event's is acked before it runs)."""
+        link = self.runtime.socket_mode
+        if link is not None and link.edge is not None and link.edge.client.in_flight:
+            await asyncio.wait(set(link.edge.client.in_flight), timeout=10)
 
     async def _due_jobs(self) -> int:
         async with self.runtime.database.reader() as uow:
