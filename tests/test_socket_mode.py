@@ -146,7 +146,7 @@ async def test_malformed_envelopes_are_acked_audited_and_run_no_listener(app: Ha
     for envelope_id, envelope in acked.items():
         ack, elapsed = await socket.send_text(json.dumps({"envelope_id": envelope_id, **envelope}),
                                               envelope_id=envelope_id)
-        assert ack is not None and ack.payload is None and elapsed < 1.0, envelope_id
+        assert ack is not None and ack.payload is None and elapsed < ACK_DEADLINE, envelope_id
     unackable = [
         "not json at all",
         json.dumps({"envelope_id": "deep", "type": "slash_commands", "payload": {"a": [[[[[[[[[[]]]]]]]]]]}})
@@ -188,7 +188,7 @@ async def test_events_are_acked_on_arrival(app: Harness) -> None:
              "event_time": int(time.time()), "event": {"type": "app_home_opened", "user": HR1, "tab": "home",
                                                       "channel": app.stub.dm_channel(HR1), "event_ts": "1.2"}}
     ack, elapsed = await app.stub.socket_mode.deliver("events_api", event)
-    assert ack is not None and ack.payload is None and elapsed < 1.0
+    assert ack is not None and ack.payload is None and elapsed < ACK_DEADLINE
     await app.settle()
     assert_each_acked_once_in_time(app)
 
@@ -278,7 +278,7 @@ async def test_a_slow_listener_is_still_acked_in_time(
     app.runtime.bolt.shortcut("test.slow")(slow)
     response = await app.slack.send("interactive", shortcut_payload(app, "test.slow"))
     assert response.status == 200 and response.acted_on() == (True, None)
-    assert 0.4 < response.elapsed < 1.0
+    assert 0.4 < response.elapsed < ACK_DEADLINE
     await asyncio.wait_for(finished.wait(), 5)
     await app.settle()
     assert_each_acked_once_in_time(app)  # the listener's own answer, when it came, was not sent as a second ack
@@ -288,7 +288,7 @@ async def test_a_slow_listener_is_still_acked_in_time(
 async def test_slow_slack_after_the_ack_does_not_delay_it(app: Harness) -> None:
     app.stub.set_latency("views.open", 1.5)
     response = await app.slack.slash_command(user_id=HR1, command="/selfserve", text="new-employee")
-    assert response.status == 200 and response.elapsed < 0.5
+    assert response.status == 200 and response.elapsed < 1.0  # not after views.open's 1.5 s
     await app.stub.wait_for("views.open", predicate=lambda call: call.ok, timeout=5)
 
 
@@ -313,14 +313,14 @@ async def test_the_form_opens_once_through_a_rate_limit_and_a_dropped_connection
     assert len(opened_events) == 2 and all("view" in details for details in opened_events)
 
 
-async def test_a_rate_limited_response_url_is_retried(either: Harness) -> None:
-    await either.submit(HR1, "new-employee", GOOD)
-    await either.settle()
-    either.stub.fail_next("response_url", "ratelimited", retry_after=1)
-    response = await either.slack.click(await approval_dm(either, HR2), "selfserve.approve", user_id="U0OUTSIDER")
+async def test_a_rate_limited_response_url_is_retried(app: Harness) -> None:
+    await app.submit(HR1, "new-employee", GOOD)
+    await app.settle()
+    app.stub.fail_next("response_url", "ratelimited", retry_after=1)
+    response = await app.slack.click(await approval_dm(app, HR2), "selfserve.approve", user_id="U0OUTSIDER")
     assert response.status == 200
-    await either.stub.wait_for("response_url", predicate=lambda call: call.status == 200, timeout=5)
-    assert [call.status for call in either.stub.calls_to("response_url")] == [429, 200]
+    await app.stub.wait_for("response_url", predicate=lambda call: call.status == 200, timeout=5)
+    assert [call.status for call in app.stub.calls_to("response_url")] == [429, 200]
 
 
 async def test_only_the_job_engine_s_client_has_no_retries(either: Harness) -> None:
