@@ -33,17 +33,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.handlers import actions, commands, errors, form_inputs, views
+from bot.handlers import actions, cancellation, commands, errors, form_inputs, home, shortcut, views
+from bot.home_tab import HomePublisher
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
 from bot.socket_mode import SocketModeConnection, SocketModeEdge
 from bot.tasks import TaskSupervisor
+from domain.cancellation import Canceller
 from domain.catalog import Catalog
 from domain.desk import ActionDesk
 from domain.job_desk import JobDesk
 from domain.job_runner import JobRunner
 from domain.notifications import ALL_KINDS
 from domain.service import RequestService
+from domain.surfaces import HOME_REFRESH
+from domain.tracking import Tracker
 from storage.audit_writer import AuditWriter
 from storage.database import Database
 
@@ -88,12 +92,16 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     audit = AuditWriter(db.unit_of_work).write
     tasks = TaskSupervisor()
     service = RequestService(catalog, db.unit_of_work, db.reader, audit)
-    notifier = SlackNotifier(delivery_client, service.view)
+    tracker = Tracker(catalog, db.reader, audit, lambda work: tasks.spawn(work, "audit"))
+    notifier = SlackNotifier(delivery_client, service.view, tracker.messages)
     deps = Deps(
         service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
         tasks=tasks,
-        jobs=JobRunner(db.unit_of_work, db.reader, dict.fromkeys(ALL_KINDS, notifier), db.wakeup(),
+        tracker=tracker,
+        canceller=Canceller(catalog, db.unit_of_work, audit),
+        jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys(ALL_KINDS, notifier),
+                       HOME_REFRESH: HomePublisher(delivery_client, tracker.home)}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait),
     )
     db.run_jobs_in(deps.jobs)
@@ -105,7 +113,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         logger=logging.getLogger("slack_bolt"),
     )
     bolt.use(_RespondWith(client))
-    for module in (commands, actions, views, form_inputs, errors):
+    for module in (commands, actions, views, form_inputs, cancellation, home, shortcut, errors):
         module.register(bolt, deps)
     socket_mode = None
     app_token = settings.slack_app_token

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.tasks import TaskSupervisor
+from domain.cancellation import Canceller
 from domain.desk import ActionDesk
 from domain.job_runner import JobRunner
 from domain.service import RequestService
+from domain.tracking import Tracker
 
 
 @dataclass(frozen=True)
@@ -16,3 +18,5 @@ class Deps:
     desk: ActionDesk
     tasks: TaskSupervisor
     jobs: JobRunner
+    tracker: Tracker
+    canceller: Canceller

@@ -22,3 +22,11 @@ DECISION_BLOCK = "decision"
 
 # Global shortcut "Self-service" (declared in the app manifest, cli/manifest.py)
 SHORTCUT = "selfserve.shortcut"
+
+# Following one's requests: Cancel on the receipt and beside one's open requests; the shortcut's
+# picker modal, whose Start buttons push the chosen action's form; a modal that only says something
+# (the answer to a click that has no message to answer under: in the Home tab or in a modal)
+CANCEL = "selfserve.cancel"
+PICKER = "selfserve.picker"
+PICK_ACTION = "selfserve.pick_action"
+NOTICE = "selfserve.notice"

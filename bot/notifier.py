@@ -31,6 +31,7 @@ HISTORY_LOOKBACK = 50  # recent DM messages searched for an earlier attempt's po
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                               "request_timeout"})
 LoadView = Callable[[int], Awaitable[RequestView | None]]
+LoadMessages = Callable[[int, str], Awaitable[list[MessageRecord]]]
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,12 @@ class Snapshot:
 class SlackNotifier:
     """A ``domain.jobs.JobHandler`` for every kind in ``domain.notifications.ALL_KINDS``."""
 
-    def __init__(self, client: AsyncWebClient, load_view: LoadView) -> None:
+    def __init__(self, client: AsyncWebClient, load_view: LoadView, load_messages: LoadMessages) -> None:
+        """``load_view`` reads a request as its notifications render it, ``load_messages`` the
+        messages posted about it for a purpose (the receipts, to redraw them)."""
         self._client = client
         self._load_view = load_view
+        self._load_messages = load_messages
         self._dm_channels: dict[str, str] = {}
         self._handlers: dict[str, Callable[[Snapshot, Job], Awaitable[Done]]] = {
             notifications.REQUESTER_RECEIPT: self._receipt,
@@ -69,6 +73,7 @@ class SlackNotifier:
             notifications.APPROVER_REFRESH: self._refresh,
             notifications.REQUESTER_UPDATE: self._update,
             notifications.REQUESTER_STUCK: self._stuck,
+            notifications.RECEIPT_REFRESH: self._refresh_receipt,
         }
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
@@ -97,7 +102,7 @@ class SlackNotifier:
             try:
                 done = await handler(snapshot, job)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-                yield job, _outcome_of(error)
+                yield job, outcome_of(error)
                 continue
             yield job, done
             snapshot = snapshot.after(done)
@@ -157,13 +162,24 @@ class SlackNotifier:
     async def _refresh(self, snapshot: Snapshot, job: Job) -> Done:
         """Redraw every approver DM of the step; chat.update is idempotent, so retries are safe."""
         step = int(job.payload["step"])
-        message = snapshot.approval(step)
         messages = snapshot.approvals_of(step)
+        await self._update_all(messages, snapshot.approval(step))
+        details = {"step": step, "messages": len(messages)}
+        return Done([], [AuditEntry("messages_updated", "ok", None, snapshot.request.ref, details)])
+
+    async def _update_all(self, messages: Sequence[MessageRecord], message: Message) -> None:
+        """Show ``message`` in each of ``messages`` (chat.update is idempotent, so retries are safe)."""
         await asyncio.gather(*(
             self._client.chat_update(channel=m.channel, ts=m.ts, text=message.text, blocks=message.blocks_json())
             for m in messages
         ))
-        details = {"step": step, "messages": len(messages)}
+
+    async def _refresh_receipt(self, snapshot: Snapshot, job: Job) -> Done:
+        """Redraw the requester's receipt with the request's state now (a receipt not posted yet
+        needs nothing: it is rendered from the state when it is posted)."""
+        messages = await self._load_messages(snapshot.request.id, "receipt")
+        await self._update_all(messages, receipt(snapshot.request))
+        details = {"purpose": "receipt", "messages": len(messages)}
         return Done([], [AuditEntry("messages_updated", "ok", None, snapshot.request.ref, details)])
 
 
@@ -175,7 +191,7 @@ def _job_key(message: dict[str, Any]) -> str | None:
     return str(payload.get("job")) if isinstance(payload, dict) else None
 
 
-def _outcome_of(error: Exception) -> Outcome:
+def outcome_of(error: Exception) -> Outcome:
     """Slack's answer as the engine's outcome: retry what can succeed later, fail the rest."""
     if isinstance(error, SlackApiError):
         code = str(error.response.get("error", "slack_error"))

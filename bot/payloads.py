@@ -59,6 +59,8 @@ class ButtonClick:
     value: str
     trigger_id: str
     response_url: str
+    view_type: str = ""
+    """"home" or "modal" for a button in the Home tab or a modal (which have no response_url)."""
 
     @classmethod
     def parse(cls, body: Mapping[str, Any]) -> ButtonClick:
@@ -66,10 +68,12 @@ class ButtonClick:
         if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
             raise MalformedPayload("missing actions")
         action = actions[0]
-        # Every button the bot posts carries a value and sits in a message, which always has
-        # a response_url; a click without them was not made on one of our buttons.
+        # Every button the bot posts carries a value. One in a message always comes with a
+        # response_url, one in a view (Home tab, modal) with the view; a click with neither was
+        # not made on one of our buttons.
+        view_type = _str(body, "view", "type", required=False) if isinstance(body.get("view"), Mapping) else ""
         return cls(_str(body, "user", "id"), _str(action, "action_id"), _str(action, "value"),
-                   _str(body, "trigger_id"), _str(body, "response_url"))
+                   _str(body, "trigger_id"), _str(body, "response_url", required=not view_type), view_type)
 
 
 @dataclass(frozen=True)
@@ -149,3 +153,28 @@ class OptionsQuery:
             raise MalformedPayload("private_metadata.action missing")
         return cls(_str(body, "user", "id"), action, _str(body, "action_id"),
                    _str(body, "value", required=False)[:200])
+
+
+@dataclass(frozen=True)
+class HomeOpened:
+    """app_home_opened (Events API): ``user_id`` opened a tab of the app; ``tab`` is "home" or "messages"."""
+
+    user_id: str
+    tab: str
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> HomeOpened:
+        return cls(_str(body, "event", "user"), _str(body, "event", "tab", required=False) or "home")
+
+
+@dataclass(frozen=True)
+class GlobalShortcut:
+    """A global shortcut chosen from Slack's shortcut menu."""
+
+    user_id: str
+    callback_id: str
+    trigger_id: str
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> GlobalShortcut:
+        return cls(_str(body, "user", "id"), _str(body, "callback_id"), _str(body, "trigger_id"))

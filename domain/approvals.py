@@ -27,6 +27,14 @@ def deciders(decisions: Sequence[DecisionRecord], step: int) -> tuple[str, ...]:
     return tuple(d.approver_id for d in decisions if d.step == step)
 
 
+def closed_by(request: RequestRecord, decisions: Sequence[DecisionRecord]) -> tuple[str, ...]:
+    """Who closed a request that is no longer pending: its requester if they cancelled it, else
+    who decided its last step (an approved request's current step is past its end)."""
+    if request.status == Status.CANCELLED:
+        return (request.requester_id,)
+    return deciders(decisions, min(request.current_step, len(request.steps) - 1))
+
+
 def eligible_approvers(request: RequestRecord, members: frozenset[str]) -> list[str]:
     """Role holders who may decide this request's steps (never the requester, unless allowed)."""
     return sorted(m for m in members if request.allow_self_approval or m != request.requester_id)
@@ -50,8 +58,7 @@ def authorize_decision(
     if actor == request.requester_id and not request.allow_self_approval:
         raise NotAuthorized("self_approval", role=request.steps[step].role)
     if request.status != Status.PENDING:
-        last_step = min(request.current_step, len(request.steps) - 1)  # an approved request is past its end
-        raise RequestClosed(request.ref, request.status, deciders(decisions, last_step))
+        raise RequestClosed(request.ref, request.status, closed_by(request, decisions))
     if step != request.current_step:
         raise StepAlreadyDecided(request.ref, step, deciders(decisions, step))
     for decision in decisions:

@@ -9,6 +9,7 @@ class Status(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"  # by its requester, while it was pending
 
 
 class Verdict(StrEnum):
@@ -16,4 +17,4 @@ class Verdict(StrEnum):
     REJECT = "reject"
 
 
-CLOSED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED})
+CLOSED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED, Status.CANCELLED})

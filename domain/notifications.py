@@ -19,8 +19,10 @@ REQUESTER_UPDATE = "dm.requester.update"
 
 # The requester hears that a step cannot be completed: too few people may approve it.
 REQUESTER_STUCK = "dm.requester.stuck"
+# The receipt is redrawn: the request's state now (and its Cancel button only while pending).
+RECEIPT_REFRESH = "dm.requester.receipt.refresh"
 
-ALL_KINDS = (REQUESTER_RECEIPT, APPROVER_ASK, APPROVER_REFRESH, REQUESTER_UPDATE, REQUESTER_STUCK)
+ALL_KINDS = (REQUESTER_RECEIPT, APPROVER_ASK, APPROVER_REFRESH, REQUESTER_UPDATE, REQUESTER_STUCK, RECEIPT_REFRESH)
 
 
 def approver_ask(step: int, approver_id: str) -> dict[str, Any]:

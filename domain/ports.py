@@ -7,7 +7,7 @@ against an in-memory implementation (``tests/memory_uow.py``) as well as the rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -42,6 +42,15 @@ class RequestStore(Protocol):
 
     async def add_decision(self, decision: DecisionRecord) -> None:
         """Store one verdict."""
+
+    async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
+        """``requester_id``'s requests, newest first, at most ``limit``; only pending ones with ``open_only``."""
+
+    async def waiting_on(self, user_id: str, roles: Collection[str], limit: int) -> list[RequestRecord]:
+        """Pending requests whose current step holders of one of ``roles`` decide, or that names
+        ``user_id`` as an approver, which ``user_id`` has not decided yet and which are not their own
+        unless self-approval is allowed; newest first, at most ``limit``. A narrowing-down: callers
+        check each against the catalog as it is now."""
 
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
         """Messages posted about the request for ``purpose``, oldest first."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from domain import notifications
+from domain import notifications, surfaces
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog, Field
 from domain.errors import DomainError, UnknownRequest
@@ -120,6 +120,7 @@ class RequestService:
                 request = await self._enter_step(uow, request, 0)
             else:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
+            surfaces.after_submit(uow, self.catalog, request)
             return Submitted(request, False)
 
     def _new_request(
@@ -214,6 +215,7 @@ class RequestService:
                 uow.audit(AuditEntry("decision", "ok", actor, request.ref,
                                      {"step": step, "verdict": verdict, "reason": reason}))
                 updated = await self._after_decision(uow, updated, decision, progress)
+                surfaces.after_decision(uow, self.catalog, updated, decision, progress.step_completed)
                 return Decided(updated, progress)
         except DomainError as refusal:
             details = {"request": ref[:64], "step": step, "verdict": verdict}

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import aiohttp
 from multidict import CIMultiDict
 
+from slackstub.event_payloads import app_home_opened_event, global_shortcut_payload
 from slackstub.interaction_payloads import (
     SenderIdentity,
     action_entry,
@@ -266,6 +267,21 @@ class SlackClientSim:
             self._settle(current["id"], ack if isinstance(ack, dict) else None)
         return response
 
+    async def app_home_opened(self, user_id: str, tab: str = "home") -> SimResponse:
+        """`user_id` opens the app's Home tab (or its Messages tab, `tab="messages"`): the app_home_opened event,
+        carrying their Home view if the app has published one. The Home view is then stub.home(user_id), and its
+        buttons are clicked like a modal's: click(stub.home(user_id), action_id, user_id)."""
+        body = app_home_opened_event(self._sender, user_id, self._stub.dm_channel(user_id), tab,
+                                     self._stub.identity.bot_user_id, self._stub.home(user_id))
+        return await self.send("events_api", body)
+
+    async def shortcut(self, callback_id: str, user_id: str) -> SimResponse:
+        """`user_id` picks the app's global shortcut `callback_id` from Slack's shortcut menu (a trigger to open a
+        modal with, no channel or response_url)."""
+        trigger = self._stub.new_trigger_id(user_id)
+        payload = global_shortcut_payload(self._sender, self._user(user_id), callback_id, trigger)
+        return await self._post_payload(payload)
+
     async def close_view(self, view: dict[str, Any], user_id: str, cleared: bool = False) -> SimResponse | None:
         """`user_id` closes the open modal; the app hears of it only if the view set notify_on_close (else None)."""
         current = self._screen.view(view, user_id, allow_closed=False)
@@ -279,7 +295,8 @@ class SlackClientSim:
 
     def _with_state(self, view: dict[str, Any]) -> dict[str, Any]:
         """The view as Slack sends it to the app: with state.values of what is entered now."""
-        return {**view, "state": {"values": self._stub.view_values(view["id"])}}
+        values = {} if view.get("type") == "home" else self._stub.view_values(view["id"])
+        return {**view, "state": {"values": values}}
 
     def _entry(self, view_id: str, block: dict[str, Any], value: Any, before: dict[str, Any] | None) -> dict[str, Any]:
         """The state entry for `value` typed or picked in the input `block`."""

@@ -17,8 +17,14 @@ class Screen:
         self._stub = stub
 
     def view(self, view: Mapping[str, Any], user_id: str, allow_closed: bool) -> dict[str, Any]:
-        """The latest version of a view the bot opened for `user_id`; LookupError otherwise."""
+        """The latest version of a view the bot opened (or published as their Home tab) for `user_id`;
+        LookupError otherwise."""
         view_id = str(view.get("id"))
+        home = self._stub.home_by_id(view_id)
+        if home is not None:  # an App Home tab: always "open", only to its member
+            if home[0] != user_id:
+                raise LookupError(f"view {view_id} is {home[0]}'s Home tab, not {user_id}'s")
+            return home[1]
         current = self._stub.known_view(view_id)
         if current is None:
             raise LookupError(f"view {view_id!r} was never opened by the bot")

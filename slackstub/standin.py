@@ -13,6 +13,7 @@ from slackstub.api_history import HistoryApi
 from slackstub.api_server import ApiServer
 from slackstub.api_views import ViewsApi
 from slackstub.api_workspace import WorkspaceApi
+from slackstub.home_tabs import HomeTabs
 from slackstub.identity import AppIdentity
 from slackstub.instrumentation import Instrumented
 from slackstub.replies import SlackMethodError
@@ -65,11 +66,13 @@ class SlackStandIn(Instrumented):
         self._views = ViewStore(self.identity)
         self._chat = ChatApi(self.identity, self._workspace)
         self._response_urls = ResponseUrls(self._chat, self._workspace)
+        self._homes = HomeTabs(self.identity, self._workspace)
         methods = {
             **WorkspaceApi(self.identity, self._workspace).methods(),
             **self._chat.methods(),
             **HistoryApi(self._workspace).methods(),
             **ViewsApi(self._views, self._triggers).methods(),
+            **self._homes.methods(),
         }
         self.socket_mode = SocketModeServer(app_id, lambda: self.base_url)
         """Slack's Socket Mode side: connections, envelopes, acks, disconnects (slackstub.socket_mode)."""
@@ -178,6 +181,14 @@ class SlackStandIn(Instrumented):
     def views(self) -> dict[str, View]:
         """Copies of the open views by id, as the bot last set them."""
         return self._views.snapshot()
+
+    def home(self, user_id: str) -> View | None:
+        """A copy of `user_id`'s App Home view as the bot last published it (views.publish), or None."""
+        return self._homes.home(user_id)
+
+    def home_by_id(self, view_id: str) -> tuple[str, View] | None:
+        """(member, copy of their Home view) for a Home view id, or None."""
+        return self._homes.by_id(view_id)
 
     def known_view(self, view_id: str) -> View | None:
         """The last version of a view the bot opened, even if it has been closed since."""

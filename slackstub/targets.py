@@ -9,7 +9,7 @@ from slackstub.blocks import interactive_elements
 from slackstub.recorder import RecordedCall
 
 _MESSAGE_METHODS = ("chat.postMessage", "chat.update")
-_VIEW_METHODS = ("views.open", "views.push", "views.update")
+_VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from slackstub.blocks import assign_ids
@@ -14,6 +15,7 @@ _MODAL_KEYS = frozenset({
     "type", "title", "blocks", "close", "submit", "private_metadata", "callback_id",
     "clear_on_close", "notify_on_close", "external_id", "submit_disabled",
 })
+_HOME_KEYS = frozenset({"type", "blocks", "private_metadata", "callback_id", "external_id"})
 _BUTTON_TEXT_LIMIT = 24
 _LIMITS = {"callback_id": 255, "private_metadata": 3000, "external_id": 255}
 MAX_VIEW_BLOCKS = 100
@@ -22,10 +24,20 @@ _LABEL_LIMIT = 2000
 
 
 def validate_view(view: Any) -> dict[str, Any]:
-    """A copy of `view` with Slack's auto-assigned ids, or invalid_arguments listing every problem."""
+    """A copy of modal `view` with Slack's auto-assigned ids, or invalid_arguments listing every problem."""
+    return _validated(view, lambda checked: [*_shape_problems(checked, _MODAL_KEYS, "modal"),
+                                             *_text_problems(checked)])
+
+
+def validate_home_view(view: Any) -> dict[str, Any]:
+    """validate_view for an App Home tab (views.publish): type "home", and no title, submit or close."""
+    return _validated(view, lambda checked: _shape_problems(checked, _HOME_KEYS, "home"))
+
+
+def _validated(view: Any, kind_problems: Callable[[dict[str, Any]], list[str]]) -> dict[str, Any]:
     if not isinstance(view, dict):
         raise invalid_arguments([error("must be an object", "/view")])
-    problems = [*_shape_problems(view), *_text_problems(view), *_length_problems(view), *_block_problems(view)]
+    problems = [*kind_problems(view), *_length_problems(view), *_block_problems(view)]
     if problems:
         raise invalid_arguments(problems)
     valid = copy.deepcopy(view)
@@ -33,9 +45,9 @@ def validate_view(view: Any) -> dict[str, Any]:
     return valid
 
 
-def _shape_problems(view: dict[str, Any]) -> list[str]:
-    problems = [error(f"invalid additional property: {key}", "/view") for key in view if key not in _MODAL_KEYS]
-    if view.get("type") != "modal":
+def _shape_problems(view: dict[str, Any], keys: frozenset[str], kind: str) -> list[str]:
+    problems = [error(f"invalid additional property: {key}", "/view") for key in view if key not in keys]
+    if view.get("type") != kind:
         problems.append(error("must be a valid enum value", "/view/type"))
     return problems
 

@@ -7,7 +7,7 @@ error inside one changes nothing, as a rolled-back transaction would.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -16,6 +16,7 @@ from typing import Any
 from domain.jobs import CANCELLED, DONE, FAILED, PENDING
 from domain.ports import DuplicateSubmission, JobStats
 from domain.records import AuditEntry, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
+from domain.surfaces import HOME_REFRESH
 
 
 @dataclass
@@ -64,6 +65,22 @@ class MemoryRequests:
 
     async def add_decision(self, decision: DecisionRecord) -> None:
         self._store.decisions.append(decision)
+
+    async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
+        found = [r for r in self._store.requests.values()
+                 if r.requester_id == requester_id and (not open_only or r.status == "pending")]
+        return sorted(found, key=lambda r: -r.id)[:limit]
+
+    async def waiting_on(self, user_id: str, roles: Collection[str], limit: int) -> list[RequestRecord]:
+        def waits(request: RequestRecord) -> bool:
+            step = request.steps[request.current_step]
+            decides = bool(set(step.roles or (step.role,)) & set(roles)) or user_id in step.approvers
+            decided = any(d.request_id == request.id and d.step == request.current_step and d.approver_id == user_id
+                          for d in self._store.decisions)
+            return decides and not decided and (request.allow_self_approval or request.requester_id != user_id)
+
+        found = [r for r in self._store.requests.values() if r.status == "pending" and waits(r)]
+        return sorted(found, key=lambda r: -r.id)[:limit]
 
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
         return [m for m in self._store.messages if m.request_id == request_id and m.purpose == purpose]
@@ -203,9 +220,11 @@ class MemoryDatabase:
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
-    def queued(self) -> list[tuple[str, int | None, dict[str, Any]]]:
-        """(kind, request id, payload) of every job enqueued, oldest first."""
-        return [(job.kind, job.request_id, dict(job.payload)) for job in self.store.jobs.values()]
+    def queued(self, *, homes: bool = False) -> list[tuple[str, int | None, dict[str, Any]]]:
+        """(kind, request id, payload) of every job enqueued, oldest first; Home tab refreshes
+        (``home.refresh``, one per person a change concerns) only with ``homes``."""
+        return [(job.kind, job.request_id, dict(job.payload)) for job in self.store.jobs.values()
+                if homes or job.kind != HOME_REFRESH]
 
     async def audit(self, entry: AuditEntry) -> None:
         self.store.audit.append(entry)

@@ -38,7 +38,8 @@ async def test_request_is_routed_approved_step_by_step_and_everyone_is_told(harn
     assert await statuses(harness) == [(1, "pending", 0)]
     [receipt] = harness.dms("U0HR1")
     assert "REQ-1" in receipt["text"]
-    assert harness.dms("U0HR2") and not [m for m in harness.dms("U0HR1") if buttons(m)]  # never asked to self-approve
+    # never asked to self-approve: the receipt carries only Cancel
+    assert harness.dms("U0HR2") and [buttons(m) for m in harness.dms("U0HR1")] == [["selfserve.cancel"]]
 
     hr_dm = await approval_dm(harness, "U0HR2")
     assert buttons(hr_dm) == ["selfserve.approve", "selfserve.reject"]

@@ -131,8 +131,8 @@ async def test_what_was_typed_is_escaped_in_the_answer(app: Harness) -> None:
 async def test_ids_typos_of_ids_and_subcommands_keep_their_meaning(app: Harness) -> None:
     typo = await app.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve", text="pasword-reset")
     assert "Did you mean `password-reset`" in typo.json()["text"]
-    reserved = await app.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve", text="status of my laptop")
-    assert "not available" in reserved.json()["text"]
+    subcommand = await app.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve", text="status of my laptop")
+    assert "`of` is not a request id" in subcommand.json()["text"]
     help_list = await app.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve", text="help")
     assert "Here is what you can request" in json.dumps(help_list.json()["blocks"])
     view = await app.open_form("U0EMPLOYEE", "password-reset")

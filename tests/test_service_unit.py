@@ -70,9 +70,12 @@ async def test_decisions_move_the_request_through_its_steps(service: RequestServ
     assert (first.request.status, first.request.current_step) == ("pending", 1)
     second = await service.decide("U0IT1", "REQ-1", 1, Verdict.APPROVE)
     assert second.request.status == "approved"
+    # each completed step redraws the receipt; the end of the request redraws the earlier step's DMs
     assert kinds(memory)[2:] == [notifications.APPROVER_REFRESH, notifications.REQUESTER_UPDATE,
                                  notifications.APPROVER_ASK, notifications.APPROVER_ASK,
-                                 notifications.APPROVER_REFRESH, notifications.REQUESTER_UPDATE]
+                                 notifications.RECEIPT_REFRESH,
+                                 notifications.APPROVER_REFRESH, notifications.REQUESTER_UPDATE,
+                                 notifications.RECEIPT_REFRESH, notifications.APPROVER_REFRESH]
 
 
 async def test_refused_decisions_are_audited_and_change_nothing(service: RequestService,
@@ -88,7 +91,8 @@ async def test_refused_decisions_are_audited_and_change_nothing(service: Request
     with pytest.raises(RequestClosed):
         await service.decide("U0HR2", "REQ-1", 0, Verdict.APPROVE)
     assert memory.store.requests[1].status == "rejected"
-    assert len(memory.store.decisions) == 1 and len(memory.queued()) == len(jobs_before) + 2
+    # the rejection's own jobs only: refresh its DMs, tell the requester, redraw the receipt
+    assert len(memory.store.decisions) == 1 and len(memory.queued()) == len(jobs_before) + 3
     refused = [e for e in memory.store.audit if e.outcome == "refused"]
     assert [(e.actor, e.details and e.details["refused"]) for e in refused] == [
         ("U0HR1", "not_authorized"), ("U0IT1", "not_authorized"), ("U0OUTSIDER", "not_authorized"),

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.deps import Deps
-from bot.handlers.shared import open_form
+from bot.handlers.shared import open_form, tell
 from bot.messages.approval import parse_decision_value
 from bot.modals.reject_reason import reject_reason_form
 from bot.payloads import ButtonClick
@@ -20,11 +20,6 @@ from domain.errors import DomainError
 from domain.lifecycle import Verdict
 
 Ack = Callable[..., Awaitable[Any]]
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    """An ephemeral reply under the clicked message, visible only to the clicker."""
-    await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def _decision_target(click: ButtonClick) -> tuple[str, int]:
@@ -40,11 +35,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
         try:
             action = deps.desk.resolve(click.user_id, click.value, "open_form", {"action": click.value[:100]})
         except DomainError as refusal:
-            deps.tasks.spawn(_tell(respond, refusal_text(refusal)), "respond")
+            deps.tasks.spawn(tell(client, respond, click, refusal_text(refusal)), "respond")
             return
         deps.tasks.spawn(open_form(deps, client, click.user_id, click.trigger_id, action), "open-form")
 
-    async def on_approve(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_approve(ack: Ack, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         """Decide before acking: once Slack has its 200, the approval is already durable."""
         click = ButtonClick.parse(body)
         try:
@@ -52,7 +47,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await deps.service.decide(click.user_id, ref, step, Verdict.APPROVE)
         except DomainError as refusal:
             await ack()
-            deps.tasks.spawn(_tell(respond, refusal_text(refusal)), "respond")
+            deps.tasks.spawn(tell(client, respond, click, refusal_text(refusal)), "respond")
             return
         await ack()
 
@@ -66,7 +61,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             ref, step = _decision_target(click)
             request = await deps.service.check_decidable(click.user_id, ref, step)
         except DomainError as refusal:
-            await _tell(respond, refusal_text(refusal))
+            await tell(client, respond, click, refusal_text(refusal))
             return
         await client.views_open(trigger_id=click.trigger_id, view=reject_reason_form(request.ref, step,
                                                                                      request.action_title))

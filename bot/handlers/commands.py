@@ -1,5 +1,6 @@
-"""``/selfserve``: help, open an action's form, or suggest actions for plain words; and the
-"Get help" button under those suggestions."""
+"""``/selfserve``: help, open an action's form, or suggest actions for plain words; the
+subcommands that follow requests (``bot.handlers.subcommands``); and the "Get help" button under
+those suggestions."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.deps import Deps
 from bot.handlers.shared import open_form
+from bot.handlers.subcommands import SUBCOMMANDS
 from bot.messages.help import help_message
 from bot.messages.prefill import prefill_problems
 from bot.messages.suggestions import help_requested_text, suggestions_message
@@ -41,6 +43,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         details = {"text": command.text[:200], "channel": command.channel_id}
         if name in HELP_WORDS:
             message = help_message(tuple(deps.desk.help(command.user_id, details)))
+            await ack(response_type="ephemeral", text=message.text, blocks=message.blocks_json())
+            return
+        if name in SUBCOMMANDS:
+            message = await SUBCOMMANDS[name](deps, command, details)
             await ack(response_type="ephemeral", text=message.text, blocks=message.blocks_json())
             return
         if name in RESERVED_SUBCOMMANDS:

@@ -35,11 +35,16 @@ def _outcome(request: RequestRecord, step: int, decisions: Sequence[DecisionReco
         mark = ":white_check_mark: Approved" if d.verdict == Verdict.APPROVE else ":x: Rejected"
         reason = f": {escape(truncate(d.reason, 500))}" if d.reason else ""
         lines.append(f"{mark} by {user(d.approver_id)}{reason}")
-    if _is_open(request, step):
+    if request.status == Status.CANCELLED:
+        lines.append(f":no_entry_sign: Cancelled by {user(request.requester_id)}: nothing to decide any more.")
+    elif _is_open(request, step):
         needed = max(1, request.steps[step].min_approvals - len(on_step))  # ≥ 1 while the step is open
         lines.append(f"Waiting for {needed} more approval{'s' if needed != 1 else ''}.")
     elif not on_step:
         lines.append(f"Closed: the request is {escape(request.status)}.")
+    last_step = min(request.current_step, len(request.steps) - 1)
+    if request.status in (Status.APPROVED, Status.REJECTED) and step < last_step:  # a later step finished it
+        lines.append(f"The request was then {escape(request.status)}.")
     return "\n".join(lines)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 
+from bot import ids
 from bot.messages import Message
 from bot.messages.summary import answer_sections, md, waiting_on
+from bot.messages.tracking import cancel_button
 from bot.mrkdwn import escape, truncate, user
 from domain.lifecycle import Status, Verdict
 from domain.records import DecisionRecord, RequestRecord
@@ -18,11 +20,15 @@ def _status_line(request: RequestRecord) -> str:
         return ":white_check_mark: Approved."
     if request.status == Status.REJECTED:
         return ":x: Rejected."
-    return f"Waiting for {waiting_on(request.steps[request.current_step])}."
+    if request.status == Status.CANCELLED:
+        return f":no_entry_sign: Cancelled by {user(request.requester_id)}."
+    step = f" (step {request.current_step + 1} of {len(request.steps)})" if len(request.steps) > 1 else ""
+    return f"Waiting for {waiting_on(request.steps[request.current_step])}{step}."
 
 
 def receipt(request: RequestRecord) -> Message:
-    """Sent once the request is stored: its id, its answers and what happens next."""
+    """Sent once the request is stored and redrawn at each change: its id, where it stands, its
+    answers, and a Cancel button while it is pending."""
     intro = f"Your request *{escape(request.ref)}* for *{escape(request.action_title)}* was submitted."
     if not request.steps:
         intro += " It needs no approval."
@@ -30,6 +36,8 @@ def receipt(request: RequestRecord) -> Message:
         SectionBlock(text=md(f"{intro}\n{_status_line(request)}")),
         *answer_sections(request.answers),
     ]
+    if request.status == Status.PENDING:
+        blocks.append(ActionsBlock(block_id=ids.CANCEL, elements=[cancel_button(request)]))
     text = f"Request {escape(request.ref)} submitted: {escape(request.action_title)}"
     return Message(text=text, blocks=tuple(blocks))
 

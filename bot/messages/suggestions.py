@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
 
 from bot import ids
@@ -16,14 +18,21 @@ QUERY_CARRIED = 200  # ... and that the Get help button carries to its handler (
 LISTED = 20  # requestable actions named when nothing matched (`/selfserve help` has them all)
 
 
-def _action_block(action: Action) -> Block:
+def start_block(action: Action, action_id: str = ids.OPEN_FORM) -> Block:
+    """The action's title, id and description, with a Start button (``action_id``: what it does)."""
     text = f"*{escape(action.title)}*  `{ids.COMMAND} {escape(action.id)}`"
     if action.description:
         text += f"\n{escape(action.description)}"
     return SectionBlock(
         text=md(truncate(text, 3000)),
-        accessory=ButtonElement(text="Start", action_id=ids.OPEN_FORM, value=action.id, style="primary"),
+        accessory=ButtonElement(text="Start", action_id=action_id, value=action.id, style="primary"),
     )
+
+
+def also_block(actions: Sequence[Action]) -> Block:
+    """The ids of actions a list had no room for."""
+    names = ", ".join(f"`{escape(a.id)}`" for a in actions)
+    return ContextBlock(elements=[md(truncate(f"Also, with `{ids.COMMAND} <id>`: {names}", 3000))])
 
 
 def _help_button(query: str, label: str) -> Block:
@@ -40,7 +49,7 @@ def suggestions_message(found: Suggestions) -> Message:
     to ask for help; or, when nothing matched, what the person can request instead."""
     if found.matches:
         blocks: list[Block] = [SectionBlock(text=md(f"Here is what I found for {_quoted(found.query)}:"))]
-        blocks.extend(_action_block(match.action) for match in found.matches)
+        blocks.extend(start_block(match.action) for match in found.matches)
         blocks.append(_help_button(found.query, "None of these? Get help"))
         blocks.append(ContextBlock(elements=[md(f"Type `{ids.COMMAND} help` to see everything you can request.")]))
         return Message(text="Actions that match what you typed", blocks=tuple(blocks))

@@ -1,0 +1,20 @@
+"""The ``/selfserve`` subcommands that follow requests, by their word; each answers ephemerally."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.deps import Deps
+from bot.handlers import cancellation, tracking
+from bot.messages import Message
+from bot.payloads import SlashCommand
+
+Subcommand = Callable[[Deps, SlashCommand, dict[str, Any]], Awaitable[Message]]
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "status": tracking.status,
+    "mine": tracking.mine,
+    "pending": tracking.pending,
+    "cancel": cancellation.cancel,
+}

@@ -1,0 +1,66 @@
+"""Keeping what people see of a request in step with it, queued in the change's own transaction.
+
+* The requester's receipt is redrawn whenever the request's state changes (a step completed, the
+  request finished or was cancelled): its state line, and its Cancel button only while pending.
+* When a request finishes, the approver DMs of its earlier steps are redrawn too, so that no
+  DM about it shows an outdated picture; a cancellation redraws every approver DM of it.
+* The Home tab of everyone a change concerns is published again: the requester, whoever decided,
+  and those whose list of approvals waiting on them gained or lost the request. One
+  ``home.refresh`` job per person and change; the Slack side merges those it performs together.
+
+Every job names only *whom* to update; the picture is rendered from the state at delivery time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from domain import notifications
+from domain.catalog import Catalog
+from domain.lifecycle import Status
+from domain.ports import UnitOfWork
+from domain.records import DecisionRecord, RequestRecord
+from domain.routing import step_members
+from domain.tracking import current_deciders
+
+HOME_REFRESH = "home.refresh"
+"""Publish one person's Home tab again (payload ``{"user": id}``)."""
+
+
+def refresh_homes(uow: UnitOfWork, request: RequestRecord, users: Iterable[str]) -> None:
+    """One ``home.refresh`` job per person, each person once."""
+    for user in sorted(set(users)):
+        uow.enqueue(HOME_REFRESH, request.id, {"user": user})
+
+
+def after_submit(uow: UnitOfWork, catalog: Catalog, request: RequestRecord) -> None:
+    """A new request: its requester's Home, and the Homes of those now asked to decide."""
+    refresh_homes(uow, request, [request.requester_id, *current_deciders(catalog, request)])
+
+
+def after_decision(uow: UnitOfWork, catalog: Catalog, request: RequestRecord, decision: DecisionRecord,
+                   step_completed: bool) -> None:
+    """A verdict on ``decision.step``; ``request`` as the decision left it."""
+    users = {request.requester_id, decision.approver_id}
+    if step_completed:
+        uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+        users |= step_members(catalog, request.steps[decision.step])  # it no longer waits on them
+        users.update(current_deciders(catalog, request))  # ... but on the next step's deciders
+        if request.status != Status.PENDING:
+            for step in range(_last_step(request)):
+                if step != decision.step:  # the service redraws the decided step's DMs itself
+                    uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(step))
+    refresh_homes(uow, request, users)
+
+
+def after_cancel(uow: UnitOfWork, catalog: Catalog, request: RequestRecord, waited_on: Iterable[str]) -> None:
+    """The requester cancelled ``request``; ``waited_on``: who could decide its step until then."""
+    uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+    for step in range(_last_step(request) + 1):
+        uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(step))
+    refresh_homes(uow, request, [request.requester_id, *waited_on])
+
+
+def _last_step(request: RequestRecord) -> int:
+    """The last step the request reached (an approved request's current step is past its end)."""
+    return min(request.current_step, len(request.steps) - 1)

@@ -1,0 +1,159 @@
+"""Following requests: where one stands, what a person asked for, and what waits on them.
+
+A request may be seen by its requester, by everyone who may decide any of its steps (as the
+catalog stands now) or decided one, and by holders of the catalog's admin role. Asking about a
+request one may not see is refused exactly like asking about an id that does not exist, so ids
+cannot be probed; the audit log keeps which of the two it was.
+
+Each answer is audited after it has gone out (``defer``), like the other commands' answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain.approvals import deciders, eligible_approvers
+from domain.catalog import Action, Catalog
+from domain.desk import Defer
+from domain.errors import DomainError
+from domain.lifecycle import Status
+from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
+from domain.rbac import requestable_actions
+from domain.records import AuditEntry, DecisionRecord, MessageRecord, RequestRecord, parse_request_ref, request_ref
+from domain.routing import step_members
+
+LIST_LIMIT = 20
+"""Requests one list shows at most (`mine`, `pending`, `status` without an id)."""
+HOME_LIMIT = 15
+"""Open requests, and approvals waiting, that the Home tab shows at most (its view holds 100 blocks)."""
+
+
+@dataclass
+class RequestNotVisible(DomainError):
+    """No such request, or the asker may not see it; ``reason`` (which of the two) is audited, never shown."""
+
+    ref: str
+    reason: str = "unknown_request"
+    code = "request_not_visible"
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+    """One request in full: its decisions, and who may still decide its current step."""
+
+    request: RequestRecord
+    decisions: list[DecisionRecord]
+    waiting_on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Home:
+    """What a person's Home tab shows: what they may request, their open requests, and the
+    requests waiting on their decision (each at its current step)."""
+
+    actions: list[Action]
+    open_requests: list[RequestRecord]
+    waiting: list[RequestRecord]
+
+
+def roles_of(catalog: Catalog, user_id: str) -> list[str]:
+    """The roles ``user_id`` holds now."""
+    return [name for name in catalog.roles if user_id in catalog.members_of(name)]
+
+
+def may_see(catalog: Catalog, request: RequestRecord, decisions: Sequence[DecisionRecord], user_id: str) -> bool:
+    """The requester, anyone who may decide one of its steps or decided one, and the admin role."""
+    return (user_id == request.requester_id
+            or user_id in catalog.members_of(catalog.settings.admins)
+            or any(d.approver_id == user_id for d in decisions)
+            or any(user_id in step_members(catalog, step) for step in request.steps))
+
+
+def current_deciders(catalog: Catalog, request: RequestRecord) -> list[str]:
+    """Everyone who may decide the request's current step (none once it is closed)."""
+    if request.status != Status.PENDING or request.current_step >= len(request.steps):
+        return []
+    return eligible_approvers(request, step_members(catalog, request.steps[request.current_step]))
+
+
+def waiting_on(catalog: Catalog, request: RequestRecord, decisions: Sequence[DecisionRecord]) -> tuple[str, ...]:
+    """Who may still decide the current step: those who may decide it and have not yet."""
+    decided = set(deciders(decisions, request.current_step))
+    return tuple(user for user in current_deciders(catalog, request) if user not in decided)
+
+
+def refusal_entry(actor: str, kind: str, refusal: DomainError, details: dict[str, Any]) -> AuditEntry:
+    """A refusal as the audit log keeps it: its reason code and the facts it carried."""
+    request_id = parse_request_ref(str(details.get("request", "")))
+    facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
+    return AuditEntry(kind, "refused", actor, None if request_id is None else request_ref(request_id),
+                      {**details, "refused": refusal.code, **facts})
+
+
+class Tracker:
+    def __init__(self, catalog: Callable[[], Catalog], reader: UnitOfWorkFactory, audit: AuditSink,
+                 defer: Defer) -> None:
+        """``reader`` opens read-only units of work; ``audit`` appends one event, ``defer`` runs
+        that append after the answer has gone out."""
+        self._catalog = catalog
+        self._reader = reader
+        self._audit = audit
+        self._defer = defer
+
+    def _done(self, actor: str, details: dict[str, Any], ref: str | None = None) -> None:
+        self._defer(self._audit(AuditEntry("command", "ok", actor, ref, details)))
+
+    async def status(self, actor: str, ref: str, details: dict[str, Any]) -> RequestStatus:
+        """Request ``ref`` if ``actor`` may see it; ``RequestNotVisible`` (audited) otherwise."""
+        request_id = parse_request_ref(ref)
+        async with self._reader() as uow:
+            request = None if request_id is None else await uow.requests.get(request_id)
+            decisions = [] if request is None else await uow.requests.decisions(request.id)
+        catalog = self._catalog()
+        if request is None or not may_see(catalog, request, decisions, actor):
+            refusal = RequestNotVisible(ref[:64], "unknown_request" if request is None else "not_a_viewer")
+            self._defer(self._audit(refusal_entry(actor, "command", refusal, {**details, "request": ref[:64]})))
+            raise refusal
+        self._done(actor, details, request.ref)
+        return RequestStatus(request, decisions, waiting_on(catalog, request, decisions))
+
+    async def open_requests(self, actor: str, details: dict[str, Any]) -> list[RequestRecord]:
+        """``actor``'s pending requests, newest first."""
+        async with self._reader() as uow:
+            found = await uow.requests.by_requester(actor, LIST_LIMIT, open_only=True)
+        self._done(actor, details)
+        return found
+
+    async def mine(self, actor: str, details: dict[str, Any]) -> list[RequestRecord]:
+        """``actor``'s latest requests in any state, newest first."""
+        async with self._reader() as uow:
+            found = await uow.requests.by_requester(actor, LIST_LIMIT)
+        self._done(actor, details)
+        return found
+
+    async def pending(self, actor: str, details: dict[str, Any]) -> list[RequestRecord]:
+        """Requests waiting on ``actor``'s decision at their current step, newest first."""
+        async with self._reader() as uow:
+            found = await self._waiting(uow, actor, LIST_LIMIT)
+        self._done(actor, details)
+        return found
+
+    async def home(self, user_id: str) -> Home:
+        """What ``user_id``'s Home tab shows now."""
+        async with self._reader() as uow:
+            mine = await uow.requests.by_requester(user_id, HOME_LIMIT, open_only=True)
+            waiting = await self._waiting(uow, user_id, HOME_LIMIT)
+        return Home(requestable_actions(self._catalog(), user_id), mine, waiting)
+
+    async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
+        """The messages posted about a request for ``purpose`` (to redraw them)."""
+        async with self._reader() as uow:
+            return await uow.requests.messages(request_id, purpose)
+
+    async def _waiting(self, uow: UnitOfWork, user_id: str, limit: int) -> list[RequestRecord]:
+        catalog = self._catalog()
+        found = await uow.requests.waiting_on(user_id, roles_of(catalog, user_id), limit)
+        # the store narrows down; who may decide is the catalog's word as it is now
+        return [request for request in found if user_id in current_deciders(catalog, request)]
