@@ -13,10 +13,11 @@ from bot.messages.requester import decision_update, receipt
 from bot.modals.reject_reason import reject_reason_form
 from bot.modals.request_form import request_form, submitted_values
 from domain.catalog import load_catalog, parse_catalog
+from domain.forms import initial_values, visible_fields
 from domain.records import Answer, DecisionRecord, RequestRecord, Step
 
 ROOT = Path(__file__).parent.parent
-CATALOGS = [ROOT / "catalog.yaml", ROOT / "tests" / "catalog_e2e.yaml"]
+CATALOGS = [ROOT / "catalog.yaml", ROOT / "tests" / "catalog_e2e.yaml", ROOT / "tests" / "catalog_forms.yaml"]
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
@@ -27,7 +28,8 @@ def test_every_actions_modal_passes_block_kit_validation(path: Path) -> None:
         view = request_form(action).to_dict()
         assert len(view["title"]["text"]) <= 24
         inputs = [b for b in view["blocks"] if b["type"] == "input"]
-        assert [b["block_id"] for b in inputs] == [f.id for f in action.fields]
+        shown = visible_fields(action, initial_values(action))
+        assert [b["block_id"] for b in inputs] == [f.id for f in action.fields if f.id in shown]
 
 
 def test_a_maximal_request_renders_within_slack_limits() -> None:

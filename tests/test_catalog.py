@@ -77,8 +77,11 @@ def test_sample_new_employee_action() -> None:
         FieldType.EMAIL,
         FieldType.DATE,
         FieldType.SELECT,
+        FieldType.USER,
+        FieldType.CHECKBOXES,
         FieldType.TEXTAREA,
     ]
+    assert action.field("equipment").default == ["Laptop"]
     assert [choice.value for choice in action.field("department").options] == ["Engineering", "Sales", "Finance"]
     assert action.field("notes").required is False
     assert action.approvals == (ApprovalStep(role="hr"), ApprovalStep(role="it", min_approvals=1))
@@ -90,7 +93,12 @@ def test_sample_other_actions() -> None:
 
     assert actions["password-reset"].requesters is None
     assert actions["software-install"].field("license_url").required is False
-    assert [step.role for step in actions["software-install"].approvals] == ["managers", "it"]
+    software = actions["software-install"].approvals
+    assert (software[0].approver_field, software[1].role) == ("manager", "it")
+    assert software[1].auto_approve is not None and software[1].auto_approve.at_most == 0
+    laptops = actions["laptop-order"]
+    assert laptops.field("old_device").show_if is not None and laptops.field("model").type is FieldType.RADIO
+    assert laptops.approvals[1].any_of == ("finance", "admins")
     quantity = actions["laptop-order"].field("quantity")
     assert (quantity.min, quantity.max, quantity.decimals) == (1, 20, 0)
     assert actions["laptop-order"].field("cost_center").pattern == r"^CC-\d{4}$"
