@@ -29,7 +29,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 E2E_CATALOG = Path(__file__).parent / "catalog_e2e.yaml"
 # End-to-end files whose tests run in both delivery modes (every Harness they make, whatever its fixture).
 BOTH_MODES = {"test_e2e_approval_flow", "test_e2e_commands", "test_e2e_forms", "test_e2e_delivery",
-              "test_e2e_matching"}
+              "test_e2e_matching", "test_e2e_tracking", "test_e2e_home"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
