@@ -2,7 +2,8 @@
 (``mine``, ``status`` without an id) and of what waits on one (``pending``), and a cancellation.
 
 Each request is named by its id. Buttons are the ones its DMs carry (Approve / Reject with the
-same action ids and values, Cancel), so the same handlers answer them, from any surface.
+same action ids and values, Cancel), so the same handlers answer them, from any surface. The
+words for this module's refusals are registered with ``bot.refusals.refusal_text`` here.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from domain.tracking import RequestNotVisible, RequestStatus
 SUMMARY_ANSWERS = 4  # answers a list item shows, so an approver sees what they decide on
 SUMMARY_LIMIT = 400
 
-_STATE_MARKS: dict[str, str] = {Status.APPROVED: ":white_check_mark: approved", Status.REJECTED: ":x: rejected",
-                Status.CANCELLED: ":no_entry_sign: cancelled"}
+_STATE_MARKS: dict[str, str] = {
+    Status.APPROVED: ":white_check_mark: approved",
+    Status.REJECTED: ":x: rejected",
+    Status.CANCELLED: ":no_entry_sign: cancelled",
+}
 
 
 def _not_an_id(ref: str) -> str | None:
@@ -99,7 +103,7 @@ def waiting_rows(request: RequestRecord) -> list[Block]:
 def request_list(requests: Sequence[RequestRecord], intro: str, empty: str) -> Message:
     """The person's own requests, newest first (`mine`, `status` without an id)."""
     if not requests:
-        return Message(text=empty, blocks=(SectionBlock(text=md(empty)),))
+        return plain(empty)
     blocks: list[Block] = [SectionBlock(text=md(intro)), *(request_row(r) for r in requests)]
     blocks.append(ContextBlock(elements=[md(f"`{ids.COMMAND} status REQ-n` shows one request in full.")]))
     return Message(text=intro, blocks=tuple(blocks))
@@ -108,8 +112,7 @@ def request_list(requests: Sequence[RequestRecord], intro: str, empty: str) -> M
 def pending_list(requests: Sequence[RequestRecord]) -> Message:
     """What waits on the person's decision, each with its buttons."""
     if not requests:
-        text = "Nothing is waiting on your decision."
-        return Message(text=text, blocks=(SectionBlock(text=md(text)),))
+        return plain("Nothing is waiting on your decision.")
     count = f"{len(requests)} request{'s' if len(requests) != 1 else ''}"
     intro = f"{count} waiting on your decision, newest first:"
     blocks: list[Block] = [SectionBlock(text=md(intro))]
@@ -120,8 +123,9 @@ def pending_list(requests: Sequence[RequestRecord]) -> Message:
 
 def _verdict(decision: DecisionRecord) -> str:
     moment = when(decision.created_at)
-    if decision.verdict == Verdict.APPROVE:
-        return f":white_check_mark: approved by {user(decision.approver_id)} {moment}"
+    if decision.verdict == Verdict.APPROVE:  # a rule that approved a step gives it as the reason
+        rule = f" ({escape(truncate(decision.reason, 300))})" if decision.reason else ""
+        return f":white_check_mark: approved by {user(decision.approver_id)}{rule} {moment}"
     if decision.verdict == Verdict.REJECT:
         reason = f": {escape(truncate(decision.reason, 300))}" if decision.reason else ""
         return f":x: rejected by {user(decision.approver_id)} {moment}{reason}"
