@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.handlers import actions, cancellation, commands, errors, form_inputs, home, shortcut, views
+from bot.handlers import actions, cancellation, commands, delegation, errors, form_inputs, home, shortcut, views
 from bot.home_tab import HomePublisher
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
@@ -41,6 +41,7 @@ from bot.socket_mode import SocketModeConnection, SocketModeEdge
 from bot.tasks import TaskSupervisor
 from domain.cancellation import Canceller
 from domain.catalog import Catalog
+from domain.delegation import Delegation
 from domain.desk import ActionDesk
 from domain.job_desk import JobDesk
 from domain.job_runner import JobRunner
@@ -103,6 +104,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys(ALL_KINDS, notifier),
                        HOME_REFRESH: HomePublisher(delivery_client, tracker.home)}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait),
+        delegation=Delegation(catalog, db.unit_of_work, audit),
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(
@@ -113,7 +115,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         logger=logging.getLogger("slack_bolt"),
     )
     bolt.use(_RespondWith(client))
-    for module in (commands, actions, views, form_inputs, cancellation, home, shortcut, errors):
+    for module in (commands, actions, views, form_inputs, delegation, cancellation, home, shortcut, errors):
         module.register(bolt, deps)
     socket_mode = None
     app_token = settings.slack_app_token

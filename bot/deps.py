@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.tasks import TaskSupervisor
 from domain.cancellation import Canceller
+from domain.delegation import Delegation
 from domain.desk import ActionDesk
 from domain.job_runner import JobRunner
 from domain.service import RequestService
@@ -18,5 +19,6 @@ class Deps:
     desk: ActionDesk
     tasks: TaskSupervisor
     jobs: JobRunner
+    delegation: Delegation
     tracker: Tracker
     canceller: Canceller

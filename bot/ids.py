@@ -11,12 +11,16 @@ REQUEST_FORM = "selfserve.request_form"
 REJECT_REASON = "selfserve.reject_reason"
 REJECT_REASON_BLOCK = "reason"
 REJECT_REASON_INPUT = "reason"
+DELEGATE_FORM = "selfserve.delegate_form"
+DELEGATE_TO = "to"
+DELEGATE_NOTE = "note"
 
 # Buttons
 OPEN_FORM = "selfserve.open_form"
 GET_HELP = "selfserve.get_help"  # "None of these? Get help" under suggested actions
 APPROVE = "selfserve.approve"
 REJECT = "selfserve.reject"
+DELEGATE = "selfserve.delegate"
 DECISION_BUTTONS = re.compile(r"^selfserve\.(approve|reject)$")
 DECISION_BLOCK = "decision"
 

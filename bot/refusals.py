@@ -6,6 +6,7 @@ from functools import singledispatch
 
 from bot import ids
 from bot.mrkdwn import escape, user
+from domain.delegation import CannotDelegate
 from domain.errors import (
     AlreadyDecided,
     DomainError,
@@ -65,5 +66,19 @@ def _(error: StepAlreadyDecided) -> str:
 
 @refusal_text.register
 def _(error: AlreadyDecided) -> str:
+    if error.verdict == "delegate":
+        return f"You handed *{escape(error.ref)}* to someone else; they decide it now."
     verdict = "approved" if error.verdict == "approve" else "rejected"
     return f"You already {verdict} *{escape(error.ref)}*."
+
+
+_CANNOT_DELEGATE = {
+    "to_self": "Choose someone other than yourself.",
+    "to_requester": "The requester can't decide their own request; choose someone else.",
+    "already_theirs": "It is already theirs to decide.",
+}
+
+
+@refusal_text.register
+def _(error: CannotDelegate) -> str:
+    return _CANNOT_DELEGATE.get(error.reason, "That person can't take it over.")

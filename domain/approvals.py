@@ -23,8 +23,13 @@ class Progress:
 
 
 def deciders(decisions: Sequence[DecisionRecord], step: int) -> tuple[str, ...]:
-    """Who decided ``step``, in the order they did."""
-    return tuple(d.approver_id for d in decisions if d.step == step)
+    """Who decided ``step`` (approved or rejected it), in the order they did."""
+    return tuple(d.approver_id for d in decisions if d.step == step and d.verdict != Verdict.DELEGATE)
+
+
+def delegates(decisions: Sequence[DecisionRecord], step: int) -> frozenset[str]:
+    """Who ``step`` was handed to (by a Delegate click or an absence); they may decide it."""
+    return frozenset(str(d.reason) for d in decisions if d.step == step and d.verdict == Verdict.DELEGATE)
 
 
 def closed_by(request: RequestRecord, decisions: Sequence[DecisionRecord]) -> tuple[str, ...]:
@@ -53,7 +58,7 @@ def authorize_decision(
     """
     if step < 0 or step >= len(request.steps):
         raise UnknownRequest(f"{request.ref} step {step + 1}")
-    if actor not in members:
+    if actor not in members and actor not in delegates(decisions, step):
         raise NotAuthorized("not_an_approver", role=request.steps[step].role)
     if actor == request.requester_id and not request.allow_self_approval:
         raise NotAuthorized("self_approval", role=request.steps[step].role)

@@ -15,6 +15,9 @@ class Status(StrEnum):
 class Verdict(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
+    DELEGATE = "delegate"
+    """Not a verdict on the request: the decider handed the step to someone else (the decision's
+    ``reason`` holds who), by a Delegate click or because they were away."""
 
 
 CLOSED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED, Status.CANCELLED})

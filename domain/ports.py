@@ -108,6 +108,19 @@ class JobStats:
     """How long the oldest due job has been waiting (0 when none)."""
 
 
+class AwayStore(Protocol):
+    """Who is away (``/selfserve away``), and who answers for them meanwhile."""
+
+    async def active(self, people: Sequence[str], now: datetime) -> dict[str, str]:
+        """Stand-ins of those of ``people`` who are away at ``now``."""
+
+    async def set(self, user_id: str, stand_in: str, until: datetime | None, now: datetime) -> None:
+        """Mark ``user_id`` away until ``until`` (None: until they say they are back)."""
+
+    async def clear(self, user_id: str) -> bool:
+        """``user_id`` is back; False if they were not away."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: every change in it, the work it enqueues and the audit entries it
     records are committed together, or none of them."""
@@ -115,6 +128,10 @@ class UnitOfWork(Protocol):
     @property
     def requests(self) -> RequestStore:
         """Requests, decisions and posted messages, inside this transaction."""
+
+    @property
+    def away(self) -> AwayStore:
+        """Absences, inside this transaction."""
 
     @property
     def jobs(self) -> JobStore:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from domain import notifications, surfaces
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog, Field
+from domain.delegation import stand_ins
 from domain.errors import DomainError, UnknownRequest
 from domain.forms import FieldErrors, Raw, validate_submission
 from domain.jobs import TIMER_PREFIX
@@ -162,6 +163,13 @@ class RequestService:
         ``stuck`` and the requester is told."""
         role = request.steps[step].role
         approvers = eligible_approvers(request, step_members(self.catalog, request.steps[step]))
+        absent = await stand_ins(uow, self.catalog, approvers)
+        for person, stand_in in absent.items():  # asked instead, and recorded as a hand-over
+            await uow.requests.add_decision(DecisionRecord(request.id, step, person, Verdict.DELEGATE, stand_in,
+                                                           uow.now()))
+            uow.audit(AuditEntry("delegated", "ok", None, request.ref,
+                                 {"step": step, "from": person, "to": stand_in, "because": "away"}))
+        approvers = eligible_approvers(request, frozenset(absent.get(person, person) for person in approvers))
         for approver in approvers:
             uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, approver))
         outcome = "ok" if len(approvers) >= request.steps[step].min_approvals else "stuck"

@@ -150,3 +150,14 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AwayRow(Base):
+    """Someone away (``/selfserve away``): their approval steps go to ``stand_in`` meanwhile."""
+
+    __tablename__ = "away"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stand_in: Mapped[str] = mapped_column(String(32))
+    until: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from domain.records import AuditEntry, Job, NewJob
 from storage.driver import Driver, Transaction
 from storage.repositories.audit import AuditRepository, KnownHead
+from storage.repositories.away import AwayRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
 
@@ -41,6 +42,7 @@ class Dispatcher(Protocol):
 class UnitOfWork:
     requests: RequestRepository
     jobs: JobRepository
+    away: AwayRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -74,6 +76,7 @@ class UnitOfWork:
         tx = self._tx = await self._transaction.__aenter__()
         self.requests = RequestRepository(tx)
         self.jobs = JobRepository(tx)
+        self.away = AwayRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

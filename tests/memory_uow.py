@@ -29,6 +29,7 @@ class Store:
     messages: list[MessageRecord] = field(default_factory=list)
     jobs: dict[int, JobState] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    away: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
 
 
 class MemoryRequests:
@@ -176,12 +177,28 @@ class MemoryJobs:
         return self._store.jobs[job_id]
 
 
+class MemoryAway:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def active(self, people: Sequence[str], now: datetime) -> dict[str, str]:
+        return {person: stand_in for person in people if person in self._store.away
+                for stand_in, until in [self._store.away[person]] if until is None or until > now}
+
+    async def set(self, user_id: str, stand_in: str, until: datetime | None, now: datetime) -> None:
+        self._store.away[user_id] = (stand_in, until)
+
+    async def clear(self, user_id: str) -> bool:
+        return self._store.away.pop(user_id, None) is not None
+
+
 class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
         self._work = copy.deepcopy(database.store)
         self.requests = MemoryRequests(self._work)
         self.jobs = MemoryJobs(self._work)
+        self.away = MemoryAway(self._work)
         self._now: datetime | None = None
 
     def now(self) -> datetime:

@@ -42,7 +42,7 @@ async def test_request_is_routed_approved_step_by_step_and_everyone_is_told(harn
     assert harness.dms("U0HR2") and [buttons(m) for m in harness.dms("U0HR1")] == [["selfserve.cancel"]]
 
     hr_dm = await approval_dm(harness, "U0HR2")
-    assert buttons(hr_dm) == ["selfserve.approve", "selfserve.reject"]
+    assert buttons(hr_dm) == ["selfserve.approve", "selfserve.reject", "selfserve.delegate"]
     assert (await harness.slack.click(hr_dm, "selfserve.approve", user_id="U0HR2")).status == 200
     await harness.settle()
     assert await statuses(harness) == [(1, "pending", 1)]

@@ -26,7 +26,7 @@ async def decide_and_check(harness: Harness) -> None:
     """One DM each; the approver's is updated in place when the request is decided."""
     assert len(harness.dms("U0HR1")) == 1 and len(harness.dms("U0HR2")) == 1
     dm = await approval_dm(harness, "U0HR2")
-    assert buttons(dm) == ["selfserve.approve", "selfserve.reject"]
+    assert buttons(dm) == ["selfserve.approve", "selfserve.reject", "selfserve.delegate"]
     await harness.slack.click(dm, "selfserve.approve", user_id="U0HR2")
     await harness.finish_jobs()
     dm = await approval_dm(harness, "U0HR2")

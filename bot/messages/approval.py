@@ -32,15 +32,19 @@ def _outcome(request: RequestRecord, step: int, decisions: Sequence[DecisionReco
     on_step = [d for d in decisions if d.step == step]
     lines = []
     for d in on_step:
+        if d.verdict == Verdict.DELEGATE:
+            lines.append(f":arrow_right_hook: {user(d.approver_id)} handed this to {user(str(d.reason))}")
+            continue
         mark = ":white_check_mark: Approved" if d.verdict == Verdict.APPROVE else ":x: Rejected"
         reason = f": {escape(truncate(d.reason, 500))}" if d.reason else ""
         lines.append(f"{mark} by {user(d.approver_id)}{reason}")
     if request.status == Status.CANCELLED:
         lines.append(f":no_entry_sign: Cancelled by {user(request.requester_id)}: nothing to decide any more.")
     elif _is_open(request, step):
-        needed = max(1, request.steps[step].min_approvals - len(on_step))  # ≥ 1 while the step is open
+        verdicts = [d for d in on_step if d.verdict != Verdict.DELEGATE]
+        needed = max(1, request.steps[step].min_approvals - len(verdicts))  # ≥ 1 while the step is open
         lines.append(f"Waiting for {needed} more approval{'s' if needed != 1 else ''}.")
-    elif not on_step:
+    elif not any(d.verdict != Verdict.DELEGATE for d in on_step):
         lines.append(f"Closed: the request is {escape(request.status)}.")
     last_step = min(request.current_step, len(request.steps) - 1)
     if request.status in (Status.APPROVED, Status.REJECTED) and step < last_step:  # a later step finished it
@@ -63,6 +67,7 @@ def approval_message(request: RequestRecord, step: int, decisions: Sequence[Deci
         blocks.append(ActionsBlock(block_id=ids.DECISION_BLOCK, elements=[
             ButtonElement(text="Approve", action_id=ids.APPROVE, value=value, style="primary"),
             ButtonElement(text="Reject", action_id=ids.REJECT, value=value, style="danger"),
+            ButtonElement(text="Delegate…", action_id=ids.DELEGATE, value=value),
         ]))
     text = f"Approval needed: {escape(request.ref)} {escape(request.action_title)} from {user(request.requester_id)}"
     return Message(text=truncate(text, 3000), blocks=tuple(blocks))

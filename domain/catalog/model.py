@@ -38,6 +38,7 @@ DEFAULT_ADMIN_ROLE = "admins"
 class Settings(_Frozen):
     support_channel: ChannelId | None = None
     admin_role: RoleRef | None = None  # may see every request; unset: the role called "admins", if any
+    out_of_office: dict[UserId, UserId] = {}  # who answers for whom while they are away
 
     @property
     def admins(self) -> str:

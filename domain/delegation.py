@@ -1,0 +1,114 @@
+"""Handing an approval step to someone else: by a Delegate click, or while one is away.
+
+A hand-over is stored as a decision with the verdict ``delegate`` whose reason names the new
+decider, so it travels with the step's decisions (no extra read on a click) and the history
+shows it. Only someone who could decide the step now may hand it over; afterwards the delegate
+may decide it, and the one who handed it over may not. Absences come from the catalog
+(``settings.out_of_office``) and from ``/selfserve away``; while someone is away, the steps that
+would ask them ask their stand-in instead, recorded the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import notifications
+from domain.approvals import authorize_decision, delegates
+from domain.catalog import Catalog
+from domain.errors import DomainError, UnknownRequest
+from domain.lifecycle import Verdict
+from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
+from domain.records import AuditEntry, DecisionRecord, RequestRecord, parse_request_ref
+from domain.routing import step_members
+
+NOTE_LIMIT = 500
+
+
+@dataclass
+class CannotDelegate(DomainError):
+    """The step cannot go to that person: ``reason`` is to_self, to_requester or already_theirs."""
+
+    reason: str
+    code = "cannot_delegate"
+
+
+class Delegation:
+    def __init__(self, catalog: Callable[[], Catalog], unit_of_work: UnitOfWorkFactory, audit: AuditSink) -> None:
+        self._catalog = catalog
+        self._uow = unit_of_work
+        self._audit = audit
+
+    async def delegate(self, actor: str, ref: str, step: int, to_user: str, note: str | None) -> RequestRecord:
+        """Hand ``step`` of ``ref`` from ``actor`` to ``to_user``: audited, the delegate asked by
+        DM and every DM of the step redrawn to show it. Refusals are typed and audited."""
+        details: dict[str, object] = {"request": ref[:64], "step": step, "to": to_user}
+        try:
+            async with self._uow() as uow:
+                request = await _load(uow, ref)
+                decisions = await uow.requests.decisions(request.id)
+                members = self._members(request, step)
+                authorize_decision(request, step, actor, members, decisions)
+                if to_user == actor:
+                    raise CannotDelegate("to_self")
+                if to_user == request.requester_id and not request.allow_self_approval:
+                    raise CannotDelegate("to_requester")
+                if to_user in delegates(decisions, step):
+                    raise CannotDelegate("already_theirs")
+                text = (note or "").strip()[:NOTE_LIMIT]
+                await uow.requests.add_decision(DecisionRecord(request.id, step, actor, Verdict.DELEGATE, to_user,
+                                                               uow.now()))
+                uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, to_user))
+                uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(step))
+                uow.audit(AuditEntry("delegated", "ok", actor, request.ref,
+                                     {"step": step, "to": to_user, "note": text or None}))
+                return request
+        except DomainError as refusal:
+            facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
+            await self._audit(AuditEntry("delegated", "refused", actor, None,
+                                         {**details, "refused": refusal.code, **facts}))
+            raise
+
+    def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
+        if 0 <= step < len(request.steps):
+            return step_members(self._catalog(), request.steps[step])
+        return frozenset()
+
+    async def set_away(self, actor: str, stand_in: str, until: datetime | None) -> None:
+        """From now on (until ``until``), steps that would ask ``actor`` ask ``stand_in``."""
+        if stand_in == actor:
+            raise CannotDelegate("to_self")
+        async with self._uow() as uow:
+            await uow.away.set(actor, stand_in, until, uow.now())
+            uow.audit(AuditEntry("away_set", "ok", actor, None,
+                                 {"stand_in": stand_in, "until": until.isoformat() if until else None}))
+
+    async def back(self, actor: str) -> bool:
+        """``actor`` is back: steps ask them again. False if they were not marked away."""
+        async with self._uow() as uow:
+            cleared = await uow.away.clear(actor)
+            if cleared:
+                uow.audit(AuditEntry("away_cleared", "ok", actor, None, {}))
+            return cleared
+
+
+async def stand_ins(uow: UnitOfWork, catalog: Catalog, people: Sequence[str]) -> dict[str, str]:
+    """Who answers for each of ``people`` who is away now: ``/selfserve away`` first, then the
+    catalog's ``out_of_office``. A stand-in who is away too is followed, once."""
+    marked = await uow.away.active(people, uow.now())
+    configured = catalog.settings.out_of_office
+    found: dict[str, str] = {}
+    for person in people:
+        stand_in = marked.get(person) or configured.get(person)
+        if stand_in:
+            found[person] = configured.get(stand_in, stand_in) if stand_in not in people else stand_in
+    return found
+
+
+async def _load(uow: UnitOfWork, ref: str) -> RequestRecord:
+    request_id = parse_request_ref(ref)
+    request = None if request_id is None else await uow.requests.get(request_id, for_update=True)
+    if request is None:
+        raise UnknownRequest(ref)
+    return request
