@@ -15,7 +15,6 @@ not yet retried fail together.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -34,7 +33,7 @@ class GroupCommit(Generic[T]):
         ``linger``, a batch that starts when none is being written waits up to that long for
         company, or until ``flush()``."""
         self._linger = linger
-        self._flushed = asyncio.Event()
+        self._flushed: asyncio.Future[None] | None = None  # the running linger, while one runs
         self._uow = unit_of_work
         self._write = write
         self._refused = refused
@@ -44,22 +43,33 @@ class GroupCommit(Generic[T]):
 
     async def submit(self, item: T) -> None:
         """Write ``item``; returns once it is committed (raises if that failed)."""
+        await self.add(item)
+
+    def add(self, item: T) -> asyncio.Future[None]:
+        """Queue ``item``; the future is done once it is committed (or failed). For callers that
+        queue several items and wait for them together, without a task each."""
         loop = asyncio.get_running_loop()
         committed: asyncio.Future[None] = loop.create_future()
         self._pending.append((item, committed))
         if self._writing is None or self._writing.done():
             self._writing = loop.create_task(self._write_batches(), name=self._name)
-        await committed
+        return committed
 
     def flush(self) -> None:
         """Write what is waiting now instead of at the end of the linger."""
-        self._flushed.set()
+        if self._flushed is not None and not self._flushed.done():
+            self._flushed.set_result(None)
 
     async def _write_batches(self) -> None:
-        if self._linger and not self._flushed.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._flushed.wait(), self._linger)
-        self._flushed.clear()
+        if self._linger:
+            loop = asyncio.get_running_loop()
+            self._flushed = loop.create_future()
+            timer = loop.call_later(self._linger, self.flush)
+            try:
+                await self._flushed
+            finally:
+                timer.cancel()
+                self._flushed = None
         while self._pending:
             batch: list[tuple[T, asyncio.Future[None]]] = []
             try:

@@ -162,7 +162,7 @@ class JobRunner:
         """One request's jobs for one handler; never raises (failures become retries)."""
         if self._stopping:
             return  # left in flight: stop() hands them back
-        records: list[asyncio.Task[None]] = []
+        recorded: list[tuple[Job, Outcome, asyncio.Future[None]]] = []
         left = {job.id: job for job in jobs}
         self._started |= set(left)
         error: str | None = None
@@ -174,35 +174,26 @@ class JobRunner:
                     contextlib.aclosing(handler.run(jobs)) as outcomes:
                 async for job, outcome in outcomes:
                     if left.pop(job.id, None) is not None:
-                        records.append(self._record(job, outcome))
+                        recorded.append((job, outcome, self._recorder.add(_Recorded(job, outcome))))
         except TimeoutError:
             error = "timed out before its lease could run out"
         except Exception as failure:
             logger.exception("job handler for %s failed", jobs[0].kind)
             error = f"{type(failure).__name__}: {failure}"
-        if left:
-            records += [self._record(job, Retry(error or "not performed")) for job in left.values()]
+        for job in left.values():
+            retry = Retry(error or "not performed")
+            recorded.append((job, retry, self._recorder.add(_Recorded(job, retry))))
         self._recorder.flush()  # the group is over: nothing more to wait for
-        results = await asyncio.gather(*records, return_exceptions=True)
-        for unrecorded in (r for r in results if isinstance(r, BaseException)):
-            # Recording failed (the database may be briefly away): the lease brings the jobs back.
-            logger.error("job outcome could not be recorded", exc_info=unrecorded)
-
-    def _record(self, job: Job, outcome: Outcome) -> asyncio.Task[None]:
-        async def record() -> None:
-            try:
-                await self._recorder.submit(_Recorded(job, outcome))
-            except Exception:
-                self._wakeup.wake()  # unrecorded, it comes back when its lease ends: plan for that
-                raise
-            else:
-                if isinstance(outcome, Retry):
-                    self._wakeup.wake()  # the loop must plan for the new due time
-            finally:
-                self._in_flight.discard(job.id)
-                self._started.discard(job.id)
-
-        return asyncio.get_running_loop().create_task(record(), name="jobs-record")
+        results = await asyncio.gather(*(future for _, _, future in recorded), return_exceptions=True)
+        for (job, outcome, _), result in zip(recorded, results, strict=True):
+            self._in_flight.discard(job.id)
+            self._started.discard(job.id)
+            if isinstance(result, BaseException):
+                # Recording failed (the database may be briefly away): the lease brings the job back.
+                logger.error("job outcome could not be recorded", exc_info=result)
+                self._wakeup.wake()  # plan for when its lease ends
+            elif isinstance(outcome, Retry):
+                self._wakeup.wake()  # the loop must plan for the new due time
 
     async def _write_outcomes(self, uow: UnitOfWork, recorded: Sequence[_Recorded]) -> None:
         now = uow.now()
