@@ -76,6 +76,7 @@ _CANNOT_DELEGATE = {
     "to_self": "Choose someone other than yourself.",
     "to_requester": "The requester can't decide their own request; choose someone else.",
     "already_theirs": "It is already theirs to decide.",
+    "ended": "That date has already passed.",
 }
 
 

@@ -28,7 +28,8 @@ NOTE_LIMIT = 500
 
 @dataclass
 class CannotDelegate(DomainError):
-    """The step cannot go to that person: ``reason`` is to_self, to_requester or already_theirs."""
+    """The step cannot go to that person: ``reason`` is to_self, to_requester, already_theirs, or
+    ended (an absence that ends in the past)."""
 
     reason: str
     code = "cannot_delegate"
@@ -80,6 +81,8 @@ class Delegation:
         if stand_in == actor:
             raise CannotDelegate("to_self")
         async with self._uow() as uow:
+            if until is not None and until <= uow.now():
+                raise CannotDelegate("ended")
             await uow.away.set(actor, stand_in, until, uow.now())
             uow.audit(AuditEntry("away_set", "ok", actor, None,
                                  {"stand_in": stand_in, "until": until.isoformat() if until else None}))

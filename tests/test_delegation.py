@@ -115,3 +115,22 @@ async def test_delegate_through_slack(harness: Harness) -> None:
     await harness.slack.click(theirs, "selfserve.approve", user_id="U0IT1")
     await harness.settle()
     assert await statuses(harness) == [(1, "pending", 1)]
+
+
+async def test_away_through_slack(harness: Harness) -> None:
+    async def say(text: str) -> str:
+        response = await harness.slack.slash_command(user_id="U0HR2", command="/selfserve", text=text)
+        return str(response.json()["text"])
+
+    assert "Say who answers for you" in await say("away")
+    assert "not a date" in await say("away <@U0IT1|it> until 2026-02-30")
+    assert "already passed" in await say("away <@U0IT1|it> until 2020-01-01")
+    assert "Choose someone other than yourself" in await say("away <@U0HR2>")
+    assert "while you are away until 2099-01-01, <@U0IT1> decides" in await say("away <@U0IT1|it> until 2099-01-01")
+    await harness.submit("U0HR1", "new-employee", GOOD)
+    await harness.settle()
+    assert await approval_dm(harness, "U0IT1") and not [m for m in harness.dms("U0HR2") if "Approval" in m["text"]]
+    assert "Welcome back" in await say("away off")
+    assert "You were not marked away" in await say("away off")
+    kinds = await harness.kinds()
+    assert kinds.count("away_set") == 1 and kinds.count("away_cleared") == 1 and "delegated" in kinds
