@@ -39,8 +39,10 @@ from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
 from bot.socket_mode import SocketModeConnection, SocketModeEdge
 from bot.tasks import TaskSupervisor
+from domain.admin import AdminDesk
 from domain.cancellation import Canceller
 from domain.catalog import Catalog
+from domain.catalog_keeper import CatalogKeeper
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
 from domain.job_desk import JobDesk
@@ -79,7 +81,9 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
                idle_wait: float = 60.0) -> Runtime:
-    """The Bolt app with every listener registered, and the job runner its changes feed."""
+    """The Bolt app with every listener registered, and the job runner its changes feed. ``catalog``
+    is a ``CatalogKeeper`` when it can be reloaded from its file."""
+    catalog = catalog if isinstance(catalog, CatalogKeeper) else CatalogKeeper(catalog)
     db = Database(engine)
     token = settings.slack_bot_token.get_secret_value()
     # Two clients on one HTTP session (set in build_web_app). Calls made while someone waits (views.open,
@@ -105,6 +109,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
                        HOME_REFRESH: HomePublisher(delivery_client, tracker.home)}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait),
         delegation=Delegation(catalog, db.unit_of_work, audit),
+        admin=AdminDesk(catalog, audit),
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.tasks import TaskSupervisor
+from domain.admin import AdminDesk
 from domain.cancellation import Canceller
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
@@ -20,5 +21,6 @@ class Deps:
     tasks: TaskSupervisor
     jobs: JobRunner
     delegation: Delegation
+    admin: AdminDesk
     tracker: Tracker
     canceller: Canceller

@@ -39,6 +39,7 @@ _NOT_AUTHORIZED = {
     "not_a_requester": "Sorry, you are not allowed to request this. Ask an admin if you think you should be.",
     "not_an_approver": "Sorry, only members of the *{role}* role can decide this step.",
     "self_approval": "You can't decide on your own request; someone else in *{role}* has to.",
+    "not_an_admin": "Only members of the *{role}* role can do that.",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from bot.logging_setup import configure_logging
 from bot.socket_mode import SocketModeRefused
 from cli.common import EXIT_CONFIG, EXIT_OK, fail_config
 from domain.catalog import Catalog, CatalogError, load_catalog
+from domain.catalog_keeper import CatalogKeeper
 from domain.records import AuditEntry
 from storage.database import Database
 from storage.driver import DRIVER_ERRORS
@@ -56,7 +58,9 @@ def _refuse_catalog(settings: Settings, error: CatalogError) -> int:
 async def _serve(settings: Settings, catalog: Catalog) -> web.Application:
     engine = create_engine(settings.database_url)
     await upgrade(engine)
-    app = build_web_app(settings, lambda: catalog, engine)
+    keeper = CatalogKeeper(catalog, settings.catalog_path)
+    app = build_web_app(settings, keeper, engine)
+    app.on_startup.append(_reload_on_sighup)
 
     async def dispose(_: web.Application) -> None:
         await engine.dispose()
@@ -66,6 +70,23 @@ async def _serve(settings: Settings, catalog: Catalog) -> web.Application:
         "catalog": catalog.fingerprint, "actions": len(catalog.actions), "port": settings.port, "pid": os.getpid(),
         "mode": _mode(settings)}))
     return app
+
+
+async def _reload_on_sighup(app: web.Application) -> None:
+    """SIGHUP reloads the catalog (audited; a catalog with problems is refused and logged, the old
+    one stays), as `/selfserve admin reload` does."""
+    deps = app[RUNTIME].deps
+
+    async def reload() -> None:
+        try:
+            change = await deps.admin.reload(None)
+        except CatalogError as error:
+            logger.error("SIGHUP: the catalog has %d problem(s); the old one stays in force:\n%s",
+                         len(error.problems), error)
+            return
+        logger.info("SIGHUP: catalog reloaded (%s)", change.as_details())
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, lambda: deps.tasks.spawn(reload(), "reload"))
 
 
 def _mode(settings: Settings) -> str:

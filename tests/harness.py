@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import EVENTS_PATH, RUNTIME, Runtime, build_web_app
 from bot.config import Settings
 from domain.catalog import Catalog, load_catalog
+from domain.catalog_keeper import CatalogKeeper
 from slackstub import SlackClientSim, SlackStandIn
 from tests.audit_log import AuditEvent, stored_events
 
@@ -37,6 +38,7 @@ class Harness:
         self.engine = engine
         self.catalog: Catalog = load_catalog(catalog_path)
         self.catalog_path = catalog_path
+        self.keeper: CatalogKeeper | None = None
         self.stub = SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
         self._runner: web.AppRunner | None = None
         self.slack: SlackClientSim
@@ -65,7 +67,9 @@ class Harness:
             port=0,
             host="127.0.0.1",
         )
-        app = build_web_app(settings, lambda: self.catalog, self.engine)
+        # ``catalog`` may be swapped by a test (an edit between two requests); ``keeper``, when set,
+        # makes the catalog reloadable from its file as in production.
+        app = build_web_app(settings, self.keeper or (lambda: self.catalog), self.engine)
         connections = self.stub.socket_mode.connections_opened
         self._runner = web.AppRunner(app)
         await self._runner.setup()  # in socket mode this connects

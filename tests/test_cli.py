@@ -233,7 +233,9 @@ async def test_run_serves_a_request_end_to_end_and_stops_cleanly_on_sigterm(tmp_
         stub.add_user(user_id, name=user_id.lower(), real_name=f"User {user_id}")
     port = free_port()
     database = sqlite_url(tmp_path / "s.db")
-    env = cli_env(run_env(tmp_path, SLACK_API_URL=stub.api_url, DATABASE_URL=database, CATALOG_PATH=E2E_CATALOG,
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text((ROOT / E2E_CATALOG).read_text())
+    env = cli_env(run_env(tmp_path, SLACK_API_URL=stub.api_url, DATABASE_URL=database, CATALOG_PATH=str(catalog),
                           PORT=str(port)))
     log_path = tmp_path / "run.log"
     slack = SlackClientSim(app_url=f"http://127.0.0.1:{port}/slack/events", signing_secret=SIGNING_SECRET, stub=stub)
@@ -273,6 +275,16 @@ async def test_run_serves_a_request_end_to_end_and_stops_cleanly_on_sigterm(tmp_
         await stub.wait_for("chat.postMessage", timeout=10, predicate=lambda call: (
             call.ok and call.args.get("channel") == hr2_dm and "Approval needed" in call.args.get("text", "")))
 
+        catalog.write_text(catalog.read_text().replace(  # SIGHUP puts an edit in force
+            "actions:\n", "actions:\n  badge:\n    title: Badge\n    fields: [{id: why, label: Why, type: text}]\n", 1))
+        process.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            response = await slack.slash_command(user_id="U0HR1", command="/selfserve", text="badge")
+            if response.text in ("", "{}"):  # no "no action called badge": the form opens
+                break
+            await asyncio.sleep(0.05)
+        await stub.wait_for("views.open", count=2, timeout=10)
+
         process.send_signal(signal.SIGTERM)
         try:
             code = await asyncio.wait_for(process.wait(), 10)
@@ -292,7 +304,7 @@ async def test_run_serves_a_request_end_to_end_and_stops_cleanly_on_sigterm(tmp_
     assert "intact" in verified.stdout, verified
     kinds = [event["kind"] for event in jsonl(exported)]
     assert kinds[0] == "startup", exported
-    for kind in ("command", "modal_opened", "request_created", "request_routed", "message_sent"):
+    for kind in ("command", "modal_opened", "request_created", "request_routed", "message_sent", "catalog_reloaded"):
         assert kind in kinds, exported
     assert re.fullmatch(rf"audit chain intact: {len(kinds)} events verified\n", verified.stdout), verified
 

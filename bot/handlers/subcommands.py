@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.deps import Deps
-from bot.handlers import away, cancellation, tracking
+from bot.handlers import admin, away, cancellation, tracking
 from bot.messages import Message
 from bot.payloads import SlashCommand
 
@@ -18,4 +18,5 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "pending": tracking.pending,
     "cancel": cancellation.cancel,
     "away": away.away,
+    "admin": admin.admin,
 }
