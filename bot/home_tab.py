@@ -1,12 +1,16 @@
 """The App Home tab, published with views.publish: when someone opens it (``bot.handlers.home``)
 and whenever something of theirs changes (``home.refresh`` jobs, performed here).
 
-What it shows is read at delivery time, so a late or retried job publishes the present; several
-jobs for one person that are performed together publish once.
+What it shows is read at delivery time, so a late or retried job publishes the present. Jobs for
+one person that are performed at the same moment share one publish: a job joins a publish that
+has not started reading yet (every job handed to this handler was committed before it arrived,
+so that read sees its change). Home refreshes come due in batches (``domain.surfaces``), so a
+person concerned by many changes in a busy second is published to once, not once per change.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
 import aiohttp
@@ -32,14 +36,41 @@ class HomePublisher:
     def __init__(self, client: AsyncWebClient, load_home: LoadHome) -> None:
         self._client = client
         self._load_home = load_home
+        self._gathering: dict[str, asyncio.Future[Outcome]] = {}
+        """Per person, the publish that jobs arriving now join (it has not started reading)."""
+        self._publishing: set[asyncio.Task[None]] = set()
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
-        outcomes: dict[str, Outcome] = {}
+        # every person's publish is joined or started before anything is awaited, so the jobs of
+        # all the groups the engine runs at once can join one another's
+        publishes = {user_id: self._join(user_id) for user_id in dict.fromkeys(_user(job) for job in jobs)}
         for job in jobs:
-            user_id = str(job.payload.get("user", ""))
-            if user_id not in outcomes:
-                outcomes[user_id] = await self._publish(user_id)
-            yield job, outcomes[user_id]
+            yield job, await asyncio.shield(publishes[_user(job)])
+
+    def _join(self, user_id: str) -> asyncio.Future[Outcome]:
+        """The publish for ``user_id`` that has not started reading yet; a new one if none."""
+        gathering = self._gathering.get(user_id)
+        if gathering is None:
+            gathering = self._gathering[user_id] = asyncio.get_running_loop().create_future()
+            task = asyncio.get_running_loop().create_task(self._publish_after_joins(user_id, gathering),
+                                                         name="home-publish")
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
+        return gathering
+
+    async def _publish_after_joins(self, user_id: str, gathering: asyncio.Future[Outcome]) -> None:
+        outcome: Outcome = Retry("the publish this job joined did not finish")
+        try:
+            await asyncio.sleep(0)  # jobs handed over at the same moment join first
+            self._close(user_id, gathering)  # from here on the read may miss a later change: no more joining
+            outcome = await self._publish(user_id)
+        finally:
+            self._close(user_id, gathering)
+            gathering.set_result(outcome)
+
+    def _close(self, user_id: str, gathering: asyncio.Future[Outcome]) -> None:
+        if self._gathering.get(user_id) is gathering:
+            del self._gathering[user_id]
 
     async def _publish(self, user_id: str) -> Outcome:
         try:
@@ -51,3 +82,7 @@ class HomePublisher:
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             return outcome_of(error)
         return Done()
+
+
+def _user(job: Job) -> str:
+    return str(job.payload.get("user", ""))

@@ -6,14 +6,18 @@
   DM about it shows an outdated picture; a cancellation redraws every approver DM of it.
 * The Home tab of everyone a change concerns is published again: the requester, whoever decided,
   and those whose list of approvals waiting on them gained or lost the request. One
-  ``home.refresh`` job per person and change; the Slack side merges those it performs together.
+  ``home.refresh`` job per person and change, due at the end of the current batch period
+  (``HOME_REFRESH_BATCH``), so that the jobs of a busy second come due together and the Slack
+  side publishes each person's Home once for all of them (``bot.home_tab``).
 
 Every job names only *whom* to update; the picture is rendered from the state at delivery time.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from domain import notifications
 from domain.catalog import Catalog
@@ -25,12 +29,23 @@ from domain.tracking import current_deciders
 
 HOME_REFRESH = "home.refresh"
 """Publish one person's Home tab again (payload ``{"user": id}``)."""
+HOME_REFRESH_BATCH = timedelta(seconds=1)
+"""Home refreshes are due at the next multiple of this (0: at once). A Home is redrawn within a
+second of a change, and a person concerned by many changes in that second gets one publish."""
 
 
 def refresh_homes(uow: UnitOfWork, request: RequestRecord, users: Iterable[str]) -> None:
     """One ``home.refresh`` job per person, each person once."""
+    due = _batch_end(uow.now())
     for user in sorted(set(users)):
-        uow.enqueue(HOME_REFRESH, request.id, {"user": user})
+        uow.enqueue(HOME_REFRESH, request.id, {"user": user}, due_at=due)
+
+
+def _batch_end(now: datetime) -> datetime:
+    period = HOME_REFRESH_BATCH.total_seconds()
+    if period <= 0:
+        return now
+    return datetime.fromtimestamp((math.floor(now.timestamp() / period) + 1) * period, tz=now.tzinfo)
 
 
 def after_submit(uow: UnitOfWork, catalog: Catalog, request: RequestRecord) -> None:

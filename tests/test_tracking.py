@@ -4,11 +4,12 @@ what lists hold, and what a cancellation changes (no database, no Slack)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from domain import notifications
+from domain import notifications, surfaces
 from domain.cancellation import Canceller, NotYourRequest
 from domain.catalog import Catalog, CatalogError, parse_catalog
 from domain.errors import RequestClosed
@@ -247,3 +248,15 @@ def test_the_admin_role_must_be_defined_when_named() -> None:
         parse_catalog("settings: {admin_role: auditor}\nroles:" + base)
     assert [p.message for p in error.value.problems] == ["unknown role 'auditor' (did you mean 'auditors'?)"]
     assert error.value.problems[0].path == "settings.admin_role"
+
+
+async def test_home_refreshes_come_due_together_at_the_end_of_the_second(world: World,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    await world.submit("U0EMP", "onboard", {"who": "Ada"})
+    homes = [job for job in world.memory.store.jobs.values() if job.kind == HOME_REFRESH]
+    [due] = {job.due_at for job in homes}
+    assert due.microsecond == 0 and 0 < (due - homes[0].created_at).total_seconds() <= 1
+    monkeypatch.setattr(surfaces, "HOME_REFRESH_BATCH", timedelta(0))
+    await world.submit("U0EMP", "onboard", {"who": "Bob"})
+    assert all(job.due_at == job.created_at for job in world.memory.store.jobs.values()
+               if job.kind == HOME_REFRESH and job.request_id == 2)

@@ -1,0 +1,81 @@
+"""The Home tab job handler: jobs for one person performed together share one publish, and a
+publish that has started reading is never joined (it could miss a later change)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.home_tab import HomePublisher
+from domain.jobs import Done, Outcome, Retry
+from domain.records import Job
+from domain.tracking import Home
+
+MOMENT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+class FakeClient:
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    async def views_publish(self, *, user_id: str, view: dict[str, Any]) -> None:
+        self.published.append(user_id)
+
+
+def job(job_id: int, user_id: str) -> Job:
+    return Job(job_id, "home.refresh", f"k{job_id}", job_id, {"user": user_id}, 1, MOMENT)
+
+
+async def outcomes(publisher: HomePublisher, *jobs: Job) -> list[Outcome]:
+    generator: AsyncGenerator[tuple[Job, Outcome], None] = publisher.run(jobs)
+    return [outcome async for _, outcome in generator]
+
+
+async def test_jobs_handed_over_together_share_one_publish_per_person() -> None:
+    reads: list[str] = []
+
+    async def load(user_id: str) -> Home:
+        reads.append(user_id)
+        await asyncio.sleep(0.01)
+        return Home([], [], [])
+
+    client = FakeClient()
+    publisher = HomePublisher(client, load)  # type: ignore[arg-type]
+    together = await asyncio.gather(outcomes(publisher, job(1, "U1"), job(2, "U2")), outcomes(publisher, job(3, "U1")),
+                                    outcomes(publisher, job(4, "U1"), job(5, "U1")))
+    assert list(together) == [[Done(), Done()], [Done()], [Done(), Done()]]
+    assert sorted(client.published) == ["U1", "U2"] and sorted(reads) == ["U1", "U2"]
+    await outcomes(publisher, job(6, "U1"))  # later: read again
+    assert client.published.count("U1") == 2
+
+
+async def test_a_publish_that_started_reading_is_not_joined() -> None:
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def load(user_id: str) -> Home:
+        started.set()
+        await release.wait()
+        return Home([], [], [])
+
+    client = FakeClient()
+    publisher = HomePublisher(client, load)  # type: ignore[arg-type]
+    first = asyncio.create_task(outcomes(publisher, job(1, "U1")))
+    await started.wait()
+    second = asyncio.create_task(outcomes(publisher, job(2, "U1")))  # its change may be newer than that read
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await first == [Done()] and await second == [Done()]
+    assert client.published == ["U1", "U1"]
+
+
+async def test_a_failed_read_is_retried_for_every_job_that_joined_it() -> None:
+    async def load(user_id: str) -> Home:
+        await asyncio.sleep(0)
+        raise ConnectionError("database away")
+
+    publisher = HomePublisher(FakeClient(), load)  # type: ignore[arg-type]
+    together = await asyncio.gather(outcomes(publisher, job(1, "U1")), outcomes(publisher, job(2, "U1")))
+    assert all(isinstance(outcome, Retry) for outcomes_ in together for outcome in outcomes_)
