@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +15,7 @@ from bot.messages.suggestions import also_block, start_block
 from bot.messages.summary import md
 from bot.messages.tracking import request_row, waiting_rows
 from domain.catalog import Action
+from domain.records import RequestRecord
 from domain.tracking import Home
 
 MAX_ACTIONS = 40  # with 15 waiting (2 blocks each) and 15 open requests, under the 100 blocks
@@ -20,19 +23,42 @@ MAX_ACTIONS = 40  # with 15 waiting (2 blocks each) and 15 open requests, under 
 
 def home_view(home: Home) -> dict[str, Any]:
     """The Home tab as views.publish takes it."""
-    blocks: list[Block] = [HeaderBlock(text="Waiting on your decision")]
-    if home.waiting:
-        for request in home.waiting:
-            blocks.extend(waiting_rows(request))
-    else:
-        blocks.append(SectionBlock(text=md("Nothing is waiting on you.")))
-    blocks += [DividerBlock(), HeaderBlock(text="Your open requests")]
-    if home.open_requests:
-        blocks.extend(request_row(request) for request in home.open_requests)
-    else:
-        blocks.append(SectionBlock(text=md("You have no open requests.")))
-    catalog = _catalog_blocks(tuple(home.actions))
-    return {"type": "home", "blocks": [*(block.to_dict() for block in blocks), *catalog]}
+    blocks = [*_WAITING_HEADER]
+    for request in home.waiting:
+        blocks += _rows(request, "waiting", waiting_rows)
+    if not home.waiting:
+        blocks += _NOTHING_WAITING
+    blocks += _OPEN_HEADER
+    for request in home.open_requests:
+        blocks += _rows(request, "open", lambda r: [request_row(r)])
+    if not home.open_requests:
+        blocks += _NO_OPEN_REQUESTS
+    return {"type": "home", "blocks": [*blocks, *_catalog_blocks(tuple(home.actions))]}
+
+
+def _dicts(*blocks: Block) -> tuple[dict[str, Any], ...]:
+    return tuple(block.to_dict() for block in blocks)
+
+
+_WAITING_HEADER = _dicts(HeaderBlock(text="Waiting on your decision"))
+_NOTHING_WAITING = _dicts(SectionBlock(text=md("Nothing is waiting on you.")))
+_OPEN_HEADER = _dicts(DividerBlock(), HeaderBlock(text="Your open requests"))
+_NO_OPEN_REQUESTS = _dicts(SectionBlock(text=md("You have no open requests.")))
+_RENDERED: OrderedDict[tuple[object, ...], tuple[dict[str, Any], ...]] = OrderedDict()
+RENDERED_ROWS = 2000  # requests' rows kept rendered (a waiting request shows in each approver's Home)
+
+
+def _rows(request: RequestRecord, kind: str,
+          render: Callable[[RequestRecord], list[Block]]) -> tuple[dict[str, Any], ...]:
+    """A request's rows, rendered once per state of the request: every change to a request moves
+    its updated_at, and what else a row shows was fixed when it was made."""
+    key = (kind, request.id, request.updated_at, request.status, request.current_step)
+    rows = _RENDERED.get(key)
+    if rows is None:
+        rows = _RENDERED[key] = _dicts(*render(request))
+        if len(_RENDERED) > RENDERED_ROWS:
+            _RENDERED.popitem(last=False)
+    return rows
 
 
 @lru_cache(maxsize=256)
