@@ -1,17 +1,20 @@
 """The App Home tab, published with views.publish: when someone opens it (``bot.handlers.home``)
 and whenever something of theirs changes (``home.refresh`` jobs, performed here).
 
-What it shows is read at delivery time, so a late or retried job publishes the present. Jobs for
-one person that are performed at the same moment share one publish: a job joins a publish that
-has not started reading yet (every job handed to this handler was committed before it arrived,
-so that read sees its change). Home refreshes come due in batches (``domain.surfaces``), so a
-person concerned by many changes in a busy second is published to once, not once per change.
+What it shows is read at delivery time, so a late or retried job publishes the present. Home
+refreshes come due in batches (``domain.surfaces``), and a person concerned by many changes in a
+busy second is published to once, not once per change: a job joins a publish for the same person
+that has not started reading yet (every job handed to this handler was committed before it
+arrived, so that read sees its change), and a settled job is done without a publish when a read
+of that Home began at or after its due time (the engine hands a busy second's jobs over in
+batches of 50, one after another).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -39,13 +42,24 @@ class HomePublisher:
         self._gathering: dict[str, asyncio.Future[Outcome]] = {}
         """Per person, the publish that jobs arriving now join (it has not started reading)."""
         self._publishing: set[asyncio.Task[None]] = set()
+        self._read_at: dict[str, datetime] = {}
+        """Per person, when the latest read of their Home began."""
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
         # every person's publish is joined or started before anything is awaited, so the jobs of
         # all the groups the engine runs at once can join one another's
-        publishes = {user_id: self._join(user_id) for user_id in dict.fromkeys(_user(job) for job in jobs)}
+        publishes = {user_id: self._join(user_id) for user_id in dict.fromkeys(
+            _user(job) for job in jobs if not self._shown(job))}
         for job in jobs:
-            yield job, await asyncio.shield(publishes[_user(job)])
+            user_id = _user(job)
+            yield job, await asyncio.shield(publishes[user_id]) if user_id in publishes else Done()
+
+    def _shown(self, job: Job) -> bool:
+        """Whether a read of the person's Home began at or after a settled job's due time (so it
+        showed the job's change): the jobs of one busy second that the engine hands over in
+        several batches are published for once."""
+        read = self._read_at.get(_user(job))
+        return bool(job.payload.get("settled")) and read is not None and read >= job.due_at
 
     def _join(self, user_id: str) -> asyncio.Future[Outcome]:
         """The publish for ``user_id`` that has not started reading yet; a new one if none."""
@@ -63,6 +77,7 @@ class HomePublisher:
         try:
             await asyncio.sleep(0)  # jobs handed over at the same moment join first
             self._close(user_id, gathering)  # from here on the read may miss a later change: no more joining
+            self._read_at[user_id] = datetime.now(UTC)
             outcome = await self._publish(user_id)
         finally:
             self._close(user_id, gathering)

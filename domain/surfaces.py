@@ -6,9 +6,10 @@
   DM about it shows an outdated picture; a cancellation redraws every approver DM of it.
 * The Home tab of everyone a change concerns is published again: the requester, whoever decided,
   and those whose list of approvals waiting on them gained or lost the request. One
-  ``home.refresh`` job per person and change, due at the end of the current batch period
-  (``HOME_REFRESH_BATCH``), so that the jobs of a busy second come due together and the Slack
-  side publishes each person's Home once for all of them (``bot.home_tab``).
+  ``home.refresh`` job per person and change, due shortly after the end of the current second
+  (``HOME_REFRESH_BATCH`` + ``HOME_REFRESH_SETTLE``), so that the jobs of a busy second come due
+  together and the Slack side publishes each person's Home once for all of them
+  (``bot.home_tab``).
 
 Every job names only *whom* to update; the picture is rendered from the state at delivery time.
 """
@@ -28,24 +29,26 @@ from domain.routing import step_members
 from domain.tracking import current_deciders
 
 HOME_REFRESH = "home.refresh"
-"""Publish one person's Home tab again (payload ``{"user": id}``)."""
+"""Publish one person's Home tab again (payload ``{"user": id}``, and ``"settled": true`` when the
+job's due time is ``HOME_REFRESH_SETTLE`` after the end of its change's batch: any read of that
+Home that starts at or after the due time shows the change, so the job may be skipped then)."""
 HOME_REFRESH_BATCH = timedelta(seconds=1)
-"""Home refreshes are due at the next multiple of this (0: at once). A Home is redrawn within a
-second of a change, and a person concerned by many changes in that second gets one publish."""
+"""Home refreshes of changes within one such period come due together (0: each at once)."""
+HOME_REFRESH_SETTLE = timedelta(milliseconds=500)
+"""... this long after the period ends, by which its changes' transactions have committed (a
+change is enqueued at the end of its transaction) and the processes' clocks agree."""
 
 
 def refresh_homes(uow: UnitOfWork, request: RequestRecord, users: Iterable[str]) -> None:
     """One ``home.refresh`` job per person, each person once."""
-    due = _batch_end(uow.now())
-    for user in sorted(set(users)):
-        uow.enqueue(HOME_REFRESH, request.id, {"user": user}, due_at=due)
-
-
-def _batch_end(now: datetime) -> datetime:
+    now = uow.now()
     period = HOME_REFRESH_BATCH.total_seconds()
-    if period <= 0:
-        return now
-    return datetime.fromtimestamp((math.floor(now.timestamp() / period) + 1) * period, tz=now.tzinfo)
+    due, settled = now, {}
+    if period > 0:
+        batch_end = datetime.fromtimestamp((math.floor(now.timestamp() / period) + 1) * period, tz=now.tzinfo)
+        due, settled = batch_end + HOME_REFRESH_SETTLE, {"settled": True}
+    for user in sorted(set(users)):
+        uow.enqueue(HOME_REFRESH, request.id, {"user": user, **settled}, due_at=due)
 
 
 def after_submit(uow: UnitOfWork, catalog: Catalog, request: RequestRecord) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.home_tab import HomePublisher
@@ -24,8 +24,9 @@ class FakeClient:
         self.published.append(user_id)
 
 
-def job(job_id: int, user_id: str) -> Job:
-    return Job(job_id, "home.refresh", f"k{job_id}", job_id, {"user": user_id}, 1, MOMENT)
+def job(job_id: int, user_id: str, due: datetime = MOMENT, settled: bool = False) -> Job:
+    payload: dict[str, Any] = {"user": user_id, **({"settled": True} if settled else {})}
+    return Job(job_id, "home.refresh", f"k{job_id}", job_id, payload, 1, due)
 
 
 async def outcomes(publisher: HomePublisher, *jobs: Job) -> list[Outcome]:
@@ -79,3 +80,20 @@ async def test_a_failed_read_is_retried_for_every_job_that_joined_it() -> None:
     publisher = HomePublisher(FakeClient(), load)  # type: ignore[arg-type]
     together = await asyncio.gather(outcomes(publisher, job(1, "U1")), outcomes(publisher, job(2, "U1")))
     assert all(isinstance(outcome, Retry) for outcomes_ in together for outcome in outcomes_)
+
+
+async def test_a_settled_job_due_before_a_read_began_needs_no_publish_of_its_own() -> None:
+    async def load(user_id: str) -> Home:
+        return Home([], [], [])
+
+    client = FakeClient()
+    publisher = HomePublisher(client, load)  # type: ignore[arg-type]
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    assert await outcomes(publisher, job(1, "U1", due, settled=True)) == [Done()]  # read after it was due
+    assert await outcomes(publisher, job(2, "U1", due, settled=True), job(3, "U2", due, settled=True)) == [
+        Done(), Done()]  # a later batch of the same second: U1 was read since, U2 was not
+    assert client.published == ["U1", "U2"]
+    assert await outcomes(publisher, job(4, "U1", due)) == [Done()]  # not settled: always read
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    assert await outcomes(publisher, job(5, "U1", later, settled=True)) == [Done()]  # due after the last read
+    assert client.published == ["U1", "U2", "U1", "U1"]
