@@ -51,6 +51,7 @@ from domain.notifications import ALL_KINDS
 from domain.service import RequestService
 from domain.surfaces import HOME_REFRESH
 from domain.tracking import Tracker
+from domain.usergroups import UserGroups
 from storage.audit_writer import AuditWriter
 from storage.database import Database
 
@@ -73,10 +74,20 @@ class Runtime:
     delivery_client: AsyncWebClient
     """The job engine's client (bot.notifier): no retries of its own."""
     socket_mode: SocketModeConnection | None = None
+    catalog: CatalogKeeper | None = None
+    """The catalog in force (and the members of its roles' Slack user groups)."""
     """Set when SLACK_APP_TOKEN is: requests arrive over Socket Mode instead of POST /slack/events."""
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def _usergroup_lookup(client: AsyncWebClient) -> Callable[[str], Awaitable[frozenset[str]]]:
+    async def members(group: str) -> frozenset[str]:
+        response = await client.usergroups_users_list(usergroup=group)
+        return frozenset(str(user) for user in response.get("users") or [])
+
+    return members
 
 
 def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
@@ -96,7 +107,8 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     delivery_client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[])
     audit = AuditWriter(db.unit_of_work).write
     tasks = TaskSupervisor()
-    service = RequestService(catalog, db.unit_of_work, db.reader, audit)
+    catalog.groups = UserGroups(_usergroup_lookup(client))
+    service = RequestService(catalog, db.unit_of_work, db.reader, audit, refresh_groups=catalog.refresh_groups)
     tracker = Tracker(catalog, db.reader, audit, lambda work: tasks.spawn(work, "audit"))
     notifier = SlackNotifier(delivery_client, service.view, tracker.messages)
     deps = Deps(
@@ -131,7 +143,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
                 lambda kind, message: deps.desk.failed(None, kind, message, malformed=True),
                 lambda kind, error: deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False))
         socket_mode = SocketModeConnection(edge)
-    return Runtime(bolt, deps, client, db, delivery_client, socket_mode)
+    return Runtime(bolt, deps, client, db, delivery_client, socket_mode, catalog)
 
 
 class _BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -201,6 +213,7 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
         session = aiohttp.ClientSession()
         runtime.client.session = runtime.delivery_client.session = session
         await runtime.deps.jobs.start()
+        runtime.deps.tasks.spawn(runtime.deps.admin.warm_up(), "usergroups")  # roles filled from Slack
         try:
             if runtime.socket_mode is not None:
                 await runtime.socket_mode.start()

@@ -49,7 +49,12 @@ class AdminDesk:
                 "problems": [str(problem) for problem in error.problems[:PROBLEMS_KEPT]]}))
             raise
         await self._audit(AuditEntry("catalog_reloaded", "ok", actor, None, change.as_details()))
+        await self.warm_up()
         return change
+
+    async def warm_up(self) -> None:
+        """Look up the members of every Slack user group the catalog's roles name."""
+        await self._keeper.refresh_groups()
 
     async def roles(self, actor: str) -> list[RoleHolders]:
         """Every role with its holders, in catalog order."""

@@ -7,10 +7,11 @@ role, so an admin sees at once what their edit did.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from domain.catalog import Catalog, load_catalog
+from domain.usergroups import UserGroups
 
 
 class NoCatalogFile(Exception):
@@ -43,16 +44,24 @@ class CatalogChange:
 class CatalogKeeper:
     """Callable: returns the catalog in force. ``reload()`` reads ``path`` again."""
 
-    def __init__(self, catalog: Catalog | Callable[[], Catalog], path: str | None = None) -> None:
+    def __init__(self, catalog: Catalog | Callable[[], Catalog], path: str | None = None,
+                 groups: UserGroups | None = None) -> None:
+        """``groups``: where the members of roles' Slack user groups come from."""
         self._source = catalog if callable(catalog) else None
         self._catalog = catalog if isinstance(catalog, Catalog) else None
         self._path = path
+        self.groups = groups or UserGroups(None)
 
     def __call__(self) -> Catalog:
-        if self._source is not None:
-            return self._source()
-        assert self._catalog is not None
-        return self._catalog
+        catalog = self._source() if self._source is not None else self._catalog
+        assert catalog is not None
+        catalog.use_group_members(self.groups.members)
+        return catalog
+
+    async def refresh_groups(self, roles: Iterable[str] | None = None) -> None:
+        """Look up again the user groups of ``roles`` (all the catalog's when None) if stale."""
+        catalog = self()
+        await self.groups.refresh(catalog.usergroups_of(catalog.roles if roles is None else roles))
 
     def reload(self) -> CatalogChange:
         """Load the file and put it in force; raises ``CatalogError`` (nothing changes) or

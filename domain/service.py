@@ -7,7 +7,7 @@ an unauthorised or late click leaves a trace and changes nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from domain import notifications, surfaces
@@ -55,13 +55,17 @@ class Decided:
 
 class RequestService:
     def __init__(self, catalog: Callable[[], Catalog], unit_of_work: UnitOfWorkFactory,
-                 reader: UnitOfWorkFactory, audit: AuditSink) -> None:
+                 reader: UnitOfWorkFactory, audit: AuditSink, *,
+                 refresh_groups: Callable[[Iterable[str]], Awaitable[None]] | None = None) -> None:
         """``unit_of_work`` opens read-write transactions, ``reader`` read-only ones, and
-        ``audit`` appends a stand-alone event (group-committed by storage)."""
+        ``audit`` appends a stand-alone event (group-committed by storage). ``refresh_groups``
+        brings the Slack user groups of the given roles up to date (before, not inside, a
+        transaction: it may ask Slack)."""
         self._catalog = catalog
         self._uow = unit_of_work
         self._reader = reader
         self._audit = audit
+        self._refresh_groups = refresh_groups
 
     @property
     def catalog(self) -> Catalog:
@@ -87,6 +91,10 @@ class RequestService:
 
         Replaying a submission of the same modal returns the request it already created.
         """
+        if self._refresh_groups is not None and action_name in self.catalog.actions:
+            action = self.catalog.actions[action_name]
+            await self._refresh_groups({role for step in action.approvals for role in step.roles}
+                                       | set(action.requesters or ()))
         action = await self.resolve(actor, action_name, kind="form_submitted")
         try:
             values = validate_submission(action, raw)
@@ -211,6 +219,9 @@ class RequestService:
         The request row is locked for the whole transaction, so when two approvers click at
         once the second sees the first one's outcome and is refused with who decided.
         """
+        if self._refresh_groups is not None:  # who may decide, and whom the next step asks
+            roles = {role for action in self.catalog.actions.values() for s in action.approvals for role in s.roles}
+            await self._refresh_groups(roles)
         try:
             async with self._uow() as uow:
                 request = await self._load(uow, ref, lock=True)

@@ -1,4 +1,5 @@
-"""auth.test, conversations.open and users.info: what the bot learns about itself and the people it serves."""
+"""auth.test, conversations.open, users.info and usergroups.users.list: what the bot learns about itself
+and the people it serves."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class WorkspaceApi:
             "auth.test": self.auth_test,
             "conversations.open": self.conversations_open,
             "users.info": self.users_info,
+            "usergroups.users.list": self.usergroup_users,
         }
 
     def auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +48,13 @@ class WorkspaceApi:
         if not users:
             raise SlackMethodError("users_list_not_supplied")
         return {"channel": {"id": self._ws.open_conversation(users)}}
+
+    def usergroup_users(self, args: dict[str, Any]) -> dict[str, Any]:
+        """usergroups.users.list: a user group's members (no_such_subteam for an unknown group)."""
+        group = str(args.get("usergroup", ""))
+        if group not in self._ws.usergroups:
+            raise SlackMethodError("no_such_subteam")
+        return {"users": list(self._ws.usergroups[group])}
 
     def users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         """users.info: the member's profile (deleted members are still returned, flagged, like Slack)."""

@@ -131,6 +131,10 @@ class SlackStandIn(Instrumented):
         self._workspace.add_user(user)
         return user.to_api(self.identity.team_id)
 
+    def set_usergroup(self, group_id: str, members: list[str]) -> None:
+        """Define (or change) a user group, as usergroups.users.list will answer for it."""
+        self._workspace.usergroups[group_id] = list(members)
+
     def username(self, user_id: str) -> str:
         """The handle Slack shows for a member; the id itself for users the model lacks."""
         try:

@@ -22,6 +22,7 @@ class Workspace:
         self._joined: set[str] = set()
         self._history: dict[str, list[Message]] = {}
         self._ephemerals: dict[str, list[Message]] = {}
+        self.usergroups: dict[str, list[str]] = {}
 
     def add_user(self, user: SlackUser) -> None:
         """Add or replace a member."""

@@ -333,7 +333,7 @@ def test_all_problems_are_collected_and_sorted_by_line() -> None:
         "catalog.yaml:7: actions.help.fields[0].min: min (3) is greater than max (1)",
         "catalog.yaml:8: actions.help.fields[1].placeholder: "
         "expected a string, got an integer (put the value in quotes)",
-        "catalog.yaml:10: roles.it.extra: unknown key (expected one of: members)",
+        "catalog.yaml:10: roles.it.extra: unknown key (expected one of: members, usergroups)",
     ]
 
 

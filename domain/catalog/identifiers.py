@@ -70,6 +70,11 @@ UserId = Annotated[
     Strict(),
     AfterValidator(_matching(r"[UW][A-Z0-9]{2,}", "Slack user id", "expected an id like U012AB3CD")),
 ]
+UsergroupId = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_matching(r"S[A-Z0-9]{2,}", "Slack user group id", "expected an id like S012AB3CD")),
+]
 ChannelId = Annotated[
     str,
     Strict(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Self
 
 from pydantic import (
@@ -10,6 +10,7 @@ from pydantic import (
     AllowInfNan,
     BaseModel,
     ConfigDict,
+    PrivateAttr,
     Strict,
     StringConstraints,
     ValidationInfo,
@@ -18,7 +19,7 @@ from pydantic import (
 from pydantic import Field as PydanticField
 
 from domain.catalog.fields import Field, FieldType, show_if_issues
-from domain.catalog.identifiers import ActionId, ChannelId, FieldId, RoleName, UserId
+from domain.catalog.identifiers import ActionId, ChannelId, FieldId, RoleName, UsergroupId, UserId
 from domain.catalog.issues import duplicate_issues, raise_issues, sized
 from domain.catalog.references import approvals_problem, check_role_exists
 
@@ -102,13 +103,19 @@ class ApprovalStep(_Frozen):
 
 
 class RoleSpec(_Frozen):
-    """A role as written in YAML, where its name is the mapping key."""
+    """A role as written in YAML, where its name is the mapping key: its holders are ``members``
+    and the members of the Slack user groups in ``usergroups`` (looked up while the app runs)."""
 
-    members: Annotated[tuple[UserId, ...], sized(non_empty=True)]
+    members: tuple[UserId, ...] = ()
+    usergroups: tuple[UsergroupId, ...] = ()
 
     @model_validator(mode="after")
     def _unique_members(self) -> Self:
-        raise_issues("Role", duplicate_issues(self.members, "members", "member"))
+        issues = [*duplicate_issues(self.members, "members", "member"),
+                  *duplicate_issues(self.usergroups, "usergroups", "user group")]
+        if not self.members and not self.usergroups:
+            issues.append(((), "a role needs 'members' or 'usergroups'"))
+        raise_issues("Role", issues)
         return self
 
 
@@ -171,6 +178,11 @@ class CatalogDocument(_Frozen):
     actions: Annotated[dict[ActionId, ActionSpec], sized(non_empty=True)]
 
 
+def _no_group_members(group: str) -> frozenset[str]:
+    """Until the app says where user groups' members come from, they have none."""
+    return frozenset()
+
+
 class Catalog(_Frozen):
     """A validated catalog; ``fingerprint`` identifies the exact file a request was made under."""
 
@@ -178,6 +190,7 @@ class Catalog(_Frozen):
     roles: dict[str, Role]
     actions: dict[str, Action]
     fingerprint: str
+    _group_members: Callable[[str], frozenset[str]] = PrivateAttr(default_factory=lambda: _no_group_members)
 
     @classmethod
     def from_document(cls, document: CatalogDocument, fingerprint: str) -> Catalog:
@@ -190,6 +203,20 @@ class Catalog(_Frozen):
         )
 
     def members_of(self, role_name: str) -> frozenset[str]:
-        """Slack user ids holding ``role_name``; empty for a role this catalog doesn't define."""
+        """Slack user ids holding ``role_name``; empty for a role this catalog doesn't define.
+        Members of its user groups are as last looked up (``domain.usergroups``)."""
         role = self.roles.get(role_name)
-        return frozenset(role.members) if role else frozenset()
+        if role is None:
+            return frozenset()
+        members = frozenset(role.members)
+        for group in role.usergroups:
+            members |= self._group_members(group)
+        return members
+
+    def usergroups_of(self, roles: Iterable[str]) -> set[str]:
+        """The Slack user groups behind ``roles``."""
+        return {group for name in roles if name in self.roles for group in self.roles[name].usergroups}
+
+    def use_group_members(self, lookup: Callable[[str], frozenset[str]]) -> None:
+        """Where members of user groups come from (the app's cache; none until set)."""
+        self._group_members = lookup

@@ -38,6 +38,9 @@ class RoleIndex:
 
 
 def _member_count(body: object) -> int | None:
+    """Distinct members, or None when unknown (invalid, or filled from Slack user groups)."""
+    if isinstance(body, dict) and body.get("usergroups"):
+        return None
     members = body.get("members") if isinstance(body, dict) else None
     if not isinstance(members, list) or not all(isinstance(member, str) for member in members):
         return None

@@ -1,0 +1,54 @@
+"""Members of Slack user groups, for roles that name them (``usergroups: [S…]``).
+
+Looked up through ``fetch`` (the Slack side: usergroups.users.list) and kept for ``max_age``
+seconds. Reading is synchronous and never waits on Slack: the catalog reads the last answer.
+What must be current is refreshed before it is used: the groups of a step's roles before a
+decision on it or routing to it (a click), and every group of a catalog when it comes into
+force. A failed lookup keeps the previous answer (logged), so an outage does not empty a role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+
+logger = logging.getLogger(__name__)
+Fetch = Callable[[str], Awaitable[frozenset[str]]]
+MAX_AGE_SECONDS = 300.0
+
+
+class UserGroups:
+    def __init__(self, fetch: Fetch | None, max_age: float = MAX_AGE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``fetch`` None: no Slack to ask (every group is empty)."""
+        self._fetch = fetch
+        self._max_age = max_age
+        self._clock = clock
+        self._known: dict[str, tuple[frozenset[str], float]] = {}
+
+    def members(self, group: str) -> frozenset[str]:
+        """The group's members as last looked up (empty before the first lookup)."""
+        found = self._known.get(group)
+        return found[0] if found else frozenset()
+
+    async def refresh(self, groups: Iterable[str]) -> None:
+        """Look up again the groups whose answer is older than ``max_age``, concurrently."""
+        if self._fetch is None:
+            return
+        now = self._clock()
+        stale = sorted({group for group in groups
+                        if group not in self._known or now - self._known[group][1] >= self._max_age})
+        if stale:
+            await asyncio.gather(*(self._look_up(group) for group in stale))
+
+    async def _look_up(self, group: str) -> None:
+        assert self._fetch is not None
+        try:
+            members = await self._fetch(group)
+        except Exception as error:  # Slack away or refusing: keep what we knew
+            logger.warning("user group %s could not be looked up (%s); keeping the last answer",
+                           group, type(error).__name__)
+            return
+        self._known[group] = (members, self._clock())
