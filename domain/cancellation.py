@@ -21,7 +21,7 @@ from domain.jobs import TIMER_PREFIX
 from domain.lifecycle import Status
 from domain.ports import AuditSink, UnitOfWorkFactory
 from domain.records import AuditEntry, RequestRecord, parse_request_ref
-from domain.tracking import current_deciders, refusal_entry
+from domain.tracking import refusal_entry, waiting_on
 
 CANCELLED_EVENT = "request_cancelled"
 
@@ -51,11 +51,11 @@ class Canceller:
                 request = None if request_id is None else await uow.requests.get(request_id, for_update=True)
                 if request is None or request.requester_id != actor:
                     raise NotYourRequest(ref[:64], "unknown_request" if request is None else "not_the_requester")
+                decisions = await uow.requests.decisions(request.id)
                 if request.status != Status.PENDING:
-                    raise RequestClosed(request.ref, request.status,
-                                        closed_by(request, await uow.requests.decisions(request.id)))
+                    raise RequestClosed(request.ref, request.status, closed_by(request, decisions))
                 catalog = self._catalog()
-                waited_on = current_deciders(catalog, request)
+                waited_on = waiting_on(catalog, request, decisions)
                 cancelled = await uow.requests.set_progress(request, Status.CANCELLED, request.current_step, uow.now())
                 uow.audit(AuditEntry(CANCELLED_EVENT, "ok", actor, request.ref,
                                      {**details, "step": request.current_step}))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import notifications
+from domain import notifications, surfaces
 from domain.approvals import authorize_decision, delegates
 from domain.catalog import Catalog
 from domain.errors import DomainError, UnknownRequest
@@ -64,6 +64,7 @@ class Delegation:
                 uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(step))
                 uow.audit(AuditEntry("delegated", "ok", actor, request.ref,
                                      {"step": step, "to": to_user, "note": text or None}))
+                surfaces.after_handover(uow, request, actor, to_user)
                 return request
         except DomainError as refusal:
             facts = {k: v for k, v in vars(refusal).items() if k != "ref"}

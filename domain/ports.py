@@ -52,6 +52,10 @@ class RequestStore(Protocol):
         unless self-approval is allowed; newest first, at most ``limit``. A narrowing-down: callers
         check each against the catalog as it is now."""
 
+    async def handed_to(self, user_id: str, limit: int) -> list[RequestRecord]:
+        """Pending requests whose current step was handed to ``user_id`` (a decision with the
+        verdict ``delegate`` naming them) and that they have not decided yet; newest first."""
+
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
         """Messages posted about the request for ``purpose``, oldest first."""
 

@@ -129,7 +129,7 @@ class RequestService:
                 request = await self._enter_step(uow, request, 0)
             else:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
-            surfaces.after_submit(uow, self.catalog, request)
+            await surfaces.after_submit(uow, self.catalog, request)
             return Submitted(request, False)
 
     def _new_request(
@@ -234,7 +234,7 @@ class RequestService:
                 uow.audit(AuditEntry("decision", "ok", actor, request.ref,
                                      {"step": step, "verdict": verdict, "reason": reason}))
                 updated = await self._after_decision(uow, updated, decision, progress)
-                surfaces.after_decision(uow, self.catalog, updated, decision, progress.step_completed)
+                await surfaces.after_decision(uow, self.catalog, updated, decision, progress.step_completed)
                 return Decided(updated, progress)
         except DomainError as refusal:
             details = {"request": ref[:64], "step": step, "verdict": verdict}

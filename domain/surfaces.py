@@ -25,8 +25,7 @@ from domain.catalog import Catalog
 from domain.lifecycle import Status
 from domain.ports import UnitOfWork
 from domain.records import DecisionRecord, RequestRecord
-from domain.routing import step_members
-from domain.tracking import current_deciders
+from domain.tracking import step_audience, waiting_on
 
 HOME_REFRESH = "home.refresh"
 """Publish one person's Home tab again (payload ``{"user": id}``, and ``"settled": true`` when the
@@ -51,24 +50,32 @@ def refresh_homes(uow: UnitOfWork, request: RequestRecord, users: Iterable[str])
         uow.enqueue(HOME_REFRESH, request.id, {"user": user, **settled}, due_at=due)
 
 
-def after_submit(uow: UnitOfWork, catalog: Catalog, request: RequestRecord) -> None:
-    """A new request: its requester's Home, and the Homes of those now asked to decide."""
-    refresh_homes(uow, request, [request.requester_id, *current_deciders(catalog, request)])
+async def after_submit(uow: UnitOfWork, catalog: Catalog, request: RequestRecord) -> None:
+    """A new request: its requester's Home, and the Homes of those now asked to decide (stand-ins
+    of people away included)."""
+    decisions = await uow.requests.decisions(request.id) if request.status == Status.PENDING else []
+    refresh_homes(uow, request, [request.requester_id, *waiting_on(catalog, request, decisions)])
 
 
-def after_decision(uow: UnitOfWork, catalog: Catalog, request: RequestRecord, decision: DecisionRecord,
-                   step_completed: bool) -> None:
+async def after_decision(uow: UnitOfWork, catalog: Catalog, request: RequestRecord, decision: DecisionRecord,
+                         step_completed: bool) -> None:
     """A verdict on ``decision.step``; ``request`` as the decision left it."""
     users = {request.requester_id, decision.approver_id}
     if step_completed:
         uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
-        users |= step_members(catalog, request.steps[decision.step])  # it no longer waits on them
-        users.update(current_deciders(catalog, request))  # ... but on the next step's deciders
+        decisions = await uow.requests.decisions(request.id)
+        users |= step_audience(catalog, request, decision.step, decisions)  # it no longer waits on them
+        users.update(waiting_on(catalog, request, decisions))  # ... but on the next step's deciders
         if request.status != Status.PENDING:
             for step in range(_last_step(request)):
                 if step != decision.step:  # the service redraws the decided step's DMs itself
                     uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(step))
     refresh_homes(uow, request, users)
+
+
+def after_handover(uow: UnitOfWork, request: RequestRecord, by: str, to: str) -> None:
+    """``by`` handed the current step to ``to``: it waits on the one, no longer on the other."""
+    refresh_homes(uow, request, [by, to])
 
 
 def after_cancel(uow: UnitOfWork, catalog: Catalog, request: RequestRecord, waited_on: Iterable[str]) -> None:

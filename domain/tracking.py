@@ -1,7 +1,8 @@
 """Following requests: where one stands, what a person asked for, and what waits on them.
 
 A request may be seen by its requester, by everyone who may decide any of its steps (as the
-catalog stands now) or decided one, and by holders of the catalog's admin role. Asking about a
+catalog stands now), decided one, handed one over or was handed one (``domain.delegation``), and
+by holders of the catalog's admin role. Asking about a
 request one may not see is refused exactly like asking about an id that does not exist, so ids
 cannot be probed; the audit log keeps which of the two it was.
 
@@ -14,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from domain.approvals import deciders, eligible_approvers
+from domain.approvals import delegates, eligible_approvers
 from domain.catalog import Action, Catalog
 from domain.desk import Defer
 from domain.errors import DomainError
-from domain.lifecycle import Status
+from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
 from domain.rbac import requestable_actions
 from domain.records import AuditEntry, DecisionRecord, MessageRecord, RequestRecord, parse_request_ref, request_ref
@@ -64,24 +65,39 @@ def roles_of(catalog: Catalog, user_id: str) -> list[str]:
 
 
 def may_see(catalog: Catalog, request: RequestRecord, decisions: Sequence[DecisionRecord], user_id: str) -> bool:
-    """The requester, anyone who may decide one of its steps or decided one, and the admin role."""
+    """The requester, anyone who may decide one of its steps, decided or handed one over or was
+    handed one, and the admin role."""
     return (user_id == request.requester_id
             or user_id in catalog.members_of(catalog.settings.admins)
-            or any(d.approver_id == user_id for d in decisions)
+            or any(user_id == d.approver_id or (d.verdict == Verdict.DELEGATE and user_id == d.reason)
+                   for d in decisions)
             or any(user_id in step_members(catalog, step) for step in request.steps))
 
 
 def current_deciders(catalog: Catalog, request: RequestRecord) -> list[str]:
-    """Everyone who may decide the request's current step (none once it is closed)."""
+    """Everyone who may decide the request's current step by the catalog (its roles' holders and
+    named approvers; none once it is closed). ``waiting_on`` adds hand-overs and decisions."""
     if request.status != Status.PENDING or request.current_step >= len(request.steps):
         return []
     return eligible_approvers(request, step_members(catalog, request.steps[request.current_step]))
 
 
+def step_audience(catalog: Catalog, request: RequestRecord, step: int,
+                  decisions: Sequence[DecisionRecord]) -> frozenset[str]:
+    """Everyone ``step`` was ever up to: its roles' holders and named approvers, and those it was
+    handed to (whose lists of what waits on them change with it)."""
+    return step_members(catalog, request.steps[step]) | delegates(decisions, step)
+
+
 def waiting_on(catalog: Catalog, request: RequestRecord, decisions: Sequence[DecisionRecord]) -> tuple[str, ...]:
-    """Who may still decide the current step: those who may decide it and have not yet."""
-    decided = set(deciders(decisions, request.current_step))
-    return tuple(user for user in current_deciders(catalog, request) if user not in decided)
+    """Who may still decide the current step: those who may decide it (handed it included) and
+    have neither decided it nor handed it on."""
+    if request.status != Status.PENDING or request.current_step >= len(request.steps):
+        return ()
+    step = request.current_step
+    spoke = {d.approver_id for d in decisions if d.step == step}
+    allowed = eligible_approvers(request, step_audience(catalog, request, step, decisions))
+    return tuple(user for user in allowed if user not in spoke)
 
 
 def refusal_entry(actor: str, kind: str, refusal: DomainError, details: dict[str, Any]) -> AuditEntry:
@@ -155,5 +171,8 @@ class Tracker:
     async def _waiting(self, uow: UnitOfWork, user_id: str, limit: int) -> list[RequestRecord]:
         catalog = self._catalog()
         found = await uow.requests.waiting_on(user_id, roles_of(catalog, user_id), limit)
-        # the store narrows down; who may decide is the catalog's word as it is now
-        return [request for request in found if user_id in current_deciders(catalog, request)]
+        # the store narrows down; who may decide by role is the catalog's word as it is now
+        by_role = [request for request in found if user_id in current_deciders(catalog, request)]
+        handed = await uow.requests.handed_to(user_id, limit)
+        merged = {request.id: request for request in [*by_role, *handed]}
+        return sorted(merged.values(), key=lambda request: -request.id)[:limit]

@@ -83,6 +83,15 @@ class MemoryRequests:
         found = [r for r in self._store.requests.values() if r.status == "pending" and waits(r)]
         return sorted(found, key=lambda r: -r.id)[:limit]
 
+    async def handed_to(self, user_id: str, limit: int) -> list[RequestRecord]:
+        def on_step(request: RequestRecord) -> list[DecisionRecord]:
+            return [d for d in self._store.decisions if d.request_id == request.id and d.step == request.current_step]
+
+        found = [r for r in self._store.requests.values() if r.status == "pending"
+                 and any(d.verdict == "delegate" and d.reason == user_id for d in on_step(r))
+                 and not any(d.approver_id == user_id for d in on_step(r))]
+        return sorted(found, key=lambda r: -r.id)[:limit]
+
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
         return [m for m in self._store.messages if m.request_id == request_id and m.purpose == purpose]
 

@@ -193,3 +193,21 @@ async def test_every_message_about_a_request_names_it_and_shows_how_it_ended(har
     assert "The request was then rejected." in shown(await approval_dm(harness, "U0HR2"))
     [receipt] = [m for m in harness.dms("U0HR1") if "submitted" in m["text"]]
     assert ":x: Rejected." in shown(receipt)
+
+
+async def test_a_step_handed_over_is_pending_for_its_delegate_with_buttons_that_work(harness: Harness) -> None:
+    await harness.submit("U0HR1", "new-employee", GOOD)
+    await harness.settle()
+    await harness.slack.click(await approval_dm(harness, "U0HR2"), "selfserve.delegate", user_id="U0HR2")
+    form = dict((await harness.stub.wait_for("views.open", count=2))[-1].response["view"])
+    await harness.slack.submit_view(form, user_id="U0HR2", values={"to": "U0EMPLOYEE"})
+    await harness.settle()
+    assert "Nothing is waiting" in (await command(harness, "U0HR2", "pending"))["text"]  # handed on
+    delegate = await command(harness, "U0EMPLOYEE", "pending")
+    assert actions(delegate) == [("selfserve.approve", "REQ-1:0"), ("selfserve.reject", "REQ-1:0")]
+    status = await command(harness, "U0EMPLOYEE", "status REQ-1")  # a delegate may see the request
+    assert "<@U0HR2> handed it to <@U0EMPLOYEE>" in shown(status)
+    assert "waiting for 1 approval from <@U0EMPLOYEE>" in shown(status)
+    await harness.slack.click(delegate, "selfserve.approve", user_id="U0EMPLOYEE")
+    await harness.settle()
+    assert "waiting at step 2 of 2 (it)" in shown(await command(harness, "U0HR1", "status REQ-1"))

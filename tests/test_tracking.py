@@ -12,6 +12,7 @@ import pytest
 from domain import notifications, surfaces
 from domain.cancellation import Canceller, NotYourRequest
 from domain.catalog import Catalog, CatalogError, parse_catalog
+from domain.delegation import Delegation
 from domain.errors import RequestClosed
 from domain.lifecycle import Verdict
 from domain.service import RequestService
@@ -262,3 +263,32 @@ async def test_home_refreshes_come_due_together_after_the_end_of_the_second(worl
             if job.kind == HOME_REFRESH and job.request_id == 2] == [(True, {"user": "U0EMP"}),
                                                                      (True, {"user": "U0HR1"}),
                                                                      (True, {"user": "U0HR2"})]
+
+
+async def test_a_step_handed_over_waits_on_its_delegate_and_no_longer_on_who_handed_it(world: World) -> None:
+    catalog = parse_catalog(CATALOG)
+    delegation = Delegation(lambda: catalog, world.memory.unit_of_work, world.memory.audit)
+    ref = await world.submit("U0EMP", "onboard", {"who": "Ada"})
+    before = len(world.memory.queued(homes=True))
+    await delegation.delegate("U0HR1", ref, 0, "U0OUT", "on leave")
+    homes = [p["user"] for k, _, p in world.memory.queued(homes=True)[before:] if k == HOME_REFRESH]
+    assert homes == ["U0HR1", "U0OUT"]
+    assert [r.ref for r in await world.tracker.pending("U0OUT", {})] == [ref]
+    assert await world.tracker.pending("U0HR1", {}) == []
+    status = await world.tracker.status("U0OUT", ref, {})  # a delegate may see it
+    assert status.waiting_on == ("U0HR2", "U0OUT")
+    await world.service.decide("U0OUT", ref, 0, Verdict.APPROVE)
+    assert await world.tracker.pending("U0OUT", {}) == []
+    assert (await world.tracker.status("U0OUT", ref, {})).waiting_on == ("U0IT1", "U0IT2")
+
+
+async def test_a_stand_in_for_someone_away_is_waited_on_and_told_on_the_home_tab() -> None:
+    away = World(parse_catalog(CATALOG.replace("settings: {admin_role: auditors}",
+                                               "settings: {admin_role: auditors, out_of_office: {U0HR2: U0SUB}}")))
+    ref = await away.submit("U0HR1", "onboard", {"who": "Ada"})
+    homes = [p["user"] for k, _, p in away.memory.queued(homes=True) if k == HOME_REFRESH]
+    assert homes == ["U0HR1", "U0SUB"]  # HR2 is away: their stand-in is asked instead
+    assert [r.ref for r in await away.tracker.pending("U0SUB", {})] == [ref]
+    assert await away.tracker.pending("U0HR2", {}) == []
+    assert (await away.tracker.status("U0HR1", ref, {})).waiting_on == ("U0SUB",)
+    await away.flush()

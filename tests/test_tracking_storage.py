@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.catalog import parse_catalog
+from domain.delegation import Delegation
 from domain.lifecycle import Verdict
 from domain.ports import UnitOfWorkFactory
 from domain.service import RequestService
@@ -20,7 +21,7 @@ from storage.models import RequestRow
 from tests.memory_uow import MemoryDatabase
 from tests.test_tracking import CATALOG
 
-PEOPLE = ("U0EMP", "U0HR1", "U0HR2", "U0IT1", "U0IT2", "U0SOLO", "U0PICKED", "U0AUD")
+PEOPLE = ("U0EMP", "U0HR1", "U0HR2", "U0IT1", "U0IT2", "U0SOLO", "U0PICKED", "U0AUD", "U0OUT")
 
 
 async def _scenario(unit_of_work: UnitOfWorkFactory, audit: Any) -> None:
@@ -35,6 +36,7 @@ async def _scenario(unit_of_work: UnitOfWorkFactory, audit: Any) -> None:
     await service.decide("U0IT1", "REQ-1", 1, Verdict.APPROVE)  # approved
     await service.decide("U0HR2", "REQ-6", 0, Verdict.APPROVE)  # at it, requested by an it holder
     await service.decide("U0HR1", "REQ-7", 0, Verdict.REJECT, "no")
+    await Delegation(lambda: catalog, unit_of_work, audit).delegate("U0HR2", "REQ-2", 0, "U0OUT", None)
 
 
 async def _answers(unit_of_work: UnitOfWorkFactory) -> dict[str, Any]:
@@ -46,6 +48,7 @@ async def _answers(unit_of_work: UnitOfWorkFactory) -> dict[str, Any]:
             found[f"waiting {person}"] = [r.ref for r in waiting]
             found[f"mine {person}"] = [r.ref for r in await uow.requests.by_requester(person, 3)]
             found[f"open {person}"] = [r.ref for r in await uow.requests.by_requester(person, 20, open_only=True)]
+            found[f"handed {person}"] = [r.ref for r in await uow.requests.handed_to(person, 20)]
     return found
 
 
@@ -56,9 +59,10 @@ async def test_the_database_answers_as_the_in_memory_store_does(database: Databa
     expected = await _answers(memory.unit_of_work)
     assert await _answers(database.reader) == expected
     assert expected["waiting U0IT1"] == [] and expected["waiting U0IT2"] == ["REQ-6"]  # not their own
-    assert expected["waiting U0HR2"] == ["REQ-2"] and expected["waiting U0PICKED"] == ["REQ-3"]
+    assert expected["waiting U0HR2"] == [] and expected["waiting U0PICKED"] == ["REQ-3"]  # REQ-2 handed over
     assert expected["waiting U0SOLO"] == ["REQ-4"]  # self-approval allowed there
     assert expected["mine U0EMP"] == ["REQ-7", "REQ-5", "REQ-3"] and expected["open U0EMP"] == ["REQ-3"]
+    assert expected["handed U0OUT"] == ["REQ-2"] and expected["handed U0HR1"] == []
 
 
 async def test_a_step_stored_with_only_its_role_waits_on_that_roles_holders(engine: AsyncEngine,

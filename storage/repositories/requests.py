@@ -57,6 +57,13 @@ WAITING_ON = Statement(select(REQUESTS).where(
     ~exists().where(DECISIONS.c.request_id == REQUESTS.c.id, DECISIONS.c.step == REQUESTS.c.current_step,
                     DECISIONS.c.approver_id == bindparam("user", type_=String)),
 ).order_by(*_NEWEST).limit(_LIMIT))
+HANDED_TO = Statement(select(REQUESTS).where(
+    REQUESTS.c.status == "pending",
+    exists().where(DECISIONS.c.request_id == REQUESTS.c.id, DECISIONS.c.step == REQUESTS.c.current_step,
+                   DECISIONS.c.verdict == "delegate", DECISIONS.c.reason == bindparam("user", type_=String)),
+    ~exists().where(DECISIONS.c.request_id == REQUESTS.c.id, DECISIONS.c.step == REQUESTS.c.current_step,
+                    DECISIONS.c.approver_id == bindparam("user", type_=String)),
+).order_by(*_NEWEST).limit(_LIMIT))
 
 
 def _to_record(row: Any) -> RequestRecord:
@@ -151,6 +158,10 @@ class RequestRepository:
         rows = await self._db.rows(WAITING_ON, {"roles": json.dumps(sorted(roles)), "people": json.dumps([user_id]),
                                                 "user": user_id, "limit": limit})
         return [_to_record(row) for row in rows]
+
+    async def handed_to(self, user_id: str, limit: int) -> list[RequestRecord]:
+        """Pending requests whose current step was handed to ``user_id``, not yet decided by them."""
+        return [_to_record(row) for row in await self._db.rows(HANDED_TO, {"user": user_id, "limit": limit})]
 
     async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
         return [MessageRecord(r.request_id, r.purpose, r.step, r.recipient_id, r.channel, r.ts)
