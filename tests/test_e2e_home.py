@@ -117,7 +117,11 @@ async def test_the_shortcut_opens_a_picker_that_pushes_the_chosen_form(harness: 
     assert await status_of(harness, "REQ-1") == "approved"
     assert "REQ-1" in harness.dms("U0EMPLOYEE")[0]["text"]
 
-    # the picker is still open under the form; meanwhile lunch is restricted to hr
+    assert picker["id"] not in harness.stub.views and form["id"] not in harness.stub.views  # the stack closed
+
+    # a picker opened again stays open; meanwhile lunch is restricted to hr
+    await harness.slack.shortcut("selfserve.shortcut", user_id="U0EMPLOYEE")
+    picker = (await harness.stub.wait_for("views.open", count=2))[-1].response["view"]
     restricted = E2E_CATALOG.read_text().replace("    title: Order team lunch\n",
                                                  "    title: Order team lunch\n    requesters: [hr]\n")
     harness.catalog = parse_catalog(restricted)

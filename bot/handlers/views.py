@@ -43,7 +43,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except DomainError as refusal:
             await ack(response_action="update", view=_notice("Request not sent", refusal_text(refusal)))
             return
-        await ack()
+        # A form pushed over the shortcut's picker closes the whole stack: the picker did its job.
+        await ack(response_action="clear") if submission.view.get("previous_view_id") else await ack()
 
     async def on_reject_reason(ack: Ack, body: dict[str, Any]) -> None:
         submission = ViewSubmission.parse(body)
