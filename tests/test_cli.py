@@ -38,7 +38,7 @@ from tests.audit_log import stored_events
 ROOT = Path(__file__).resolve().parent.parent
 E2E_CATALOG = "tests/catalog_e2e.yaml"  # relative to ROOT, the subprocesses' working directory
 SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL", "CATALOG_PATH", "PORT",
-            "HOST", "LOG_LEVEL")
+            "HOST", "LOG_LEVEL", "SLACK_APP_TOKEN")  # the environment must not switch a test to Socket Mode
 TIMEOUT = 30.0
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "cli-test-signing-secret"
