@@ -14,6 +14,7 @@ shows them; ``.get_secret_value()`` is called only where they are handed to slac
 from __future__ import annotations
 
 import os
+import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -59,8 +60,9 @@ class Settings(BaseSettings):
     )
 
     slack_bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr = Field(validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")  # set: Socket Mode
+    slack_signing_secret: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_SIGNING_SECRET",
+                                            validate_default=True)
     slack_api_url: str = Field(default=DEFAULT_API_URL, validation_alias="SLACK_API_URL")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     catalog_path: str = Field(default=DEFAULT_CATALOG_PATH, validation_alias="CATALOG_PATH")
@@ -91,6 +93,9 @@ class Settings(BaseSettings):
     def _required(cls, value: object, info: ValidationInfo) -> str:
         text = _text(value).strip()
         if not text:
+            if info.field_name == "slack_signing_secret" and info.data.get("slack_app_token") is not None:
+                # Socket Mode takes no signed HTTP requests; a random secret verifies nothing
+                return secrets.token_urlsafe(32)
             raise _problem(_NOT_SET[_ENV_NAMES[str(info.field_name)]])
         return text
 

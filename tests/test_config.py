@@ -176,3 +176,15 @@ async def test_debug_logs_of_a_running_bot_never_show_the_token_or_secret(
     assert any(record.name.startswith("slack_sdk") for record in caplog.records), "debug logging was on"
     logged = caplog.text
     assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
+
+
+def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Socket Mode takes no signed HTTP requests: the secret may be left out (a random one stands in)."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    first, second = load_settings(), load_settings()
+    assert first.slack_signing_secret.get_secret_value() != second.slack_signing_secret.get_secret_value()
+    monkeypatch.delenv("SLACK_APP_TOKEN")
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        load_settings()
