@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages.home import home_view
 from bot.notifier import outcome_of
@@ -29,14 +29,20 @@ from domain.tracking import Home
 LoadHome = Callable[[str], Awaitable[Home]]
 
 
-async def publish_home(client: AsyncWebClient, user_id: str, home: Home) -> None:
+class ViewsPublisher(Protocol):
+    """What publishing a Home needs of a Web API client (``AsyncWebClient`` is one)."""
+
+    async def views_publish(self, *, user_id: str, view: dict[str, Any]) -> object: ...
+
+
+async def publish_home(client: ViewsPublisher, user_id: str, home: Home) -> None:
     await client.views_publish(user_id=user_id, view=home_view(home))
 
 
 class HomePublisher:
     """A ``domain.jobs.JobHandler`` for ``home.refresh`` (payload ``{"user": id}``)."""
 
-    def __init__(self, client: AsyncWebClient, load_home: LoadHome) -> None:
+    def __init__(self, client: ViewsPublisher, load_home: LoadHome) -> None:
         self._client = client
         self._load_home = load_home
         self._gathering: dict[str, asyncio.Future[Outcome]] = {}

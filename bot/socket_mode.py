@@ -131,13 +131,13 @@ class SocketModeEdge(AsyncSocketModeHandler):
         except SlackApiError as error:
             raise SocketModeRefused(f"Slack refused it (apps.connections.open: {error.response.get('error')})") \
                 from None
-        await self.client.connect()  # type: ignore[no-untyped-call]
+        await self.client.connect()  # type: ignore[no-untyped-call]  # slack_sdk leaves it unannotated
 
     async def close_async(self) -> None:
         """Let envelopes in flight be acked (up to DRAIN_SECONDS), then close the socket and its tasks."""
         if self.client.in_flight:
             await asyncio.wait(set(self.client.in_flight), timeout=DRAIN_SECONDS)
-        await self.client.close()  # type: ignore[no-untyped-call]
+        await self.client.close()  # type: ignore[no-untyped-call]  # slack_sdk leaves it unannotated
         late = set(self.client.in_flight)
         for task in late:
             task.cancel()

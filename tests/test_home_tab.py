@@ -43,7 +43,7 @@ async def test_jobs_handed_over_together_share_one_publish_per_person() -> None:
         return Home([], [], [])
 
     client = FakeClient()
-    publisher = HomePublisher(client, load)  # type: ignore[arg-type]
+    publisher = HomePublisher(client, load)
     together = await asyncio.gather(outcomes(publisher, job(1, "U1"), job(2, "U2")), outcomes(publisher, job(3, "U1")),
                                     outcomes(publisher, job(4, "U1"), job(5, "U1")))
     assert list(together) == [[Done(), Done()], [Done()], [Done(), Done()]]
@@ -62,7 +62,7 @@ async def test_a_publish_that_started_reading_is_not_joined() -> None:
         return Home([], [], [])
 
     client = FakeClient()
-    publisher = HomePublisher(client, load)  # type: ignore[arg-type]
+    publisher = HomePublisher(client, load)
     first = asyncio.create_task(outcomes(publisher, job(1, "U1")))
     await started.wait()
     second = asyncio.create_task(outcomes(publisher, job(2, "U1")))  # its change may be newer than that read
@@ -77,7 +77,7 @@ async def test_a_failed_read_is_retried_for_every_job_that_joined_it() -> None:
         await asyncio.sleep(0)
         raise ConnectionError("database away")
 
-    publisher = HomePublisher(FakeClient(), load)  # type: ignore[arg-type]
+    publisher = HomePublisher(FakeClient(), load)
     together = await asyncio.gather(outcomes(publisher, job(1, "U1")), outcomes(publisher, job(2, "U1")))
     assert all(isinstance(outcome, Retry) for outcomes_ in together for outcome in outcomes_)
 
@@ -87,7 +87,7 @@ async def test_a_settled_job_due_before_a_read_began_needs_no_publish_of_its_own
         return Home([], [], [])
 
     client = FakeClient()
-    publisher = HomePublisher(client, load)  # type: ignore[arg-type]
+    publisher = HomePublisher(client, load)
     due = datetime.now(UTC) - timedelta(seconds=1)
     assert await outcomes(publisher, job(1, "U1", due, settled=True)) == [Done()]  # read after it was due
     assert await outcomes(publisher, job(2, "U1", due, settled=True), job(3, "U2", due, settled=True)) == [

@@ -40,9 +40,9 @@ class Handler:
             yield job, self.plan.get(name, Done(audit=[AuditEntry("ran", "ok", None, None, {"name": name})]))
 
 
-def runner(database: Database, handler: Handler, **options: object) -> JobRunner:
+def runner(database: Database, handler: Handler, *, idle_wait: float = 60.0, max_attempts: int = 8) -> JobRunner:
     return JobRunner(database.unit_of_work, database.reader, {"test.job": handler}, database.wakeup(),
-                     owner="test:1", **options)  # type: ignore[arg-type]
+                     owner="test:1", idle_wait=idle_wait, max_attempts=max_attempts)
 
 
 async def now_of(database: Database) -> datetime:

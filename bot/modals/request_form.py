@@ -98,18 +98,20 @@ def _number(field: Field, value: Raw) -> InputInteractiveElement:
 def _select(field: Field, value: Raw) -> InputInteractiveElement:
     """A select, or a multi-select; served option by option as the person types (external) when
     the list is longer than Slack shows."""
-    common: dict[str, Any] = {"action_id": field.id,
-                              "placeholder": field.placeholder or ("Type to search…" if field.external else "Choose…")}
+    placeholder = field.placeholder or ("Type to search…" if field.external else "Choose…")
     picked = _picked(field, value)
+    options = [_option(c) for c in field.options]
     if field.type is FieldType.MULTI_SELECT:
-        common["initial_options"] = picked or None
-        kind: Any = ExternalDataMultiSelectElement if field.external else StaticMultiSelectElement
-    else:
-        common["initial_option"] = next(iter(picked), None)
-        kind = ExternalDataSelectElement if field.external else StaticSelectElement
+        if field.external:
+            return ExternalDataMultiSelectElement(action_id=field.id, placeholder=placeholder, min_query_length=0,
+                                                  initial_options=picked or None)
+        return StaticMultiSelectElement(action_id=field.id, placeholder=placeholder, options=options,
+                                        initial_options=picked or None)
+    initial = next(iter(picked), None)
     if field.external:
-        return kind(min_query_length=0, **common)  # type: ignore[no-any-return]
-    return kind(options=[_option(c) for c in field.options], **common)  # type: ignore[no-any-return]
+        return ExternalDataSelectElement(action_id=field.id, placeholder=placeholder, min_query_length=0,
+                                         initial_option=initial)
+    return StaticSelectElement(action_id=field.id, placeholder=placeholder, options=options, initial_option=initial)
 
 
 def _datetime(field: Field, value: Raw) -> InputInteractiveElement:
