@@ -107,7 +107,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     delivery_client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[])
     audit = AuditWriter(db.unit_of_work).write
     tasks = TaskSupervisor()
-    catalog.groups = UserGroups(_usergroup_lookup(client))
+    catalog.groups = UserGroups(_usergroup_lookup(delivery_client))  # no SDK retries: nobody waits long
     service = RequestService(catalog, db.unit_of_work, db.reader, audit, refresh_groups=catalog.refresh_groups)
     tracker = Tracker(catalog, db.reader, audit, lambda work: tasks.spawn(work, "audit"))
     notifier = SlackNotifier(delivery_client, service.view, tracker.messages)

@@ -5,6 +5,9 @@ seconds. Reading is synchronous and never waits on Slack: the catalog reads the 
 What must be current is refreshed before it is used: the groups of a step's roles before a
 decision on it or routing to it (a click), and every group of a catalog when it comes into
 force. A failed lookup keeps the previous answer (logged), so an outage does not empty a role.
+Requests waiting on a lookup give up after ``wait`` seconds and use what is known (a person
+must get Slack's answer within 3 s), while the lookup goes on; one lookup per group at a time,
+however many clicks need it.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from collections.abc import Awaitable, Callable, Iterable
 logger = logging.getLogger(__name__)
 Fetch = Callable[[str], Awaitable[frozenset[str]]]
 MAX_AGE_SECONDS = 300.0
+WAIT_SECONDS = 0.5
 
 
 class UserGroups:
-    def __init__(self, fetch: Fetch | None, max_age: float = MAX_AGE_SECONDS,
+    def __init__(self, fetch: Fetch | None, max_age: float = MAX_AGE_SECONDS, wait: float = WAIT_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         """``fetch`` None: no Slack to ask (every group is empty)."""
         self._fetch = fetch
         self._max_age = max_age
+        self._wait = wait
         self._clock = clock
         self._known: dict[str, tuple[frozenset[str], float]] = {}
+        self._looking: dict[str, asyncio.Task[None]] = {}
 
     def members(self, group: str) -> frozenset[str]:
         """The group's members as last looked up (empty before the first lookup)."""
@@ -40,8 +46,18 @@ class UserGroups:
         now = self._clock()
         stale = sorted({group for group in groups
                         if group not in self._known or now - self._known[group][1] >= self._max_age})
-        if stale:
-            await asyncio.gather(*(self._look_up(group) for group in stale))
+        if not stale:
+            return
+        lookups = [self._lookup_of(group) for group in stale]
+        await asyncio.wait(lookups, timeout=self._wait)  # late ones go on; this request uses what is known
+
+    def _lookup_of(self, group: str) -> asyncio.Task[None]:
+        """The lookup of ``group`` under way, or a new one."""
+        task = self._looking.get(group)
+        if task is None:
+            task = self._looking[group] = asyncio.get_running_loop().create_task(self._look_up(group))
+            task.add_done_callback(lambda _: self._looking.pop(group, None))
+        return task
 
     async def _look_up(self, group: str) -> None:
         assert self._fetch is not None

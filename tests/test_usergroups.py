@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -73,3 +74,22 @@ async def test_group_members_are_asked_and_a_click_sees_the_group_as_it_is_now(g
     await grouped.settle()
     assert "only members of the *hr* role" in grouped.stub.calls_to("response_url")[-1].args["text"]
     assert grouped.stub.calls_to("usergroups.users.list")
+
+
+async def test_a_slow_lookup_is_waited_for_briefly_and_shared_by_everyone_who_needs_it() -> None:
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def fetch(group: str) -> frozenset[str]:
+        calls.append(group)
+        await release.wait()
+        return frozenset({"U9"})
+
+    groups = UserGroups(fetch, wait=0.05)
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(groups.refresh(["S0A"]) for _ in range(5)))  # five clicks at once
+    assert asyncio.get_running_loop().time() - started < 1 and calls == ["S0A"]
+    assert groups.members("S0A") == frozenset()  # not known yet: they went on with what was known
+    release.set()
+    await asyncio.sleep(0.01)
+    assert groups.members("S0A") == {"U9"}  # the lookup finished meanwhile
