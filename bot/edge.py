@@ -208,7 +208,9 @@ def _shortcut(body: Mapping[str, Any]) -> None:
 
 
 def _event_callback(body: Mapping[str, Any]) -> None:
-    _text(_obj(body, "event"), "type")
+    event = _obj(body, "event")
+    _text(event, "type")
+    _slack_id(event, "user", required=event.get("type") == "app_home_opened")  # whose Home to read
 
 
 def _url_verification(body: Mapping[str, Any]) -> None:

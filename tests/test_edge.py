@@ -65,6 +65,8 @@ async def test_misshapen_signed_payloads_get_400(harness: Harness) -> None:
                    "actions": [{"action_id": "selfserve.approve"}], "team": "T1"}), ""),
         ("payload=" + quote('{"type": "block_actions", "x": ' + deep + "}"), ""),
         ('{"type": "event_callback", "event": ' + deep + "}", "application/json"),
+        ('{"type": "event_callback", "event": {"type": "app_home_opened", "user": "../etc"}}', "application/json"),
+        ('{"type": "event_callback", "event": {"type": "app_home_opened"}}', "application/json"),
         ("a=" + quote(deep), ""),
         (_command(user_id="U" * 41), ""),
         (_command(user_id="u0hr1"), ""),
