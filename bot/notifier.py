@@ -10,6 +10,7 @@ history and updates it instead of posting a second one.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,6 +27,7 @@ from domain.jobs import Done, Fail, Outcome, Retry
 from domain.records import AuditEntry, DecisionRecord, Job, MessageRecord, RequestRecord
 from domain.service import RequestView
 
+logger = logging.getLogger(__name__)
 JOB_EVENT = "selfserve_job"  # message metadata event_type that carries a job's key
 HISTORY_LOOKBACK = 50  # recent DM messages searched for an earlier attempt's post
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
@@ -103,6 +105,10 @@ class SlackNotifier:
                 done = await handler(snapshot, job)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
                 yield job, outcome_of(error)
+                continue
+            except (KeyError, ValueError, TypeError) as error:  # a payload or an answer not as expected:
+                logger.exception("job %s (%s) could not be performed", job.id, job.kind)  # the rest still run
+                yield job, Fail(f"malformed: {type(error).__name__}: {error}"[:200])
                 continue
             yield job, done
             snapshot = snapshot.after(done)
@@ -196,7 +202,8 @@ def outcome_of(error: Exception) -> Outcome:
     if isinstance(error, SlackApiError):
         code = str(error.response.get("error", "slack_error"))
         if error.response.status_code == 429:
-            return Retry(code, float(error.response.headers.get("Retry-After", 1)))
+            after = str(error.response.headers.get("Retry-After", "1"))
+            return Retry(code, float(after) if after.isdigit() else None)  # None: the engine's backoff
         if error.response.status_code >= 500 or code in TRANSIENT_ERRORS:
             return Retry(code)
         return Fail(code)

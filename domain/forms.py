@@ -241,11 +241,11 @@ def _datetime(field: Field, text: str) -> str:
     try:
         moment = datetime.fromtimestamp(int(text), UTC) if text.isdigit() and len(text) <= 12 else \
             datetime.fromisoformat(text)
-    except (ValueError, OverflowError, OSError):
+        if moment.tzinfo is None:
+            raise _Invalid(BAD_DATETIME)
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    except (ValueError, OverflowError, OSError):  # a moment at the calendar's edge has no UTC form
         raise _Invalid(BAD_DATETIME) from None
-    if moment.tzinfo is None:
-        raise _Invalid(BAD_DATETIME)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _user(field: Field, text: str) -> str:
@@ -297,7 +297,7 @@ def as_raw(field: Field, value: object) -> Raw:
         return ("true" if value else "") if field.type is FieldType.CHECKBOX else None
     if field.type is FieldType.CHECKBOX:
         return None
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [str(item) for item in value] if field.type in LIST_TYPES else None
     if isinstance(value, datetime):
         return value.isoformat() if field.type is FieldType.DATETIME else None
@@ -367,7 +367,14 @@ def matching_options(field: Field, query: str, limit: int = 100) -> list[Choice]
     wanted = " ".join(query.split()).casefold()
     if not wanted:
         return list(field.options[:limit])
-    starts = [c for c in field.options if c.label.casefold().startswith(wanted)]
-    contains = [c for c in field.options if c not in starts and
-                (wanted in c.label.casefold() or wanted in c.value.casefold())]
+    starts: list[Choice] = []
+    contains: list[Choice] = []
+    for choice in field.options:  # one pass: lists run to thousands of options, searched on every key
+        label = choice.label.casefold()
+        if label.startswith(wanted):
+            starts.append(choice)
+            if len(starts) == limit:
+                break
+        elif wanted in label or wanted in choice.value.casefold():
+            contains.append(choice)
     return (starts + contains)[:limit]

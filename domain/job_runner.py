@@ -65,7 +65,7 @@ class JobRunner:
         self._reader = reader
         self._handlers = dict(handlers)
         self._wakeup = wakeup
-        self.owner = owner
+        self.owner = owner[:64]  # the column's size; a long host name must not fail every change
         self.lease = lease
         self._batch_size = batch_size
         self._max_attempts = max_attempts

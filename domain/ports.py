@@ -99,7 +99,8 @@ class JobStore(Protocol):
         """One job as an operator sees it."""
 
     async def requeue_failed(self, job_id: int, now: datetime) -> JobState | None:
-        """Make a failed job due now with a fresh set of attempts; None if it is not failed."""
+        """Make a failed job due now with a fresh set of attempts (counted as tried once, so its
+        handler looks for an earlier effect); None if it is not failed."""
 
 
 @dataclass(frozen=True)

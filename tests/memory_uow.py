@@ -182,7 +182,7 @@ class MemoryJobs:
         job = self._store.jobs.get(job_id)
         if job is None or job.status != FAILED:
             return None
-        self._set(job_id, status=PENDING, attempts=0, due_at=now, lease_until=None, owner=None, done_at=None)
+        self._set(job_id, status=PENDING, attempts=1, due_at=now, lease_until=None, owner=None, done_at=None)
         return self._store.jobs[job_id]
 
 

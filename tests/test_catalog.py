@@ -81,7 +81,7 @@ def test_sample_new_employee_action() -> None:
         FieldType.CHECKBOXES,
         FieldType.TEXTAREA,
     ]
-    assert action.field("equipment").default == ["Laptop"]
+    assert action.field("equipment").default == ("Laptop",)
     assert [choice.value for choice in action.field("department").options] == ["Engineering", "Sales", "Finance"]
     assert action.field("notes").required is False
     assert action.approvals == (ApprovalStep(role="hr"), ApprovalStep(role="it", min_approvals=1))

@@ -43,7 +43,7 @@ async def test_failed_jobs_are_listed_and_retried_once_with_an_audit_trail(datab
 
     async with database.reader() as uow:
         job = await uow.jobs.get(int(job_id))
-        assert job is not None and (job.status, job.attempts) == (PENDING, 0)
+        assert job is not None and (job.status, job.attempts) == (PENDING, 1)
     events = [e for e in await stored_events(database.engine) if e.kind == "job_retried"]
     assert [(e.outcome, e.actor.startswith("cli:") if e.actor else False) for e in events] == [
         ("ok", True), ("refused", True), ("refused", True)]

@@ -134,3 +134,10 @@ async def test_away_through_slack(harness: Harness) -> None:
     assert "You were not marked away" in await say("away off")
     kinds = await harness.kinds()
     assert kinds.count("away_set") == 1 and kinds.count("away_cleared") == 1 and "delegated" in kinds
+
+
+async def test_away_takes_only_a_mention_or_an_exact_user_id(harness: Harness) -> None:
+    for word in ("ursula", "Wally", "u0it1"):
+        response = await harness.slack.slash_command(user_id="U0HR2", command="/selfserve", text=f"away {word}")
+        assert "Say who answers for you" in str(response.json()["text"]), word
+    assert "away_set" not in await harness.kinds()

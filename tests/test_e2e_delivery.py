@@ -69,3 +69,15 @@ async def test_posts_lost_before_they_were_recorded_are_found_after_the_lease(
     assert crashes["left"] == 0
     assert len(posts(harness)) == 2 and len(harness.stub.calls_to("chat.update")) >= 1
     await decide_and_check(harness)
+
+
+async def test_a_malformed_job_fails_alone_and_the_rest_of_its_request_still_runs(harness: Harness) -> None:
+    await harness.submit("U0HR1", "new-employee", GOOD)
+    await harness.settle()
+    async with harness.runtime.database.unit_of_work() as uow:
+        uow.enqueue("dm.approver.ask", 1, {"step": 0})  # no approver: written by a buggy version, say
+        uow.enqueue("dm.approver.ask", 1, {"step": 0, "approver": "U0IT1"})
+    await harness.settle()
+    assert [m for m in harness.dms("U0IT1") if "Approval needed" in m.get("text", "")]
+    failed = [e for e in await harness.audit_events() if e.kind == "job_failed"]
+    assert len(failed) == 1 and "KeyError" in failed[0].details

@@ -92,3 +92,13 @@ async def test_values_typed_after_the_command_prefill_the_form(forms: Harness) -
     [call] = await forms.stub.wait_for("views.open")
     elements = inputs(call.response["view"])
     assert elements["model"]["initial_option"]["value"] == "ThinkPad X1" and elements["seats"]["initial_value"] == "1"
+
+
+async def test_a_field_that_appeared_unseen_is_drawn_for_filling_in(forms: Harness) -> None:
+    """Submitted before the redraw landed: the form is redrawn with the newly required field, not refused."""
+    view = await forms.open_form("U0REQ", "equipment")
+    await forms.slack.suggest(view, "office", "U0REQ", "042")
+    response = await forms.slack.submit_view(view, user_id="U0REQ", values={**FILLED, "kind": "sw"})
+    body = response.json()
+    assert body["response_action"] == "update"
+    assert "product" in inputs(body["view"]) and "model" not in inputs(body["view"])

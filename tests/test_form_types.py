@@ -124,3 +124,28 @@ def test_prefill_takes_valid_values_by_value_or_label_and_names_the_rest(action:
                         "'colour' is not a field of this form (its fields: kind, model, gift, note, seats, "
                         "start, watchers, reason)."]
     assert parse_prefill(action, 'model="MacBook') == ({}, ["Couldn't read the values: a quote is not closed."])
+
+
+def test_actions_with_list_defaults_can_be_cached() -> None:
+    """Forms and Home views are cached by action: a list default must not make it unhashable."""
+    from pathlib import Path
+
+    from bot.modals.request_form import request_form_json
+    from domain.catalog import load_catalog
+
+    shipped = load_catalog(Path(__file__).parent.parent / "catalog.yaml").actions["new-employee"]
+    assert shipped.field("equipment").default == ("Laptop",)
+    assert request_form_json(shipped)["callback_id"] == "selfserve.request_form"
+
+
+def test_a_long_list_is_searched_in_one_pass() -> None:
+    from domain.forms import matching_options
+
+    field = one(FieldType.SELECT, options=[f"Office {n}" for n in range(5000)]).fields[0]
+    found = matching_options(field, "ffice 12")
+    assert [c.value for c in found][:3] == ["Office 12", "Office 120", "Office 121"] and len(found) == 100
+    assert [c.value for c in matching_options(field, "office 4999")] == ["Office 4999"]
+
+
+def test_a_moment_at_the_calendar_s_edge_is_refused_not_a_crash() -> None:
+    assert error(one(FieldType.DATETIME), "0001-01-01T00:00:00+01:00") == "Pick a date and a time."

@@ -15,8 +15,9 @@ from bot.refusals import refusal_text
 from domain.errors import DomainError
 
 # Slack escapes a mention in a command's text as <@U123|name> (or <@U123>); a typed U123 works too.
+# Ids are matched case-sensitively: a word like "ursula" or "Wally" is not someone's id.
 _ARGUMENTS = re.compile(r"^(?:<@(?P<mention>[UW][A-Z0-9]{1,31})(?:\|[^>]*)?>|(?P<id>[UW][A-Z0-9]{1,31}))"
-                        r"(?:\s+until\s+(?P<until>\d{4}-\d{2}-\d{2}))?$", re.IGNORECASE)
+                        r"(?:\s+(?i:until)\s+(?P<until>\d{4}-\d{2}-\d{2}))?$")
 USAGE = ("Say who answers for you while you are away: `/selfserve away @someone` (optionally "
          "`until 2026-12-31`), and `/selfserve away off` when you are back.")
 
@@ -34,7 +35,7 @@ async def away(deps: Deps, command: SlashCommand, details: dict[str, Any]) -> Me
     match = _ARGUMENTS.match(words)
     if match is None:
         return _text(USAGE)
-    stand_in = (match.group("mention") or match.group("id") or "").upper()
+    stand_in = match.group("mention") or match.group("id") or ""
     until = None
     if match.group("until"):
         try:  # the whole day, in UTC (Slack does not tell us the person's time zone here)

@@ -13,7 +13,7 @@ from bot import ids
 from bot.deps import Deps
 from bot.messages.summary import md
 from bot.modals.reject_reason import submitted_reason
-from bot.modals.request_form import submitted_values
+from bot.modals.request_form import request_form, submitted_values
 from bot.payloads import ViewSubmission
 from bot.refusals import refusal_text
 from domain.errors import DomainError
@@ -38,6 +38,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
         try:
             await deps.service.submit(submission.user_id, name, raw, submission.view_id)
         except FieldErrors as invalid:
+            shown = {block.get("block_id") for block in submission.view.get("blocks") or [] if isinstance(block, dict)}
+            if action is not None and not set(invalid.errors) <= shown:
+                # a field became required after the form was last drawn (its condition is a text typed
+                # without Enter, or the redraw was late): draw the form as it should be, to fill in
+                await ack(response_action="update", view=request_form(action, raw).to_dict())
+                return
             await ack(response_action="errors", errors=invalid.errors)
             return
         except DomainError as refusal:

@@ -131,7 +131,8 @@ class ShowIf(BaseModel):
     equals: Annotated[str, Strict()] | Annotated[bool, Strict()]
 
 
-DefaultValue = str | bool | int | float | date | datetime | list[str]
+DefaultValue = str | bool | int | float | date | datetime | tuple[str, ...]
+"""A list default is kept as a tuple: actions are hashed (cached forms, Home views)."""
 
 
 class Field(BaseModel):

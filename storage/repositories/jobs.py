@@ -84,7 +84,9 @@ LIST = PerSize(lambda size: select(JOBS).where(_in(JOBS.c.status, "status", size
                .order_by(JOBS.c.id.desc()).limit(bindparam("limit", type_=Integer)))
 GET = Statement(select(JOBS).where(JOBS.c.id == bindparam("job_id", type_=Integer)))
 REQUEUE = Statement(update(JOBS).where(JOBS.c.id == bindparam("job_id"), JOBS.c.status == FAILED)
-                    .values(status=PENDING, attempts=0, due_at=bindparam("now"), lease_until=None, owner=None,
+                    # attempts=1, not 0: the next claim is attempt 2, so its handler looks for what the
+                    # failed attempts may have done (a DM Slack stored before failing) before acting again
+                    .values(status=PENDING, attempts=1, due_at=bindparam("now"), lease_until=None, owner=None,
                             done_at=None).returning(*JOBS.c))
 NOTIFY = Statement(select(func.pg_notify(bindparam("channel", type_=String), "").label("notified")))
 
