@@ -77,6 +77,7 @@ _CANNOT_DELEGATE = {
     "to_self": "Choose someone other than yourself.",
     "to_requester": "The requester can't decide their own request; choose someone else.",
     "already_theirs": "It is already theirs to decide.",
+    "already_decided": "They have already decided this step (or handed it on), so they can't take it.",
     "ended": "That date has already passed.",
 }
 

@@ -17,19 +17,19 @@ from datetime import datetime
 from domain import notifications, surfaces
 from domain.approvals import authorize_decision, delegates
 from domain.catalog import Catalog
-from domain.errors import DomainError, UnknownRequest
+from domain.errors import DomainError
 from domain.lifecycle import Verdict
 from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
-from domain.records import AuditEntry, DecisionRecord, RequestRecord, parse_request_ref
-from domain.routing import step_members
+from domain.records import AuditEntry, DecisionRecord, RequestRecord
+from domain.routing import load_request, members_for
 
 NOTE_LIMIT = 500
 
 
 @dataclass
 class CannotDelegate(DomainError):
-    """The step cannot go to that person: ``reason`` is to_self, to_requester, already_theirs, or
-    ended (an absence that ends in the past)."""
+    """The step cannot go to that person: ``reason`` is to_self, to_requester, already_theirs,
+    already_decided (they decided or handed it on already), or ended (an absence in the past)."""
 
     reason: str
     code = "cannot_delegate"
@@ -47,9 +47,9 @@ class Delegation:
         details: dict[str, object] = {"request": ref[:64], "step": step, "to": to_user}
         try:
             async with self._uow() as uow:
-                request = await _load(uow, ref)
+                request = await load_request(uow, ref, lock=True)
                 decisions = await uow.requests.decisions(request.id)
-                members = self._members(request, step)
+                members = members_for(self._catalog(), request, step)
                 authorize_decision(request, step, actor, members, decisions)
                 if to_user == actor:
                     raise CannotDelegate("to_self")
@@ -57,6 +57,8 @@ class Delegation:
                     raise CannotDelegate("to_requester")
                 if to_user in delegates(decisions, step):
                     raise CannotDelegate("already_theirs")
+                if any(d.step == step and d.approver_id == to_user for d in decisions):
+                    raise CannotDelegate("already_decided")  # they could not decide it again
                 text = (note or "").strip()[:NOTE_LIMIT]
                 await uow.requests.add_decision(DecisionRecord(request.id, step, actor, Verdict.DELEGATE, to_user,
                                                                uow.now()))
@@ -71,11 +73,6 @@ class Delegation:
             await self._audit(AuditEntry("delegated", "refused", actor, None,
                                          {**details, "refused": refusal.code, **facts}))
             raise
-
-    def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
-        if 0 <= step < len(request.steps):
-            return step_members(self._catalog(), request.steps[step])
-        return frozenset()
 
     async def set_away(self, actor: str, stand_in: str, until: datetime | None) -> None:
         """From now on (until ``until``), steps that would ask ``actor`` ask ``stand_in``."""
@@ -99,20 +96,13 @@ class Delegation:
 
 async def stand_ins(uow: UnitOfWork, catalog: Catalog, people: Sequence[str]) -> dict[str, str]:
     """Who answers for each of ``people`` who is away now: ``/selfserve away`` first, then the
-    catalog's ``out_of_office``. A stand-in who is away too is followed, once."""
+    catalog's ``out_of_office``. Someone whose stand-in is away too (two people covering for each
+    other) or is themselves is asked after all: a hand-over would leave the step with nobody who
+    may decide it."""
     marked = await uow.away.active(people, uow.now())
     configured = catalog.settings.out_of_office
-    found: dict[str, str] = {}
-    for person in people:
-        stand_in = marked.get(person) or configured.get(person)
-        if stand_in:
-            found[person] = configured.get(stand_in, stand_in) if stand_in not in people else stand_in
-    return found
+    found = {person: stand_in for person in people
+             if (stand_in := marked.get(person) or configured.get(person)) and stand_in != person}
+    away_too = set(found) | set(await uow.away.active(list(found.values()), uow.now())) | set(configured)
+    return {person: stand_in for person, stand_in in found.items() if stand_in not in away_too}
 
-
-async def _load(uow: UnitOfWork, ref: str) -> RequestRecord:
-    request_id = parse_request_ref(ref)
-    request = None if request_id is None else await uow.requests.get(request_id, for_update=True)
-    if request is None:
-        raise UnknownRequest(ref)
-    return request

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 
 from domain.catalog import Action, ApprovalStep, Catalog
 from domain.catalog.fields import format_number
-from domain.records import RequestRecord, Step
+from domain.errors import UnknownRequest
+from domain.ports import UnitOfWork
+from domain.records import RequestRecord, Step, parse_request_ref
 
 AUTO_APPROVER = "selfserve"
 """The decider recorded for a step its ``auto_approve`` rule approved."""
@@ -42,6 +44,21 @@ def step_members(catalog: Catalog, step: Step) -> frozenset[str]:
     for role in step.roles:
         members |= catalog.members_of(role)
     return frozenset(members)
+
+
+def members_for(catalog: Catalog, request: RequestRecord, step: int) -> frozenset[str]:
+    """Who may decide ``step`` of ``request`` (nobody for a step it does not have)."""
+    return step_members(catalog, request.steps[step]) if 0 <= step < len(request.steps) else frozenset()
+
+
+async def load_request(uow: UnitOfWork, ref: str, *, lock: bool) -> RequestRecord:
+    """The request ``ref`` names (``REQ-42``), locked for the unit of work with ``lock``;
+    ``UnknownRequest`` for anything else."""
+    request_id = parse_request_ref(ref)
+    request = None if request_id is None else await uow.requests.get(request_id, for_update=lock)
+    if request is None:
+        raise UnknownRequest(ref)
+    return request
 
 
 def auto_approval(catalog: Catalog, request: RequestRecord, step: int) -> str | None:

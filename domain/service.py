@@ -14,7 +14,7 @@ from domain import notifications, surfaces
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog, Field
 from domain.delegation import stand_ins
-from domain.errors import DomainError, UnknownRequest
+from domain.errors import DomainError
 from domain.forms import FieldErrors, Raw, validate_submission
 from domain.jobs import TIMER_PREFIX
 from domain.lifecycle import Status, Verdict
@@ -27,9 +27,8 @@ from domain.records import (
     MessageRecord,
     NewRequest,
     RequestRecord,
-    parse_request_ref,
 )
-from domain.routing import AUTO_APPROVER, auto_approval, request_steps, step_members
+from domain.routing import AUTO_APPROVER, auto_approval, load_request, members_for, request_steps, step_members
 
 
 @dataclass(frozen=True)
@@ -201,7 +200,7 @@ class RequestService:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""
         try:
             async with self._reader() as uow:
-                request = await self._load(uow, ref, lock=False)
+                request = await load_request(uow, ref, lock=False)
                 decisions = await uow.requests.decisions(request.id)
                 authorize_decision(request, step, actor, self._members(request, step), decisions)
                 return request
@@ -224,7 +223,7 @@ class RequestService:
             await self._refresh_groups(roles)
         try:
             async with self._uow() as uow:
-                request = await self._load(uow, ref, lock=True)
+                request = await load_request(uow, ref, lock=True)
                 decisions = await uow.requests.decisions(request.id)
                 authorize_decision(request, step, actor, self._members(request, step), decisions)
                 decision = DecisionRecord(request.id, step, actor, verdict, reason, uow.now())
@@ -259,16 +258,7 @@ class RequestService:
         return request
 
     def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
-        if 0 <= step < len(request.steps):
-            return step_members(self.catalog, request.steps[step])
-        return frozenset()
-
-    async def _load(self, uow: UnitOfWork, ref: str, *, lock: bool) -> RequestRecord:
-        request_id = parse_request_ref(ref)
-        request = None if request_id is None else await uow.requests.get(request_id, for_update=lock)
-        if request is None:
-            raise UnknownRequest(ref)
-        return request
+        return members_for(self.catalog, request, step)
 
     async def audit_refusal(self, actor: str, kind: str, refusal: DomainError, details: dict[str, object]) -> None:
         """Audit a refusal with its reason code and the facts it carried."""

@@ -141,3 +141,23 @@ async def test_away_takes_only_a_mention_or_an_exact_user_id(harness: Harness) -
         response = await harness.slack.slash_command(user_id="U0HR2", command="/selfserve", text=f"away {word}")
         assert "Say who answers for you" in str(response.json()["text"]), word
     assert "away_set" not in await harness.kinds()
+
+
+async def test_two_people_covering_for_each_other_are_both_asked(services: tuple[RequestService, Delegation],
+                                                                 memory: MemoryDatabase) -> None:
+    service, delegation = services
+    await delegation.set_away("U0HR1", "U0HR3", None)
+    await delegation.set_away("U0HR3", "U0HR1", None)
+    await service.submit("U0IT1", "leave", {"why": "x"}, "V1")
+    # U0HR2 is out of office with U0HR3 standing in, who is away too: everyone is asked themselves
+    assert sorted(asked(memory)) == ["U0HR1", "U0HR2", "U0HR3"]
+    assert await service.decide("U0HR3", "REQ-1", 0, Verdict.APPROVE)
+
+
+async def test_a_step_cannot_go_to_someone_who_decided_it(services: tuple[RequestService, Delegation],
+                                                          memory: MemoryDatabase) -> None:
+    service, delegation = services
+    await service.submit("U0IT1", "leave", {"why": "x"}, "V1")
+    with pytest.raises(CannotDelegate) as caught:  # U0HR2 is out of office: the step went from them to U0HR3
+        await delegation.delegate("U0HR1", "REQ-1", 0, "U0HR2", None)
+    assert caught.value.reason == "already_decided"  # back to who handed it on: nobody could decide it
