@@ -240,8 +240,8 @@ class JobRunner:
         started = [job_id for job_id in job_ids if job_id in self._started]
         unstarted = [job_id for job_id in job_ids if job_id not in self._started]
         async with self._uow() as uow:
-            await uow.jobs.release(unstarted, keep_attempt=False)
-            await uow.jobs.release(started, keep_attempt=True)
+            await uow.jobs.release(unstarted, self.owner, keep_attempt=False)
+            await uow.jobs.release(started, self.owner, keep_attempt=True)
         self._in_flight -= set(job_ids)
         self._started -= set(job_ids)
 

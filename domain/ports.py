@@ -79,9 +79,10 @@ class JobStore(Protocol):
     async def fail(self, job: Job, now: datetime, error: str) -> bool:
         """End the job as failed; False if the claim was lost."""
 
-    async def release(self, job_ids: Sequence[int], *, keep_attempt: bool) -> None:
+    async def release(self, job_ids: Sequence[int], owner: str, *, keep_attempt: bool) -> None:
         """Give claimed jobs back, due now (a graceful stop); the attempt stays counted for a
-        job that was started, so its handler knows to look for what the attempt did."""
+        job that was started, so its handler knows to look for what the attempt did. Only jobs
+        ``owner`` still holds are released."""
 
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         """Cancel the request's pending jobs whose kind starts with ``kind_prefix``; how many."""

@@ -149,10 +149,10 @@ class MemoryJobs:
         self._set(job.id, status=FAILED, done_at=now, lease_until=None, last_error=error)
         return True
 
-    async def release(self, job_ids: Sequence[int], *, keep_attempt: bool) -> None:
+    async def release(self, job_ids: Sequence[int], owner: str, *, keep_attempt: bool) -> None:
         for job_id in job_ids:
             job = self._store.jobs[job_id]
-            if job.status == PENDING:
+            if job.status == PENDING and job.lease_until is not None and job.owner == owner:
                 self._set(job_id, lease_until=None, attempts=job.attempts - (0 if keep_attempt else 1))
 
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:

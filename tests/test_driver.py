@@ -130,7 +130,7 @@ async def test_jobs_are_completed_and_released_by_id_in_chunks(database: Databas
     assert [job.payload["n"] for job in jobs] == list(range(230)) and all(job.attempts == 1 for job in jobs)
     async with database.unit_of_work() as uow:
         assert await uow.jobs.complete(jobs[:120], MOMENT) == {job.id for job in jobs[:120]}
-        await uow.jobs.release([job.id for job in jobs], keep_attempt=False)  # done ones stay done
+        await uow.jobs.release([job.id for job in jobs], "me", keep_attempt=False)  # done ones stay done
     async with database.reader() as uow:
         assert await uow.jobs.due_count(MOMENT) == 110
     async with database.unit_of_work() as uow:

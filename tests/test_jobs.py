@@ -216,6 +216,22 @@ async def test_a_stopped_runner_hands_back_jobs_it_did_not_finish(database: Data
     assert job.attempts == 2  # the cut-off attempt stays counted: its handler must look for its effect
 
 
+async def test_a_release_touches_only_what_its_owner_still_holds(database: Database) -> None:
+    """A second release, or one after another process took the job over, must not undo a claim."""
+    await enqueue(database, "held")
+    now = await now_of(database)
+    async with database.unit_of_work() as uow:
+        [mine] = await uow.jobs.claim(now, LEASE, "a", 10)
+        await uow.jobs.release([mine.id], "a", keep_attempt=False)
+        await uow.jobs.release([mine.id], "a", keep_attempt=False)  # again: nothing more to give back
+        [theirs] = await uow.jobs.claim(now, LEASE, "b", 10)
+        await uow.jobs.release([mine.id], "a", keep_attempt=False)  # b holds it now
+        assert (mine.attempts, theirs.attempts) == (1, 1)
+        assert not await uow.jobs.claim(now, LEASE, "c", 10)  # still b's
+    async with database.unit_of_work() as uow:
+        assert await uow.jobs.complete([theirs], now) == {theirs.id}
+
+
 async def test_failed_jobs_are_listed_and_can_be_retried(database: Database) -> None:
     jobs = runner(database, Handler({"bad": Fail("channel_not_found")}))
     await enqueue(database, "bad")

@@ -66,10 +66,13 @@ FAIL = Statement(update(JOBS).where(_CLAIM_OF_JOB).values(
     status=FAILED, done_at=bindparam("now"), lease_until=None, last_error=bindparam("error")))
 RETRY_LATER = Statement(update(JOBS).where(_CLAIM_OF_JOB).values(
     due_at=bindparam("at"), lease_until=None, last_error=bindparam("error")))
-RELEASE = PerSize(lambda size: update(JOBS).where(_ids_in(size), JOBS.c.status == PENDING)
+# Only what the owner still holds: a job released already, or claimed by someone else since, is left alone
+# (a second release would undo an attempt another claim counted).
+_HELD = and_(JOBS.c.status == PENDING, JOBS.c.lease_until.is_not(None),
+             JOBS.c.owner == bindparam("owner", type_=String))
+RELEASE = PerSize(lambda size: update(JOBS).where(_ids_in(size), _HELD)
                   .values(lease_until=None, attempts=JOBS.c.attempts - 1))
-RELEASE_COUNTED = PerSize(lambda size: update(JOBS).where(_ids_in(size), JOBS.c.status == PENDING)
-                          .values(lease_until=None))
+RELEASE_COUNTED = PerSize(lambda size: update(JOBS).where(_ids_in(size), _HELD).values(lease_until=None))
 CANCEL = Statement(update(JOBS).where(JOBS.c.request_id == bindparam("rid"), JOBS.c.status == PENDING,
                                       JOBS.c.kind.startswith(bindparam("prefix", type_=String), escape="/"))
                    .values(status=CANCELLED, done_at=bindparam("now"), lease_until=None))
@@ -160,10 +163,11 @@ class JobRepository:
         params = {"job_id": job.id, "attempts": job.attempts, "now": now, "error": error[:ERROR_KEPT]}
         return await self._db.run(FAIL, params) == 1
 
-    async def release(self, job_ids: Sequence[int], *, keep_attempt: bool) -> None:
+    async def release(self, job_ids: Sequence[int], owner: str, *, keep_attempt: bool) -> None:
         statement = RELEASE_COUNTED if keep_attempt else RELEASE
         for chunk in _chunks(job_ids):
-            await self._db.run(statement(len(chunk)), dict(zip(numbered("id", len(chunk)), chunk, strict=True)))
+            params = {"owner": owner[:64], **dict(zip(numbered("id", len(chunk)), chunk, strict=True))}
+            await self._db.run(statement(len(chunk)), params)
 
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         escaped = kind_prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")  # LIKE is literal
