@@ -152,7 +152,8 @@ class UnitOfWork(Protocol):
     def enqueue(self, kind: str, request_id: int | None, payload: Mapping[str, Any], *,
                 due_at: datetime | None = None, key: str | None = None) -> None:
         """Queue durable work as part of this transaction: due when it commits, or at ``due_at``;
-        ``key`` makes it idempotent (a second job with the same key is not added)."""
+        ``key`` names it uniquely: a second job with the same key fails the transaction (so a
+        cause that may run twice must not enqueue twice under one key); None: a fresh key."""
 
 
 class UnitOfWorkScope(Protocol):

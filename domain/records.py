@@ -114,9 +114,9 @@ class NewJob:
     """Durable work to do after the transaction that enqueues it commits.
 
     ``due_at`` None means as soon as it commits; a later time makes it a timer (a reminder,
-    a breach, an expiry). ``key`` is the job's idempotency key, unique across the table: a
-    second enqueue with the same key is ignored, and handlers pass it to the outside system
-    so a retried job can find what an earlier attempt did (None: a fresh random key)."""
+    a breach, an expiry). ``key`` is the job's idempotency key, unique across the table (a
+    second enqueue with the same key fails its transaction); handlers pass it to the outside
+    system so a retried job can find what an earlier attempt did (None: a fresh random key)."""
 
     kind: str
     request_id: int | None
