@@ -19,6 +19,14 @@ would have been: a view_submission's response_action, a command's ephemeral text
   over HTTP, a change is committed before its ack. A listener still running after ``ACK_BUDGET``
   seconds gets an empty ack then, within Slack's 3 s (otherwise the person sees an error and Slack
   ignores the late ack); its answer, when it comes, is logged and dropped.
+* except a ``view_submission``: it is acked with its answer whenever that comes, as Bolt's own Socket
+  Mode adapter does, never empty. An empty ack closes the modal, which tells the person their form
+  went through while the answer may yet be inline errors, a notice, or a failure (not acked at all).
+  Slack's own timeout error keeps the modal open with what was typed, which is the truth: the
+  outcome is not known yet. Submitting again is safe (a request is stored once per modal, and a
+  second verdict on a step is refused naming the first). A "still working" view
+  (``response_action: update``) would be no better: it replaces the form, so inline errors that
+  came later could no longer be shown, and what was typed would be lost.
 * Bolt answering 4xx (no listener for it, or a payload a listener refused): empty ack. 5xx, or an
   exception escaping Bolt: logged and audited, not acked, so Slack tells the person it failed, as it
   does for an HTTP 500.
@@ -55,6 +63,8 @@ logger = logging.getLogger(__name__)
 
 ACK_BUDGET = 2.5
 """Seconds a listener may take before its envelope is acked without an answer (Slack waits 3 s)."""
+ANSWER_AWAITED = frozenset({"view_submission"})
+"""Payload kinds never acked without their listener's answer (see the module docstring)."""
 DRAIN_SECONDS = 3.0
 """How long stopping waits for envelopes in flight (their acks need the socket)."""
 
@@ -183,15 +193,18 @@ class SocketModeEdge(AsyncSocketModeHandler):
         dispatch = asyncio.ensure_future(self._dispatch(req))
         budget = ACK_BUDGET if self._ack_budget is None else self._ack_budget
         done, _ = await asyncio.wait({dispatch}, timeout=budget)
-        if not done:
-            logger.warning("a %s listener has run %.1f s: acked without its answer", request_kind(req.payload),
-                           time.monotonic() - started)
+        kind = request_kind(req.payload)
+        if not done and kind not in ANSWER_AWAITED:
+            logger.warning("a %s listener has run %.1f s: acked without its answer", kind, time.monotonic() - started)
             await self._ack(req.envelope_id)
             late = await dispatch
             if late is not None:
                 logger.warning("dropped the late answer (status %d) to a %s envelope", late.status, req.type)
             return
-        response = dispatch.result()
+        if not done:
+            logger.warning("a %s listener has run %.1f s: not acked until it answers", kind,
+                           time.monotonic() - started)
+        response = await dispatch
         if response is None:
             return  # our bug, logged and audited: no ack, so Slack reports the failure
         if response.status == 200:

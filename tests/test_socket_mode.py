@@ -285,6 +285,54 @@ async def test_a_slow_listener_is_still_acked_in_time(
     assert "acked without its answer" in caplog.text
 
 
+def slow_submissions(app: Harness, monkeypatch: pytest.MonkeyPatch, seconds: float, *,
+                     fail: bool = False) -> None:
+    """Every form submission takes ``seconds`` (longer than the ack budget) before it is handled (or fails)."""
+    monkeypatch.setattr(bot.socket_mode, "ACK_BUDGET", 0.3)  # 2.5 s in production; Slack waits 3 s
+    submit = app.runtime.deps.service.submit
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(seconds)
+        if fail:
+            raise RuntimeError("the database went away")
+        return await submit(*args, **kwargs)
+
+    monkeypatch.setattr(app.runtime.deps.service, "submit", slow)
+
+
+async def test_a_slow_submission_s_inline_errors_reach_the_modal_instead_of_closing_it(
+        app: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    view = await app.open_form(HR1, "new-employee")
+    slow_submissions(app, monkeypatch, 0.8)
+    response = await app.slack.submit_view(view, user_id=HR1, values={**GOOD, "email": "not an address"})
+    acted, body = response.acted_on()
+    assert acted and body["response_action"] == "errors" and set(body["errors"]) == {"email"}, body
+    assert response.elapsed > 0.7  # past the ack budget: answered with the listener's errors, not emptily
+    assert view["id"] in app.stub.views  # still open, for the person to correct
+    assert await count(app, RequestRow.id) == 0
+    assert_each_acked_once_in_time(app)
+
+
+async def test_a_slow_submission_that_fails_leaves_the_modal_open_to_submit_again(
+        app: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    view = await app.open_form(HR1, "new-employee")
+    socket = app.stub.socket_mode
+    deliver = socket.deliver
+
+    async def deliver_briefly(*args: Any, **kwargs: Any) -> Any:  # Slack gives up after 3 s; no need to wait 5
+        return await deliver(*args, **{**kwargs, "wait": 1.5})
+
+    monkeypatch.setattr(socket, "deliver", deliver_briefly)
+    with monkeypatch.context() as patched:
+        slow_submissions(app, patched, 0.6, fail=True)
+        failed = await app.slack.submit_view(view, user_id=HR1, values=GOOD)
+    assert failed.acted_on() == (False, None)  # no empty ack: Slack shows its error over the open form
+    assert view["id"] in app.stub.views and await count(app, RequestRow.id) == 0
+    again = await app.slack.submit_view(view, user_id=HR1, values=GOOD)
+    assert again.acted_on() == (True, None) and view["id"] not in app.stub.views
+    assert await count(app, RequestRow.id) == 1
+
+
 async def test_slow_slack_after_the_ack_does_not_delay_it(app: Harness) -> None:
     app.stub.set_latency("views.open", 1.5)
     response = await app.slack.slash_command(user_id=HR1, command="/selfserve", text="new-employee")
