@@ -114,3 +114,12 @@ def test_the_checker_names_each_routing_mistake() -> None:
     assert problems(CATALOG.replace("{any_of: [hr, it]}", "{any_of: [hr, it], min_approvals: 4}")) == [
         "catalog.yaml:16: actions.purchase.approvals[1].min_approvals: needs 4 approvals but roles 'hr', 'it' "
         "have only 3 members"]
+
+
+
+def test_someone_holding_several_of_a_step_s_roles_counts_once() -> None:
+    overlapping = CATALOG.replace("it: {members: [U0IT1]}", "it: {members: [U0IT1, U0HR1, U0HR2]}")
+    assert problems(overlapping.replace("{any_of: [hr, it]}", "{any_of: [hr, it], min_approvals: 4}")) == [
+        "catalog.yaml:16: actions.purchase.approvals[1].min_approvals: needs 4 approvals but roles 'hr', 'it' "
+        "have only 3 members"]
+    assert parse_catalog(overlapping.replace("{any_of: [hr, it]}", "{any_of: [hr, it], min_approvals: 3}"))

@@ -15,9 +15,12 @@ from pydantic_core import PydanticCustomError
 
 @dataclass(frozen=True)
 class RoleIndex:
-    """Role name -> number of distinct members (None when the members list is itself invalid)."""
+    """Role name -> its members (None when unknown: the list is invalid, or Slack user groups add to it).
 
-    sizes: dict[str, int | None]
+    Members, not counts: a step that several roles may decide is decided by the people holding any of
+    them, and someone holding two of its roles is one person, not two."""
+
+    members: dict[str, frozenset[str] | None]
 
     @classmethod
     def from_document(cls, data: object) -> RoleIndex | None:
@@ -25,26 +28,26 @@ class RoleIndex:
         roles = data.get("roles") if isinstance(data, dict) else None
         if not isinstance(roles, dict):
             return None
-        return cls({name: _member_count(body) for name, body in roles.items()})
+        return cls({name: _members(body) for name, body in roles.items()})
 
     def unknown_role_message(self, name: str) -> str:
         """Explain an unknown role, suggesting the likely intended one."""
-        close = difflib.get_close_matches(name, self.sizes, n=1)
+        close = difflib.get_close_matches(name, self.members, n=1)
         if close:
             return f"unknown role {name!r} (did you mean {close[0]!r}?)"
-        if not self.sizes:
+        if not self.members:
             return f"unknown role {name!r} (no roles are defined)"
-        return f"unknown role {name!r} (expected one of: {', '.join(self.sizes)})"
+        return f"unknown role {name!r} (expected one of: {', '.join(self.members)})"
 
 
-def _member_count(body: object) -> int | None:
-    """Distinct members, or None when unknown (invalid, or filled from Slack user groups)."""
+def _members(body: object) -> frozenset[str] | None:
+    """The role's members, or None when unknown (invalid, or filled from Slack user groups)."""
     if isinstance(body, dict) and body.get("usergroups"):
         return None
     members = body.get("members") if isinstance(body, dict) else None
     if not isinstance(members, list) or not all(isinstance(member, str) for member in members):
         return None
-    return len(set(members))
+    return frozenset(members)
 
 
 def _index(info: ValidationInfo) -> RoleIndex | None:
@@ -55,19 +58,20 @@ def _index(info: ValidationInfo) -> RoleIndex | None:
 def check_role_exists(name: str, info: ValidationInfo) -> str:
     """Reject a reference to a role the catalog doesn't define (a typo would lock everyone out)."""
     index = _index(info)
-    if index is not None and name not in index.sizes:
+    if index is not None and name not in index.members:
         raise PydanticCustomError("unknown_role", index.unknown_role_message(name))
     return name
 
 
 def approvals_problem(roles: tuple[str, ...], min_approvals: int, info: ValidationInfo) -> str | None:
     """Why an approval step can never complete, if it can't: too few people hold its roles (a
-    role filled from Slack user groups is counted when the app runs, not here)."""
+    role filled from Slack user groups is counted when the app runs, not here). Each person counts
+    once, however many of the roles they hold."""
     index = _index(info)
-    sizes = [index.sizes.get(role) for role in roles] if index is not None else [None]
-    if any(size is None for size in sizes):
+    held_by = [index.members.get(role) for role in roles] if index is not None else [None]
+    if any(members is None for members in held_by):
         return None
-    size = sum(s for s in sizes if s is not None)
+    size = len(frozenset().union(*(members for members in held_by if members is not None)))
     if min_approvals <= size:
         return None
     members = "member" if size == 1 else "members"
