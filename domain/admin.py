@@ -29,8 +29,9 @@ class AdminDesk:
         self._audit = audit
 
     async def _check(self, actor: str, what: str) -> None:
+        role = self._keeper().settings.admins
+        await self._keeper.refresh_groups([role])  # a role filled from user groups, as Slack has it now
         catalog = self._keeper()
-        role = catalog.settings.admins
         if actor not in catalog.members_of(role):
             await self._audit(AuditEntry(what, "refused", actor, None, {"refused": "not_authorized",
                                                                          "reason": "not_an_admin", "role": role}))

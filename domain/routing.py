@@ -38,6 +38,17 @@ def _step(action: Action, step: ApprovalStep, values: Mapping[str, object]) -> S
     return Step(step.describe, step.min_approvals, step.roles, (), auto)
 
 
+def roles_checked(action: Action) -> set[str]:
+    """Every role whose holders a request for ``action`` is checked against: who may request it,
+    who decides its steps, and whose requests a step approves by itself (``auto_approve``)."""
+    roles = set(action.requesters or ())
+    for step in action.approvals:
+        roles.update(step.roles)
+        if step.auto_approve is not None:
+            roles.update(step.auto_approve.requester_in or ())
+    return roles
+
+
 def step_members(catalog: Catalog, step: Step) -> frozenset[str]:
     """Everyone who may decide ``step`` now: its roles' current holders and its named approvers."""
     members = set(step.approvers)

@@ -28,7 +28,15 @@ from domain.records import (
     NewRequest,
     RequestRecord,
 )
-from domain.routing import AUTO_APPROVER, auto_approval, load_request, members_for, request_steps, step_members
+from domain.routing import (
+    AUTO_APPROVER,
+    auto_approval,
+    load_request,
+    members_for,
+    request_steps,
+    roles_checked,
+    step_members,
+)
 
 
 @dataclass(frozen=True)
@@ -91,9 +99,7 @@ class RequestService:
         Replaying a submission of the same modal returns the request it already created.
         """
         if self._refresh_groups is not None and action_name in self.catalog.actions:
-            action = self.catalog.actions[action_name]
-            await self._refresh_groups({role for step in action.approvals for role in step.roles}
-                                       | set(action.requesters or ()))
+            await self._refresh_groups(roles_checked(self.catalog.actions[action_name]))
         action = await self.resolve(actor, action_name, kind="form_submitted")
         try:
             values = validate_submission(action, raw)
@@ -218,9 +224,9 @@ class RequestService:
         The request row is locked for the whole transaction, so when two approvers click at
         once the second sees the first one's outcome and is refused with who decided.
         """
-        if self._refresh_groups is not None:  # who may decide, and whom the next step asks
-            roles = {role for action in self.catalog.actions.values() for s in action.approvals for role in s.roles}
-            await self._refresh_groups(roles)
+        if self._refresh_groups is not None:  # who may decide, whom the next step asks, and its auto rule
+            await self._refresh_groups({role for action in self.catalog.actions.values()
+                                        for role in roles_checked(action)})
         try:
             async with self._uow() as uow:
                 request = await load_request(uow, ref, lock=True)

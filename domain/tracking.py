@@ -11,7 +11,7 @@ Each answer is audited after it has gone out (``defer``), like the other command
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,13 +110,15 @@ def refusal_entry(actor: str, kind: str, refusal: DomainError, details: dict[str
 
 class Tracker:
     def __init__(self, catalog: Callable[[], Catalog], reader: UnitOfWorkFactory, audit: AuditSink,
-                 defer: Defer) -> None:
+                 defer: Defer, *, refresh_groups: Callable[[Iterable[str]], Awaitable[None]] | None = None) -> None:
         """``reader`` opens read-only units of work; ``audit`` appends one event, ``defer`` runs
-        that append after the answer has gone out."""
+        that append after the answer has gone out; ``refresh_groups`` brings the Slack user groups
+        of roles up to date (the admin role's, before it decides who may see a request)."""
         self._catalog = catalog
         self._reader = reader
         self._audit = audit
         self._defer = defer
+        self._refresh_groups = refresh_groups
 
     def _done(self, actor: str, details: dict[str, Any], ref: str | None = None) -> None:
         self._defer(self._audit(AuditEntry("command", "ok", actor, ref, details)))
@@ -124,6 +126,8 @@ class Tracker:
     async def status(self, actor: str, ref: str, details: dict[str, Any]) -> RequestStatus:
         """Request ``ref`` if ``actor`` may see it; ``RequestNotVisible`` (audited) otherwise."""
         request_id = parse_request_ref(ref)
+        if self._refresh_groups is not None:
+            await self._refresh_groups([self._catalog().settings.admins])
         async with self._reader() as uow:
             request = None if request_id is None else await uow.requests.get(request_id)
             decisions = [] if request is None else await uow.requests.decisions(request.id)

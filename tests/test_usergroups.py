@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -54,8 +55,8 @@ async def grouped(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Harness]
     text = (Path(__file__).parent / "catalog_e2e.yaml").read_text()
     path.write_text(text.replace("hr: {members: [U0HR1, U0HR2]}", "hr: {members: [U0HR1], usergroups: [S0HR]}"))
     harness = Harness(engine, path)
+    harness.stub.set_usergroup("S0HR", ["U0HR2", "U0HR3"])  # before the start, which looks it up
     async with harness:
-        harness.stub.set_usergroup("S0HR", ["U0HR2", "U0HR3"])
         for user_id in ("U0HR2", "U0HR3"):  # in the group only, so not among the catalog's members
             harness.stub.add_user(user_id, name=user_id.lower(), real_name=user_id)
         yield harness
@@ -93,3 +94,84 @@ async def test_a_slow_lookup_is_waited_for_briefly_and_shared_by_everyone_who_ne
     release.set()
     await asyncio.sleep(0.01)
     assert groups.members("S0A") == {"U9"}  # the lookup finished meanwhile
+
+
+async def test_a_failed_lookup_stands_a_while_instead_of_being_retried_on_every_click() -> None:
+    now = [0.0]
+    calls: list[str] = []
+
+    async def fetch(group: str) -> frozenset[str]:
+        calls.append(group)
+        raise RuntimeError("slack is away")
+
+    groups = UserGroups(fetch, max_age=60, clock=lambda: now[0], retry_after_failure=30)
+    await groups.refresh(["S0A"])
+    now[0] = 29
+    await groups.refresh(["S0A"])
+    assert calls == ["S0A"]
+    now[0] = 30
+    await groups.refresh(["S0A"])
+    assert calls == ["S0A", "S0A"]
+
+
+async def test_clicks_during_a_slack_outage_ask_for_a_group_once(grouped: Harness) -> None:
+    keeper = grouped.runtime.catalog
+    assert keeper is not None
+    await grouped.settle()
+    keeper.groups._max_age = 0  # every click would look the group up again
+    grouped.stub.clear_calls()
+    grouped.stub.fail_next("usergroups.users.list", "internal_error", times=10)
+    for _ in range(3):
+        await grouped.submit("U0HR1", "new-employee", GOOD)
+    await grouped.settle()
+    assert len(grouped.stub.calls_to("usergroups.users.list")) == 1
+    asked = [m for m in grouped.dms("U0HR3") if "Approval needed" in m.get("text", "")]
+    assert len(asked) == 3  # the last answer (from the start) still counts
+
+
+EXTRA_ROLES = "  admins: {usergroups: [S0ADM]}\n  leads: {usergroups: [S0LEAD]}\n"
+PARKING = """  parking:
+    title: Parking spot
+    fields:
+      - {id: where, label: Where, type: text}
+    approvals:
+      - {role: it, auto_approve: {requester_in: [leads]}}
+"""
+
+
+@pytest.fixture
+async def checked_groups(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The admin role and an auto-approval rule's role are filled only from user groups."""
+    path = tmp_path / "catalog.yaml"
+    text = (Path(__file__).parent / "catalog_e2e.yaml").read_text()
+    path.write_text(text.replace("roles:\n", "roles:\n" + EXTRA_ROLES, 1).replace("actions:\n", "actions:\n" + PARKING))
+    harness = Harness(engine, path)
+    for group in ("S0ADM", "S0LEAD"):
+        harness.stub.set_usergroup(group, [])
+    async with harness:
+        await harness.settle()
+        keeper = harness.runtime.catalog
+        assert keeper is not None
+        keeper.groups._max_age = 0  # what was looked up at the start is old now
+        yield harness
+
+
+async def test_the_admin_role_s_groups_are_looked_up_when_a_check_needs_them(checked_groups: Harness) -> None:
+    harness = checked_groups
+    await harness.submit("U0HR1", "new-employee", GOOD)
+    harness.stub.set_usergroup("S0ADM", ["U0SEC1", "U0SOLO"])  # made admins in Slack after the start
+    seen = await harness.slack.slash_command(user_id="U0SEC1", command="/selfserve", text="status REQ-1")
+    assert "Onboard a new employee" in json.dumps(seen.json()), seen.text
+    listed = await harness.slack.slash_command(user_id="U0SOLO", command="/selfserve", text="admin roles")
+    assert "<@U0SOLO>" in json.dumps(listed.json()), listed.text
+
+
+async def test_an_auto_approval_rule_s_groups_are_looked_up_on_submission(checked_groups: Harness) -> None:
+    harness = checked_groups
+    harness.stub.set_usergroup("S0LEAD", ["U0EMPLOYEE"])  # became a lead in Slack after the start
+    response = await harness.submit("U0EMPLOYEE", "parking", {"where": "P2"})
+    assert response.acted_on() == (True, None)
+    await harness.settle()
+    assert "step_auto_approved" in await harness.kinds() and "request_approved" in await harness.kinds()
+    assert ":white_check_mark: Approved." in json.dumps(harness.dms("U0EMPLOYEE")[-1]["blocks"])
+    assert not [m for m in harness.dms("U0IT1") if "Approval needed" in m.get("text", "")]
