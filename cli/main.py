@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
 from cli import audit, check, db, jobs, manifest, run
+from cli.mode import wants_playground
+from cli.playground import command as playground
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="selfserve", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="apply migrations and serve the Slack app on $PORT")
+    commands.add_parser("run", help="apply migrations and serve the Slack app on $PORT; with no Slack settings "
+                                    "at all, the playground instead")
+
+    play = commands.add_parser("playground", help="try the bot in the browser: a local stand-in for Slack, "
+                                                  "SQLite and the catalog, on http://127.0.0.1:$PORT/")
+    play.add_argument("--catalog", help="catalog file (default: $CATALOG_PATH or ./catalog.yaml); reloaded on save")
+    play.add_argument("--port", type=int, help="port of the page (default: $PORT or 3000)")
+    play.add_argument("--host", help="interface to listen on (default 127.0.0.1: this computer only)")
 
     manifest_cmd = commands.add_parser("manifest", help="print the Slack app manifest (YAML) for $CATALOG_PATH")
     delivery = manifest_cmd.add_mutually_exclusive_group(required=True)
@@ -52,7 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return check.main(args.path)
     if args.command == "run":
-        return run.main()
+        return playground.main(playground.options_from(None, None, None)) if wants_playground(os.environ) \
+            else run.main()
+    if args.command == "playground":
+        return playground.main(playground.options_from(args.catalog, args.port, args.host))
     if args.command == "manifest":
         return manifest.main(args.socket_mode, args.url, args.name, sys.stdout)
     if args.command == "db":

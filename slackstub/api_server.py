@@ -14,6 +14,7 @@ from slackstub.recorder import CallRecorder, RecordedCall
 from slackstub.replies import Handler, Reply, SlackMethodError
 from slackstub.request_args import read_args, take_token
 from slackstub.response_urls import ResponseUrls
+from slackstub.serving import serve
 
 Dispatch = Callable[[dict[str, Any], str | None], dict[str, Any]]
 """Serves one parsed request: its args and the caller's token."""
@@ -53,11 +54,7 @@ class ApiServer:
         app.router.add_post("/response/{token}", self._response_url)
         if self._routes is not None:
             self._routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        bound_host, bound_port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{bound_host}:{bound_port}/"
+        self._runner, self.base_url = await serve(app, host, port)
         return self.base_url
 
     async def stop(self) -> None:

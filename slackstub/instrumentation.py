@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slackstub.faults import FaultPlan
 from slackstub.recorder import CallRecorder, Predicate, RecordedCall
 
@@ -27,6 +29,10 @@ class Instrumented:
     ) -> list[RecordedCall]:
         """Wait until `count` recorded calls to `method` match `predicate` (earlier calls count); else TimeoutError."""
         return await self._recorder.wait_for(method, predicate, timeout, count)
+
+    def on_call(self, listener: Callable[[RecordedCall], None]) -> None:
+        """Call `listener` with every request served from now on, once it is recorded."""
+        self._recorder.listeners.append(listener)
 
     def clear_calls(self) -> None:
         """Forget recorded calls (the workspace, messages and views stay)."""

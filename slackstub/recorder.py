@@ -42,12 +42,16 @@ class CallRecorder:
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
         self._changed = asyncio.Condition()
+        self.listeners: list[Callable[[RecordedCall], None]] = []
+        """Called with each call once it is logged (a live view of the workspace redraws on them)."""
 
     async def record(self, call: RecordedCall) -> None:
         """Log a call and wake everyone waiting for calls."""
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        for listener in self.listeners:
+            listener(call)
 
     def calls_to(self, method: str) -> list[RecordedCall]:
         """Every logged call to `method`, oldest first."""

@@ -131,6 +131,24 @@ class SlackStandIn(Instrumented):
         self._workspace.add_user(user)
         return user.to_api(self.identity.team_id)
 
+    def members(self) -> list[SlackUser]:
+        """Every member of the workspace (the bot included), in the order they were added."""
+        return self._workspace.members()
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        """Name a public channel ("C..."), as the workspace's channel list shows it."""
+        if not channel_id.startswith("C"):
+            raise LookupError(f"not a public channel id: {channel_id}")
+        self._workspace.channel_names[channel_id] = name
+
+    def channel_name(self, channel_id: str) -> str:
+        """A public channel's name; its id, lower-cased, when it has none."""
+        return self._workspace.channel_names.get(channel_id, channel_id.lower())
+
+    def public_channels(self) -> list[str]:
+        """Public channels that were named (add_channel) or have a message, named ones first."""
+        return self._workspace.public_channels()
+
     def set_usergroup(self, group_id: str, members: list[str]) -> None:
         """Define (or change) a user group, as usergroups.users.list will answer for it."""
         self._workspace.usergroups[group_id] = list(members)
@@ -209,6 +227,14 @@ class SlackStandIn(Instrumented):
         KeyError if the bot never opened the view.
         """
         return self._views.entered(view_id)
+
+    def modal_stacks(self, user_id: str) -> list[list[View]]:
+        """Copies of the modal stacks open for `user_id`, oldest first, each bottom view first."""
+        return self._views.stacks_of(user_id)
+
+    def view_errors(self, view_id: str) -> dict[str, str]:
+        """Inline errors shown under the view's inputs now (the app's last `errors` ack), by block_id."""
+        return self._views.errors(view_id)
 
     def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
         """Copies of the ephemeral messages shown to `user_id` (each with `channel`), oldest first."""

@@ -38,6 +38,8 @@ class ViewStore:
         self._owners: dict[str, str] = {}
         self._stacks: dict[str, list[str]] = {}
         self._entered: dict[str, StateValues] = {}
+        self._errors: dict[str, dict[str, str]] = {}
+        """Inline errors the app's last view_submission ack put under a view's inputs (response_action errors)."""
 
     def snapshot(self) -> dict[str, View]:
         """A copy of every open view, by id."""
@@ -69,6 +71,15 @@ class ViewStore:
             if list(entry) != [inputs.get(block_id)]:
                 raise LookupError(f"view {view_id} has no input {block_id}/{list(entry)}; inputs: {inputs}")
         self._entered[view_id].update(copy.deepcopy(entries))
+
+    def errors(self, view_id: str) -> dict[str, str]:
+        """The inline errors shown under the view's inputs now, by block_id (gone once the view changes)."""
+        return dict(self._errors.get(view_id, {}))
+
+    def stacks_of(self, user_id: str) -> list[list[View]]:
+        """Copies of the user's open stacks, oldest first, each bottom view first."""
+        return [[copy.deepcopy(self._views[view_id]) for view_id in stack]
+                for root, stack in self._stacks.items() if self._owners[root] == user_id]
 
     def latest_for(self, user_id: str) -> str | None:
         """The top view of the user's most recently opened stack, if any."""
@@ -124,6 +135,7 @@ class ViewStore:
         """What Slack's client does with the app's view_submission ack (invalid acks raise, as Slack rejects them)."""
         ack = ack or {}
         action = ack.get("response_action")
+        self._errors.pop(view_id, None)
         if action is None or action == "clear":
             self.close(view_id, clear=action == "clear")
         elif action == "update":
@@ -132,6 +144,7 @@ class ViewStore:
             self.push(validate_view(ack.get("view")), view_id)
         elif action == "errors":
             self._check_error_keys(view_id, ack.get("errors"))
+            self._errors[view_id] = {str(key): str(text) for key, text in ack["errors"].items()}
         else:
             raise invalid_arguments([f"[ERROR] unknown response_action: {action}"])
 
@@ -159,6 +172,7 @@ class ViewStore:
     def _keep(self, view: View, user_id: str, entered: StateValues) -> View:
         self._views[view["id"]] = view
         self._owners[view["id"]] = user_id
+        self._errors.pop(view["id"], None)
         self._entered[view["id"]] = entered
         return view
 

@@ -23,6 +23,7 @@ class Workspace:
         self._history: dict[str, list[Message]] = {}
         self._ephemerals: dict[str, list[Message]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.channel_names: dict[str, str] = {}
 
     def add_user(self, user: SlackUser) -> None:
         """Add or replace a member."""
@@ -61,6 +62,15 @@ class Workspace:
         if channel.startswith("C") or channel in self._dms or channel in self._group_dms:
             return channel
         raise SlackMethodError("channel_not_found")
+
+    def members(self) -> list[SlackUser]:
+        """Every member, in the order they were added."""
+        return list(self._users.values())
+
+    def public_channels(self) -> list[str]:
+        """Public channels that have a name or a message, named ones first."""
+        with_history = [channel for channel in self._history if channel.startswith("C")]
+        return list(dict.fromkeys([*self.channel_names, *with_history]))
 
     def join(self, channel: str) -> None:
         """The bot is now a member of public channel `channel`."""

@@ -117,7 +117,7 @@ MISTAKES = {
     ),
     "unknown top-level key": (
         VALID + "groups: {}\n",
-        "catalog.yaml:9: groups: unknown key (expected one of: settings, roles, actions)",
+        "catalog.yaml:9: groups: unknown key (expected one of: settings, people, roles, actions)",
     ),
     "missing required key": (
         VALID.replace("    title: Onboard\n", ""),
@@ -381,8 +381,8 @@ def test_yaml_features_we_do_not_support() -> None:
     text = VALID + "base: &base {members: [U0IT1]}\nextra:\n  <<: *base\n  other: !secret value\n"
 
     assert problems(text) == [
-        "catalog.yaml:9: base: unknown key (expected one of: settings, roles, actions)",
-        "catalog.yaml:10: extra: unknown key (expected one of: settings, roles, actions)",
+        "catalog.yaml:9: base: unknown key (expected one of: settings, people, roles, actions)",
+        "catalog.yaml:10: extra: unknown key (expected one of: settings, people, roles, actions)",
         "catalog.yaml:11: extra: YAML merge keys ('<<') are not supported; write the keys out",
         "catalog.yaml:12: extra.other: unsupported YAML tag '!secret'",
     ]

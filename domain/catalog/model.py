@@ -25,6 +25,7 @@ from domain.catalog.references import approvals_problem, check_role_exists
 
 RoleRef = Annotated[str, Strict(), AfterValidator(check_role_exists)]
 Keyword = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+DisplayName = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
 class _Frozen(BaseModel):
@@ -174,6 +175,7 @@ class CatalogDocument(_Frozen):
     """The whole catalog.yaml file."""
 
     settings: Settings = Settings()
+    people: dict[UserId, DisplayName] = {}
     roles: dict[RoleName, RoleSpec]
     actions: Annotated[dict[ActionId, ActionSpec], sized(non_empty=True)]
 
@@ -190,6 +192,8 @@ class Catalog(_Frozen):
     roles: dict[str, Role]
     actions: dict[str, Action]
     fingerprint: str
+    people: dict[str, str] = {}
+    """Display names by user id: what the playground calls people (Slack has its own directory)."""
     _group_members: Callable[[str], frozenset[str]] = PrivateAttr(default_factory=lambda: _no_group_members)
 
     @classmethod
@@ -200,7 +204,15 @@ class Catalog(_Frozen):
             roles={name: Role(name=name, **dict(spec)) for name, spec in document.roles.items()},
             actions={key: Action(id=key, **dict(spec)) for key, spec in document.actions.items()},
             fingerprint=fingerprint,
+            people=dict(document.people),
         )
+
+    def named_people(self) -> tuple[str, ...]:
+        """Everyone the catalog names, in order of first mention: ``people``, role members and
+        out-of-office stand-ins (user groups' members are only known to Slack)."""
+        mentioned = [*self.people, *(m for role in self.roles.values() for m in role.members),
+                     *(u for pair in self.settings.out_of_office.items() for u in pair)]
+        return tuple(dict.fromkeys(mentioned))
 
     def members_of(self, role_name: str) -> frozenset[str]:
         """Slack user ids holding ``role_name``; empty for a role this catalog doesn't define.

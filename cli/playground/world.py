@@ -1,0 +1,42 @@
+"""The playground's pretend workspace, made from the catalog: its people, channels, and how to begin."""
+
+from __future__ import annotations
+
+from bot.mrkdwn import escape
+from domain.catalog import Catalog
+from slackstub import SlackStandIn
+
+SUPPORT_CHANNEL_NAME = "support"
+
+
+def populate(stub: SlackStandIn, catalog: Catalog) -> None:
+    """Everyone the catalog names becomes a member (named by ``people:``, else by their id); the support
+    channel gets a name; user groups exist (with no members: only Slack knows them)."""
+    for user_id in catalog.named_people():
+        name = catalog.people.get(user_id, user_id)
+        stub.add_user(user_id, name=user_id.lower(), real_name=name, display_name=name)
+    if catalog.settings.support_channel and catalog.settings.support_channel.startswith("C"):
+        stub.add_channel(catalog.settings.support_channel, SUPPORT_CHANNEL_NAME)
+    for role in catalog.roles.values():
+        for group in role.usergroups:
+            stub.set_usergroup(group, [])
+
+
+def default_person(catalog: Catalog) -> str:
+    """Who the page acts as at first: someone who may request the first action (so the first command works)."""
+    people = catalog.named_people()
+    first = next(iter(catalog.actions.values()))
+    for role in first.requesters or ():
+        members = sorted(catalog.members_of(role), key=people.index)
+        if members:
+            return members[0]
+    return people[0] if people else ""
+
+
+def intro(catalog: Catalog, path: str) -> str:
+    """The first thing the page says (mrkdwn; catalog text escaped)."""
+    first = next(iter(catalog.actions))
+    return (f"*This is the selfserve playground*: a pretend Slack workspace on your computer, with the people of "
+            f"`{escape(path)}`. Type `/selfserve` below to see what the person picked at the top left may request, "
+            f"or `/selfserve {escape(first)}` to start a request. Approvers get a DM here: switch person to see it "
+            f"and decide. Edit the catalog file and this page picks it up when you save.")

@@ -1,0 +1,155 @@
+"""The playground in a browser, as a person uses it: only what the page shows, only clicks and typing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import expect
+
+from tests.browser import PlaygroundPage, browser, playground, ui
+
+__all__ = ["browser", "playground", "ui"]  # fixtures
+
+HANA, HUGO, IVAN = "Hana Reyes (HR)", "Hugo Brandt (HR)", "Ivan Petrov (IT)"
+FORM = "Onboard a new employee"
+
+
+async def fill_new_employee(ui: PlaygroundPage, full_name: str = "Ada <b>Lovelace</b> & Co") -> None:
+    await ui.send("/selfserve new-employee")
+    form = ui.modal(FORM)
+    await expect(form).to_be_visible()
+    await expect(form.get_by_label("Laptop")).to_be_checked()  # the catalog's default
+    await form.get_by_label("Full name").fill(full_name)
+    await form.get_by_label("Work email").fill("ada@example.com")
+    await form.get_by_label("Start date").fill("2030-01-07")
+    await form.get_by_label("Department").select_option(label="Engineering")
+    await form.get_by_label("Their manager").select_option(label="Maya Patel (manager)")
+    await form.get_by_label("Monitor").check()
+    await form.get_by_label("Notes").fill("Desk by the window, please.")
+
+
+async def test_new_employee_from_the_slash_command_to_the_final_approval(ui: PlaygroundPage) -> None:
+    page = ui.page
+    await expect(page.get_by_label("Acting as")).to_have_value("U0HR1")  # someone who may start the first action
+    await expect(page.locator(".intro")).to_contain_text("This is the selfserve playground")
+    await ui.shot("start")
+
+    await fill_new_employee(ui)
+    await ui.shot("form-filled")
+    await ui.modal(FORM).get_by_role("button", name="Submit").click()
+    await expect(ui.modal(FORM)).to_be_hidden()
+    receipt = ui.message("REQ-1")
+    await expect(receipt).to_contain_text("Onboard a new employee")
+    await expect(receipt).to_contain_text("Ada <b>Lovelace</b> & Co")  # as typed, not as HTML
+    await expect(receipt.locator("b", has_text="Lovelace")).to_have_count(0)
+    await ui.shot("requester-receipt")
+
+    await ui.act_as(HUGO)
+    await ui.tab("Home")  # App Home: what waits on him
+    await expect(ui.page.locator("#pane")).to_contain_text("Waiting on your decision")
+    waiting = ui.page.locator("#pane .section", has_text="REQ-1")
+    await expect(waiting).to_contain_text("Onboard a new employee")
+    await ui.shot("hr-approver-home")
+    await ui.tab("Messages")
+    ask = ui.message("Approval needed")
+    await expect(ask).to_contain_text("requested by @Hana Reyes (HR)")  # a mention, shown by name
+    await expect(ask.get_by_role("button", name="Approve")).to_be_visible()
+    await ui.shot("hr-approver-asked")
+    await ask.get_by_role("button", name="Approve").click()
+    await expect(ask.get_by_role("button", name="Approve")).to_have_count(0)  # redrawn in place
+    await expect(ask).to_contain_text("Hugo Brandt (HR)")
+    await ui.shot("hr-approved")
+
+    await ui.act_as(IVAN)
+    ask = ui.message("Approval needed")
+    await expect(ask).to_contain_text("step 2 of 2")
+    await ui.shot("it-approver-asked")
+    await ask.get_by_role("button", name="Approve").click()
+    await expect(ask.get_by_role("button", name="Approve")).to_have_count(0)
+    await ui.shot("it-approved")
+
+    await ui.act_as(HANA)
+    await expect(ui.message("is approved")).to_contain_text(
+        "✅ Your request REQ-1 (Onboard a new employee) is approved")
+    await ui.shot("requester-told-approved")
+    await ui.tab("Home")
+    await expect(page.locator("#pane")).to_contain_text("You have no open requests.")
+    await ui.shot("requester-home")
+
+
+async def submit_new_employee(ui: PlaygroundPage) -> None:
+    await fill_new_employee(ui)
+    await ui.modal(FORM).get_by_role("button", name="Submit").click()
+    await expect(ui.modal(FORM)).to_be_hidden()
+    await expect(ui.message("REQ-1")).to_be_visible()
+
+
+async def test_the_modal_shows_the_bots_inline_errors_and_slacks_required_fields(ui: PlaygroundPage) -> None:
+    await fill_new_employee(ui)
+    form = ui.modal(FORM)
+    await form.get_by_label("Work email").fill("not an email")
+    await form.get_by_label("Start date").fill("")
+    await form.get_by_role("button", name="Submit").click()
+    start_date = form.locator(".input-block", has=ui.page.get_by_label("Start date"))
+    await expect(start_date.get_by_role("alert")).to_have_text("Please complete this required field.")
+    await ui.shot("required-field")  # Slack's client refuses, before the bot hears anything
+
+    await form.get_by_label("Start date").fill("2030-01-07")
+    await form.get_by_role("button", name="Submit").click()
+    email = form.locator(".input-block", has=ui.page.get_by_label("Work email"))
+    await expect(email.get_by_role("alert")).to_have_text("Enter a valid email address, like name@example.com.")
+    await expect(form.get_by_label("Full name")).to_have_value("Ada <b>Lovelace</b> & Co")  # what was typed stays
+    await expect(start_date.get_by_role("alert")).to_have_count(0)
+    await ui.shot("inline-error")
+
+    await form.get_by_label("Work email").fill("ada@example.com")
+    await form.get_by_role("button", name="Submit").click()
+    await expect(form).to_be_hidden()
+    await expect(ui.message("REQ-1")).to_contain_text("was submitted")
+    await ui.shot("submitted")
+
+
+async def test_a_rejection_asks_for_a_reason_the_requester_then_reads(ui: PlaygroundPage) -> None:
+    await submit_new_employee(ui)
+    await ui.act_as(HUGO)
+    ask = ui.message("Approval needed")
+    await ask.get_by_role("button", name="Reject").click()
+    reason = ui.modal("Reject request")
+    await expect(reason).to_contain_text("Rejecting REQ-1 · Onboard a new employee")
+    await reason.get_by_label("Reason (the requester will see it)").fill("Start date is a <holiday> & *we* are out")
+    await ui.shot("reason")
+    await reason.get_by_role("button", name="Reject").click()
+    await expect(reason).to_be_hidden()
+    await expect(ask.get_by_role("button", name="Approve")).to_have_count(0)
+    await expect(ask).to_contain_text("Rejected by @Hugo Brandt (HR)")
+    await ui.shot("approver-after-reject")
+
+    await ui.act_as(HANA)
+    told = ui.message("was rejected")
+    await expect(told).to_contain_text(
+        "❌ Your request REQ-1 (Onboard a new employee) was rejected by @Hugo Brandt (HR).")
+    await expect(told.locator("blockquote")).to_have_text("Start date is a <holiday> & we are out")
+    await expect(told.locator("blockquote b")).to_have_text("we")  # mrkdwn in the reason, as Slack shows it
+    await ui.shot("requester-reads-reason")
+
+    await ui.act_as(IVAN)  # IT was never asked
+    await expect(ui.page.locator(".messages")).to_contain_text("No messages yet.")
+
+
+async def test_a_catalog_saved_with_a_problem_covers_the_page_until_fixed(ui: PlaygroundPage) -> None:
+    path = Path(ui.playground.options.catalog_path)
+    good = path.read_text()
+    path.write_text(good.replace("requesters: [hr]", "requesters: [hrr]"))
+    problems = ui.page.get_by_role("alertdialog", name=f"{path} has 1 problem")
+    await expect(problems).to_be_visible()
+    line = good.splitlines().index("    requesters: [hr]               # only HR can start an onboarding") + 1
+    await expect(problems.get_by_role("listitem")).to_have_text(
+        f"{path}:{line}: actions.new-employee.requesters[0]: unknown role 'hrr' (did you mean 'hr'?)")
+    await ui.shot("catalog-problem")
+
+    path.write_text(good.replace("title: Onboard a new employee", "title: Welcome a new colleague"))
+    await expect(problems).to_be_hidden()
+    await expect(ui.page.get_by_role("status")).to_contain_text("Catalog reloaded (actions changed: new-employee)")
+    await ui.send("/selfserve new-employee")
+    await expect(ui.modal("Welcome a new colleague")).to_be_visible()
+    await ui.shot("catalog-fixed")
