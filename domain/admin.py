@@ -13,6 +13,7 @@ from domain.catalog_keeper import CatalogChange, CatalogKeeper
 from domain.errors import NotAuthorized
 from domain.ports import AuditSink
 from domain.records import AuditEntry
+from domain.refusals import refusal_entry
 
 PROBLEMS_KEPT = 50
 
@@ -33,9 +34,9 @@ class AdminDesk:
         await self._keeper.refresh_groups([role])  # a role filled from user groups, as Slack has it now
         catalog = self._keeper()
         if actor not in catalog.members_of(role):
-            await self._audit(AuditEntry(what, "refused", actor, None, {"refused": "not_authorized",
-                                                                         "reason": "not_an_admin", "role": role}))
-            raise NotAuthorized("not_an_admin", role=role)
+            refusal = NotAuthorized("not_an_admin", role=role)
+            await self._audit(refusal_entry(actor, what, refusal, {}))
+            raise refusal
 
     async def reload(self, actor: str | None) -> CatalogChange:
         """Put the catalog file's current contents in force (``actor`` None: a SIGHUP). Raises

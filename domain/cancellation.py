@@ -21,7 +21,8 @@ from domain.jobs import TIMER_PREFIX
 from domain.lifecycle import Status
 from domain.ports import AuditSink, UnitOfWorkFactory
 from domain.records import AuditEntry, RequestRecord, parse_request_ref
-from domain.tracking import refusal_entry, waiting_on
+from domain.refusals import refusal_entry
+from domain.tracking import waiting_on
 
 CANCELLED_EVENT = "request_cancelled"
 

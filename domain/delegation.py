@@ -21,6 +21,7 @@ from domain.errors import DomainError
 from domain.lifecycle import Verdict
 from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
 from domain.records import AuditEntry, DecisionRecord, RequestRecord
+from domain.refusals import refusal_entry
 from domain.routing import load_request, members_for
 
 NOTE_LIMIT = 500
@@ -69,21 +70,24 @@ class Delegation:
                 surfaces.after_handover(uow, request, actor, to_user)
                 return request
         except DomainError as refusal:
-            facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
-            await self._audit(AuditEntry("delegated", "refused", actor, None,
-                                         {**details, "refused": refusal.code, **facts}))
+            await self._audit(refusal_entry(actor, "delegated", refusal, details))
             raise
 
     async def set_away(self, actor: str, stand_in: str, until: datetime | None) -> None:
-        """From now on (until ``until``), steps that would ask ``actor`` ask ``stand_in``."""
-        if stand_in == actor:
-            raise CannotDelegate("to_self")
-        async with self._uow() as uow:
-            if until is not None and until <= uow.now():
-                raise CannotDelegate("ended")
-            await uow.away.set(actor, stand_in, until, uow.now())
-            uow.audit(AuditEntry("away_set", "ok", actor, None,
-                                 {"stand_in": stand_in, "until": until.isoformat() if until else None}))
+        """From now on (until ``until``), steps that would ask ``actor`` ask ``stand_in``;
+        ``CannotDelegate`` (audited) if it cannot be."""
+        details = {"stand_in": stand_in, "until": until.isoformat() if until else None}
+        try:
+            async with self._uow() as uow:
+                if stand_in == actor:
+                    raise CannotDelegate("to_self")
+                if until is not None and until <= uow.now():
+                    raise CannotDelegate("ended")
+                await uow.away.set(actor, stand_in, until, uow.now())
+                uow.audit(AuditEntry("away_set", "ok", actor, None, details))
+        except CannotDelegate as refusal:
+            await self._audit(refusal_entry(actor, "away_set", refusal, details))
+            raise
 
     async def back(self, actor: str) -> bool:
         """``actor`` is back: steps ask them again. False if they were not marked away."""

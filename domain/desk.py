@@ -15,6 +15,7 @@ from domain.errors import DomainError
 from domain.ports import AuditSink
 from domain.rbac import requestable_actions, resolve_action
 from domain.records import AuditEntry
+from domain.refusals import refusal_entry
 
 Defer = Callable[[Coroutine[Any, Any, None]], None]
 
@@ -39,9 +40,7 @@ class ActionDesk:
         try:
             action = resolve_action(self._catalog(), actor, name)
         except DomainError as refusal:
-            facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
-            self._defer(self._audit(AuditEntry(kind, "refused", actor, None,
-                                               {**details, "refused": refusal.code, **facts})))
+            self._defer(self._audit(refusal_entry(actor, kind, refusal, details)))
             raise
         if kind == "command":
             self._defer(self._audit(AuditEntry("command", "ok", actor, None, details)))

@@ -28,6 +28,7 @@ from domain.records import (
     NewRequest,
     RequestRecord,
 )
+from domain.refusals import refusal_entry
 from domain.routing import (
     AUTO_APPROVER,
     auto_approval,
@@ -88,7 +89,7 @@ class RequestService:
         try:
             return resolve_action(self.catalog, actor, action_name)
         except DomainError as refusal:
-            await self.audit_refusal(actor, kind, refusal, {"action": action_name[:100]})
+            await self.audit(refusal_entry(actor, kind, refusal, {"action": action_name[:100]}))
             raise
 
     async def submit(
@@ -211,7 +212,7 @@ class RequestService:
                 authorize_decision(request, step, actor, self._members(request, step), decisions)
                 return request
         except DomainError as refusal:
-            await self.audit_refusal(actor, "decision", refusal, {"request": ref[:64], "step": step})
+            await self.audit(refusal_entry(actor, "decision", refusal, {"request": ref[:64], "step": step}))
             raise
 
     async def rejection_started(self, actor: str, request: RequestRecord, step: int) -> None:
@@ -243,7 +244,7 @@ class RequestService:
                 return Decided(updated, progress)
         except DomainError as refusal:
             details = {"request": ref[:64], "step": step, "verdict": verdict}
-            await self.audit_refusal(actor, "decision", refusal, details)
+            await self.audit(refusal_entry(actor, "decision", refusal, details))
             raise
 
     async def _after_decision(
@@ -265,13 +266,6 @@ class RequestService:
 
     def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
         return members_for(self.catalog, request, step)
-
-    async def audit_refusal(self, actor: str, kind: str, refusal: DomainError, details: dict[str, object]) -> None:
-        """Audit a refusal with its reason code and the facts it carried."""
-        ref = details.get("request")
-        facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
-        await self.audit(AuditEntry(kind, "refused", actor, ref if isinstance(ref, str) else None,
-                                    {**details, "refused": refusal.code, **facts}))
 
 
 def _answer(field: Field, value: object) -> Answer:

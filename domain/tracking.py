@@ -22,7 +22,8 @@ from domain.errors import DomainError
 from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
 from domain.rbac import requestable_actions
-from domain.records import AuditEntry, DecisionRecord, MessageRecord, RequestRecord, parse_request_ref, request_ref
+from domain.records import AuditEntry, DecisionRecord, MessageRecord, RequestRecord, parse_request_ref
+from domain.refusals import refusal_entry
 from domain.routing import step_members
 
 LIST_LIMIT = 20
@@ -98,14 +99,6 @@ def waiting_on(catalog: Catalog, request: RequestRecord, decisions: Sequence[Dec
     spoke = {d.approver_id for d in decisions if d.step == step}
     allowed = eligible_approvers(request, step_audience(catalog, request, step, decisions))
     return tuple(user for user in allowed if user not in spoke)
-
-
-def refusal_entry(actor: str, kind: str, refusal: DomainError, details: dict[str, Any]) -> AuditEntry:
-    """A refusal as the audit log keeps it: its reason code and the facts it carried."""
-    request_id = parse_request_ref(str(details.get("request", "")))
-    facts = {k: v for k, v in vars(refusal).items() if k != "ref"}
-    return AuditEntry(kind, "refused", actor, None if request_id is None else request_ref(request_id),
-                      {**details, "refused": refusal.code, **facts})
 
 
 class Tracker:

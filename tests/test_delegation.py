@@ -132,8 +132,9 @@ async def test_away_through_slack(harness: Harness) -> None:
     assert await approval_dm(harness, "U0IT1") and not [m for m in harness.dms("U0HR2") if "Approval" in m["text"]]
     assert "Welcome back" in await say("away off")
     assert "You were not marked away" in await say("away off")
-    kinds = await harness.kinds()
+    kinds = await harness.kinds("ok")
     assert kinds.count("away_set") == 1 and kinds.count("away_cleared") == 1 and "delegated" in kinds
+    assert (await harness.kinds("refused")).count("away_set") == 2  # the date that passed, and oneself
 
 
 async def test_away_takes_only_a_mention_or_an_exact_user_id(harness: Harness) -> None:
