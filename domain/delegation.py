@@ -1,9 +1,10 @@
 """Handing an approval step to someone else: by a Delegate click, or while one is away.
 
 A hand-over is stored as a decision with the verdict ``delegate`` whose reason names the new
-decider, so it travels with the step's decisions (no extra read on a click) and the history
-shows it. Only someone who could decide the step now may hand it over; afterwards the delegate
-may decide it, and the one who handed it over may not. Absences come from the catalog
+decider and whose note is what the approver wrote for them, so it travels with the step's
+decisions (no extra read on a click) and the delegate's DM and the history show both. Only
+someone who could decide the step now may hand it over; afterwards the delegate may decide it,
+and the one who handed it over may not. Absences come from the catalog
 (``settings.out_of_office``) and from ``/selfserve away``; while someone is away, the steps that
 would ask them ask their stand-in instead, recorded the same way.
 """
@@ -62,7 +63,7 @@ class Delegation:
                     raise CannotDelegate("already_decided")  # they could not decide it again
                 text = (note or "").strip()[:NOTE_LIMIT]
                 await uow.requests.add_decision(DecisionRecord(request.id, step, actor, Verdict.DELEGATE, to_user,
-                                                               uow.now()))
+                                                               uow.now(), text or None))
                 uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, to_user))
                 uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(step))
                 uow.audit(AuditEntry("delegated", "ok", actor, request.ref,

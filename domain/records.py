@@ -97,6 +97,8 @@ class DecisionRecord:
     verdict: str
     reason: str | None
     created_at: datetime
+    note: str | None = None
+    """A hand-over's note for the delegate (its ``reason`` names the delegate)."""
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ class DecisionRow(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    """What the approver wrote for whom they handed the step to (hand-overs only)."""
 
 
 class SlackMessageRow(Base):

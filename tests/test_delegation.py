@@ -162,3 +162,21 @@ async def test_a_step_cannot_go_to_someone_who_decided_it(services: tuple[Reques
     with pytest.raises(CannotDelegate) as caught:  # U0HR2 is out of office: the step went from them to U0HR3
         await delegation.delegate("U0HR1", "REQ-1", 0, "U0HR2", None)
     assert caught.value.reason == "already_decided"  # back to who handed it on: nobody could decide it
+
+
+async def test_the_hand_over_note_reaches_the_delegate_and_the_history_as_typed(harness: Harness) -> None:
+    await harness.submit("U0HR1", "new-employee", GOOD)
+    await harness.settle()
+    await harness.slack.click(await approval_dm(harness, "U0HR2"), "selfserve.delegate", user_id="U0HR2")
+    [*_, opened] = await harness.stub.wait_for("views.open", count=2)
+    note = "Off until <!channel> Monday & *please* check the laptop"
+    response = await harness.slack.submit_view(opened.response["view"], user_id="U0HR2",
+                                               values={"to": "U0IT1", "note": note})
+    assert response.acted_on() == (True, None)
+    await harness.settle()
+    shown = "“Off until &lt;!channel&gt; Monday &amp; *please* check the laptop”"
+    assert shown in json.dumps(await approval_dm(harness, "U0IT1"), ensure_ascii=False)
+    status = await harness.slack.slash_command(user_id="U0IT1", command="/selfserve", text="status REQ-1")
+    history = json.dumps(status.json(), ensure_ascii=False)
+    assert "handed it to <@U0IT1>" in history and shown in history
+    assert "<!channel>" not in history

@@ -33,7 +33,8 @@ def _outcome(request: RequestRecord, step: int, decisions: Sequence[DecisionReco
     lines = []
     for d in on_step:
         if d.verdict == Verdict.DELEGATE:
-            lines.append(f":arrow_right_hook: {user(d.approver_id)} handed this to {user(str(d.reason))}")
+            lines.append(f":arrow_right_hook: {user(d.approver_id)} handed this to {user(str(d.reason))}"
+                         f"{handover_note(d)}")
             continue
         mark = ":white_check_mark: Approved" if d.verdict == Verdict.APPROVE else ":x: Rejected"
         reason = f": {escape(truncate(d.reason, 500))}" if d.reason else ""
@@ -50,6 +51,11 @@ def _outcome(request: RequestRecord, step: int, decisions: Sequence[DecisionReco
     if request.status in (Status.APPROVED, Status.REJECTED) and step < last_step:  # a later step finished it
         lines.append(f"The request was then {escape(request.status)}.")
     return "\n".join(lines)
+
+
+def handover_note(decision: DecisionRecord) -> str:
+    """A hand-over's note, quoted as typed (escaped: it is the approver's text, not mrkdwn)."""
+    return f": “{escape(truncate(decision.note, 500))}”" if decision.note else ""
 
 
 def approval_message(request: RequestRecord, step: int, decisions: Sequence[DecisionRecord]) -> Message:

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 
 from bot import ids
 from bot.messages import Message
-from bot.messages.approval import decision_value
+from bot.messages.approval import decision_value, handover_note
 from bot.messages.summary import answer_sections, answer_value, headline, md, step_name
 from bot.mrkdwn import escape, truncate, user
 from bot.refusals import refusal_text
@@ -130,7 +130,8 @@ def _verdict(decision: DecisionRecord) -> str:
         reason = f": {escape(truncate(decision.reason, 300))}" if decision.reason else ""
         return f":x: rejected by {user(decision.approver_id)} {moment}{reason}"
     # a hand-over: the decision names who the step went to
-    return f":arrow_right_hook: {user(decision.approver_id)} handed it to {user(str(decision.reason))} {moment}"
+    return (f":arrow_right_hook: {user(decision.approver_id)} handed it to {user(str(decision.reason))} {moment}"
+            f"{handover_note(decision)}")
 
 
 def _step_line(status: RequestStatus, step: int) -> str:

@@ -39,7 +39,8 @@ SET_PROGRESS = Statement(update(REQUESTS).where(REQUESTS.c.id == bindparam("rid"
     status=bindparam("status"), current_step=bindparam("current_step"), updated_at=bindparam("updated_at"),
     decided_at=bindparam("decided_at")))
 DECISIONS_OF = Statement(select(DECISIONS).where(DECISIONS.c.request_id == bindparam("rid")).order_by(DECISIONS.c.id))
-INSERT_DECISION = insert_into(DECISIONS, ["request_id", "step", "approver_id", "verdict", "reason", "created_at"])
+INSERT_DECISION = insert_into(DECISIONS, ["request_id", "step", "approver_id", "verdict", "reason", "created_at",
+                                         "note"])
 MESSAGES_OF = Statement(select(MESSAGES).where(MESSAGES.c.request_id == bindparam("rid"),
                                                MESSAGES.c.purpose == bindparam("purpose")).order_by(MESSAGES.c.id))
 INSERT_MESSAGES = InsertMany(MESSAGES, ["request_id", "purpose", "step", "recipient_id", "channel", "ts",
@@ -138,13 +139,14 @@ class RequestRepository:
         return replace(request, status=status, current_step=current_step, updated_at=now, decided_at=decided_at)
 
     async def decisions(self, request_id: int) -> list[DecisionRecord]:
-        return [DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at)
+        return [DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at, r.note)
                 for r in await self._db.rows(DECISIONS_OF, {"rid": request_id})]
 
     async def add_decision(self, decision: DecisionRecord) -> None:
         await self._db.run(INSERT_DECISION, {
             "request_id": decision.request_id, "step": decision.step, "approver_id": decision.approver_id,
-            "verdict": decision.verdict, "reason": decision.reason, "created_at": decision.created_at})
+            "verdict": decision.verdict, "reason": decision.reason, "created_at": decision.created_at,
+            "note": decision.note})
 
     async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
         """``requester_id``'s requests, newest first; only pending ones with ``open_only``."""
