@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run selfserve with nothing but Python 3.11+ installed.
 
-    python3 tasks.py run     # virtualenv + dependencies, migrate, serve the bot on $PORT
+    python3 tasks.py run     # virtualenv + dependencies, then the bot: with no Slack settings the playground
+                             # in the browser (http://127.0.0.1:3000/), else migrate and serve Slack on $PORT
     python3 tasks.py test    # virtualenv + dependencies, run the whole test suite
     python3 tasks.py lint    # ruff and mypy --strict, as configured in pyproject.toml
     python3 tasks.py bench   # the latency benchmark (see bench/README.md)

@@ -73,7 +73,11 @@ def test_run_and_playground_pick_their_options(monkeypatch: pytest.MonkeyPatch) 
         ("other.yaml", 4123, "127.0.0.1"), ("mine.yaml", 5000, "127.0.0.1"), ("other.yaml", 4123, "0.0.0.0")]
 
 
-async def test_the_bot_talks_only_to_the_stand_in_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+async def test_the_bot_talks_only_to_the_stand_in_on_a_fresh_sqlite_file(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"SLACK_APP_TOKEN": "xapp-1-real", "SLACK_API_URL": "https://slack.com/api/",
+                        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'production.db'}"}.items():
+        monkeypatch.setenv(name, value)  # a real configuration beside it changes nothing
     data = tmp_path / "data"
     data.mkdir()
     (data / "selfserve.db").write_text("left over from the last run")
@@ -96,10 +100,11 @@ async def test_the_bot_talks_only_to_the_stand_in_on_a_fresh_sqlite_file(tmp_pat
         assert names["U0HR1"] == "Hana Reyes (HR)" and names["U0EMPLOYEE"] == "Erin Walsh (employee)"
         assert set(load_catalog(SHIPPED).named_people()) == set(names)
         assert body["default_user"] == "U0HR1"  # may request the first action (new-employee: hr)
-        assert [c["name"] for c in body["conversations"]] == ["support"]
+        assert [c["name"] for c in body["conversations"]] == ["general", "support"]
         async with runtime.database.reader() as uow:  # the bot's storage is the fresh file
             assert await uow.jobs.due_count(uow.now()) == 0
         assert (data / "selfserve.db").stat().st_size > 1000
+        assert not (tmp_path / "production.db").exists()
     finally:
         await playground.stop()
 

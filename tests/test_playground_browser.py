@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from playwright.async_api import expect
+from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.browser import PlaygroundPage, browser, playground, ui
 
@@ -153,3 +156,93 @@ async def test_a_catalog_saved_with_a_problem_covers_the_page_until_fixed(ui: Pl
     await ui.send("/selfserve new-employee")
     await expect(ui.modal("Welcome a new colleague")).to_be_visible()
     await ui.shot("catalog-fixed")
+
+
+BLOCK_KIT: list[dict[str, Any]] = [
+    {"type": "header", "text": {"type": "plain_text", "text": "A header <not html>"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": (
+        "*bold* _italic_ ~struck~ `code` <https://example.com/a_b|a link> <@U0HR1> <#C0SUPPORT> "
+        "&lt;b&gt;typed&lt;/b&gt; &amp; more\n>quoted :white_check_mark:")},
+     "fields": [{"type": "mrkdwn", "text": "*Field*\none"}, {"type": "plain_text", "text": "*plain*"}],
+     "accessory": {"type": "button", "action_id": "gallery.risky", "text": {"type": "plain_text", "text": "Risky"},
+                   "style": "danger", "confirm": {
+                       "title": {"type": "plain_text", "text": "Really?"},
+                       "text": {"type": "mrkdwn", "text": "This *cannot* be undone."},
+                       "confirm": {"type": "plain_text", "text": "Do it"},
+                       "deny": {"type": "plain_text", "text": "Keep it"}}}},
+    {"type": "divider"},
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "small print"}]},
+    {"type": "actions", "elements": [
+        {"type": "button", "action_id": "gallery.ok", "style": "primary",
+         "text": {"type": "plain_text", "text": "OK"}}]},
+    {"type": "video", "title": {"type": "plain_text", "text": "unknown to the page"}},
+]
+
+
+async def test_block_kit_and_mrkdwn_as_slack_shows_them(ui: PlaygroundPage) -> None:
+    stub = ui.playground.stub
+    client = AsyncWebClient(token=stub.identity.bot_token, base_url=stub.api_url)
+    await client.chat_postMessage(channel="C0SUPPORT", text="gallery", blocks=BLOCK_KIT)
+    await ui.page.get_by_role("button", name="# support").click()
+    message = ui.message("A header")
+    await expect(message.get_by_role("heading", name="A header <not html>")).to_be_visible()
+    section = message.locator(".section-body").first
+    for tag, text in (("b", "bold"), ("i", "italic"), ("s", "struck"), ("code", "code")):
+        await expect(section.locator(tag).first).to_have_text(text)
+    await expect(section.get_by_role("link", name="a link")).to_have_attribute("href", "https://example.com/a_b")
+    await expect(section).to_contain_text("@Hana Reyes (HR) #support <b>typed</b> & more")
+    await expect(section.locator("blockquote")).to_have_text("quoted ✅")
+    await expect(message.locator(".field").nth(1)).to_have_text("*plain*")
+    await expect(message.locator(".unknown")).to_contain_text('"type": "video"')  # shown as JSON, not hidden
+    await ui.shot("block-kit")
+
+    clicks: list[str] = []
+    ui.page.on("request", lambda sent: clicks.append(sent.post_data or "") if sent.url.endswith("/click") else None)
+    await message.get_by_role("button", name="Risky").click()
+    confirm = ui.page.get_by_role("alertdialog", name="Really?")
+    await expect(confirm).to_contain_text("This cannot be undone.")
+    await ui.shot("confirm")
+    await confirm.get_by_role("button", name="Keep it").click()
+    await expect(confirm).to_be_hidden()
+    await message.get_by_role("button", name="Risky").click()
+    await confirm.get_by_role("button", name="Do it").click()
+    await expect(confirm).to_be_hidden()
+    await expect(ui.page.get_by_role("status")).to_be_attached()
+    for _ in range(50):  # the request leaves after the dialog closes
+        if clicks:
+            break
+        await ui.page.wait_for_timeout(20)
+    assert len(clicks) == 1 and '"action_id":"gallery.risky"' in clicks[0], clicks  # only the confirmed click
+
+
+@pytest.mark.parametrize("playground", ["tests/catalog_forms.yaml"], indirect=True)
+async def test_every_input_the_catalog_uses(ui: PlaygroundPage) -> None:
+    await ui.send("/selfserve equipment")
+    form = ui.modal("Order equipment")
+    await expect(form.get_by_label("Hardware")).to_be_checked()  # radio default
+    await expect(form.get_by_label("Model")).to_be_visible()
+    await form.get_by_label("Software").check()  # show_if: the bot redraws the modal (views.update)
+    await expect(form.get_by_label("Product")).to_be_visible()
+    await expect(form.get_by_label("Model")).to_have_count(0)
+    await form.get_by_label("Product").fill("Inkscape 1.4")
+    await form.get_by_label("Office").fill("Office 12")  # an external select: the bot answers as one types
+    await form.get_by_role("option", name="Office 120").click()
+    await form.get_by_label("Mouse").check()
+    await form.get_by_label("Colours").select_option(["Black", "Silver"])
+    await form.get_by_label("Seats").fill("3")
+    await form.get_by_label("Needed by").fill("2030-02-01")
+    await form.get_by_label("Delivery slot").fill("09:30")
+    await form.get_by_label("Hand-over").fill("2030-02-01")
+    await form.get_by_label("time").fill("10:00")
+    await form.get_by_label("Manager").select_option("U0IT2")
+    await form.get_by_label("Keep informed").select_option(["U0IT1", "U0IT2"])
+    await form.get_by_label("Team channel").select_option(label="#general")
+    await form.get_by_role("checkbox", name="I will return my old device").check()
+    await ui.shot("every-input")
+    await form.get_by_role("button", name="Submit").click()
+    await expect(form).to_be_hidden()
+    receipt = ui.message("REQ-1")
+    for shown in ("Inkscape 1.4", "Office 120", "Mouse", "Black, Silver", "3", "2030-02-01", "09:30", "#general",
+                  "@U0IT2"):
+        await expect(receipt).to_contain_text(shown)
+    await ui.shot("every-input-receipt")

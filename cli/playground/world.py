@@ -7,14 +7,17 @@ from domain.catalog import Catalog
 from slackstub import SlackStandIn
 
 SUPPORT_CHANNEL_NAME = "support"
+GENERAL = ("C0GENERAL", "general")
+"""Every workspace has one; channel pickers offer it even when the catalog names no channel."""
 
 
 def populate(stub: SlackStandIn, catalog: Catalog) -> None:
-    """Everyone the catalog names becomes a member (named by ``people:``, else by their id); the support
-    channel gets a name; user groups exist (with no members: only Slack knows them)."""
+    """Everyone the catalog names becomes a member (named by ``people:``, else by their id); #general and the
+    support channel get names; user groups exist (with no members: only Slack knows them)."""
     for user_id in catalog.named_people():
         name = catalog.people.get(user_id, user_id)
         stub.add_user(user_id, name=user_id.lower(), real_name=name, display_name=name)
+    stub.add_channel(*GENERAL)
     if catalog.settings.support_channel and catalog.settings.support_channel.startswith("C"):
         stub.add_channel(catalog.settings.support_channel, SUPPORT_CHANNEL_NAME)
     for role in catalog.roles.values():

@@ -159,7 +159,6 @@ function external(args, multiple) {
   const { element, entry, id, send, ctx, view } = args;
   let chosen = entry.selected_options || (entry.selected_option ? [entry.selected_option] : []);
   const box = el("div", "external-select");
-  box.setAttribute("aria-labelledby", `${id}-label`);
   const picked = box.appendChild(el("div", "picked"));
   const search = box.appendChild(el("input", "text-input"));
   search.type = "search";
