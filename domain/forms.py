@@ -3,13 +3,12 @@
 Slack's own input limits can be bypassed by anyone crafting a payload, so every value is
 treated as arbitrary input: a string (or a list of strings for multi-value inputs) whose size
 is capped before anything else looks at it. The same rules check a catalog's ``default:``
-values and the values prefilled from a command (``/selfserve laptop model="MacBook Pro"``).
+values and the values prefilled from a command (``domain.prefill``).
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -117,6 +116,14 @@ def clean(field: Field, value: Raw) -> object:
         raise _Invalid(f"Must be at most {_characters(limit)}.")
     _check_characters(field, text)
     return _CLEANERS[field.type](field, text)
+
+
+def clean_field(field: Field, value: Raw) -> object:
+    """``clean`` for callers outside this module: ``FieldErrors`` naming the field if it fails."""
+    try:
+        return clean(field, value)
+    except _Invalid as invalid:
+        raise FieldErrors({field.id: str(invalid)}) from None
 
 
 def _ticked(value: Raw) -> bool:
@@ -318,47 +325,6 @@ def initial_values(action: Action, prefilled: Mapping[str, Raw] | None = None) -
                               if field.default is not None}
     values.update(prefilled or {})
     return values
-
-
-def parse_prefill(action: Action, text: str) -> tuple[dict[str, Raw], list[str]]:
-    """``key=value`` pairs typed after the action (shell quoting: ``model="MacBook Pro 14"``).
-
-    Returns the valid values by field id and a problem per unknown key or invalid value, so the
-    form can open with the rest; a list field takes comma-separated values."""
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        return {}, ["Couldn't read the values: a quote is not closed."]
-    values: dict[str, Raw] = {}
-    problems: list[str] = []
-    fields = {field.id: field for field in action.fields}
-    for word in words[:50]:
-        key, sep, value = word.partition("=")
-        field = fields.get(key.strip().lower())
-        if not sep or field is None:
-            known = ", ".join(fields)
-            problems.append(f"'{key[:40]}' is not a field of this form (its fields: {known}).")
-            continue
-        parts = [part.strip() for part in value.split(",")] if field.type in LIST_TYPES else [value]
-        if field.options:
-            parts = [_typed_choice(field, part) for part in parts]
-        raw: Raw = parts if field.type in LIST_TYPES else parts[0]
-        try:
-            clean(field, raw)
-        except _Invalid as invalid:
-            problems.append(f"{field.label}: {invalid}")
-            continue
-        values[field.id] = raw
-    return values, problems
-
-
-def _typed_choice(field: Field, text: str) -> str:
-    """An option as a person types it: its value or its label, in any case."""
-    wanted = text.strip().casefold()
-    for choice in field.options:
-        if wanted in (choice.value.casefold(), choice.label.casefold()):
-            return choice.value
-    return text
 
 
 def matching_options(field: Field, query: str, limit: int = 100) -> list[Choice]:

@@ -94,6 +94,23 @@ async def test_values_typed_after_the_command_prefill_the_form(forms: Harness) -
     assert elements["model"]["initial_option"]["value"] == "ThinkPad X1" and elements["seats"]["initial_value"] == "1"
 
 
+async def test_values_prefilled_as_slack_sends_them_are_shown_as_typed_and_as_stored(forms: Harness) -> None:
+    """Slack escapes the command's text: entities, and mentions as <@U…|name> and <#C…|name>."""
+    text = ("equipment kind=Software product=\"R&amp;D &lt;tools&gt;\" manager=<@U0IT2|it2> "
+            "watchers=<@U0IT1|it1>,<@U0IT2|it2> channel=<#C0SUPPORT|support> seats=05 agree=yes")
+    response = await forms.slack.slash_command(user_id="U0REQ", command="/selfserve", text=text)
+    assert response.acted_on() == (True, None), response.text  # nothing refused
+    [call] = await forms.stub.wait_for("views.open")
+    elements = inputs(call.response["view"])
+    assert elements["kind"]["initial_option"]["value"] == "sw"
+    assert elements["product"]["initial_value"] == "R&D <tools>"
+    assert elements["manager"]["initial_user"] == "U0IT2"
+    assert elements["watchers"]["initial_users"] == ["U0IT1", "U0IT2"]
+    assert elements["channel"]["initial_conversation"] == "C0SUPPORT"
+    assert elements["seats"]["initial_value"] == "5"
+    assert [option["value"] for option in elements["agree"]["initial_options"]] == ["true"]
+
+
 async def test_a_field_that_appeared_unseen_is_drawn_for_filling_in(forms: Harness) -> None:
     """Submitted before the redraw landed: the form is redrawn with the newly required field, not refused."""
     view = await forms.open_form("U0REQ", "equipment")

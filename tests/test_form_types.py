@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from domain.catalog import Action, Field, FieldType, parse_catalog
-from domain.forms import FieldErrors, Raw, initial_values, parse_prefill, validate_submission, visible_fields
+from domain.forms import FieldErrors, Raw, initial_values, validate_submission, visible_fields
+from domain.prefill import parse_prefill
 
 KINDS = [{"value": "hw", "label": "Hardware"}, {"value": "sw", "label": "Software"}]
 

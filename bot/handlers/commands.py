@@ -23,8 +23,8 @@ from bot.payloads import ButtonClick, SlashCommand
 from bot.refusals import refusal_text
 from domain.catalog import RESERVED_SUBCOMMANDS
 from domain.errors import DomainError
-from domain.forms import parse_prefill
 from domain.matching import ActionFinder, Suggestions
+from domain.prefill import parse_prefill
 
 HELP_WORDS = frozenset({"", "help", "list"})
 ANY_COMMAND = re.compile(r"^/.+")  # operators may name the command as they like
