@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import audit, check, db, jobs, manifest, run
+from cli import audit, check, db, jobs, manifest, preview, run
 from cli.mode import wants_playground
 from cli.playground import command as playground
 
@@ -33,6 +33,11 @@ def parser() -> argparse.ArgumentParser:
     delivery.add_argument("--url", help="where Slack sends requests, e.g. https://selfserve.example.com")
     manifest_cmd.add_argument("--name", default=manifest.DEFAULT_NAME,
                               help=f"the app's name in Slack (default {manifest.DEFAULT_NAME})")
+
+    previewer = commands.add_parser("preview", help="print an action's form as Block Kit JSON, and a Block Kit "
+                                                    "Builder link to see it (for catalog review)")
+    previewer.add_argument("action", metavar="ACTION", help="the action's id in the catalog")
+    previewer.add_argument("--catalog", help="catalog file (default: $CATALOG_PATH or ./catalog.yaml)")
 
     checker = commands.add_parser("check", help="validate a catalog; exit 1 listing every problem")
     checker.add_argument("path", nargs="?", help="catalog file (default: $CATALOG_PATH or ./catalog.yaml)")
@@ -61,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check":
         return check.main(args.path)
+    if args.command == "preview":
+        return preview.main(args.action, args.catalog, sys.stdout)
     if args.command == "run":
         return playground.main(playground.options_from(None, None, None)) if wants_playground(os.environ) \
             else run.main()
