@@ -1,4 +1,4 @@
-"""``selfserve jobs [--failed]`` and ``selfserve jobs retry ID``."""
+"""``selfserve jobs [--failed | --unclaimed]`` and ``selfserve jobs retry ID``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TextIO, TypeVar
 
 from bot.config import ConfigError
 from cli.common import EXIT_OK, EXIT_PROBLEM, fail_config, open_database
-from domain.job_desk import JobDesk, NotRetryable
+from domain.job_desk import UNCLAIMED_AFTER, JobDesk, NotRetryable, QueueView
 from domain.ports import JobStats
 from domain.records import JobState, request_ref
 
@@ -32,13 +32,16 @@ async def _with_desk(work: Callable[[JobDesk], Awaitable[T]]) -> T:
         return await work(JobDesk(database.unit_of_work, database.reader))
 
 
-async def show(failed_only: bool, limit: int, out: TextIO) -> int:
+async def show(failed_only: bool, limit: int, out: TextIO, unclaimed_only: bool = False) -> int:
     try:
-        stats, jobs = await _with_desk(lambda desk: desk.overview(failed_only=failed_only, limit=limit))
+        view = await _with_desk(lambda desk: desk.overview(failed_only=failed_only, unclaimed_only=unclaimed_only,
+                                                           limit=limit))
     except ConfigError as error:
         return fail_config(error)
-    out.write(summary(stats) + "\n")
-    out.write(table(jobs))
+    out.write(summary(view.stats) + "\n")
+    if view.unclaimed:
+        out.write(unclaimed(view) + "\n")
+    out.write(table(view.jobs))
     return EXIT_OK
 
 
@@ -58,6 +61,13 @@ async def retry(job_id: int, out: TextIO) -> int:
 def summary(stats: JobStats) -> str:
     waiting = f", the oldest waiting {stats.oldest_due_seconds:.0f} s" if stats.due else ""
     return f"{stats.due} due{waiting}; {stats.scheduled} scheduled for later"
+
+
+def unclaimed(view: QueueView) -> str:
+    kinds = ", ".join(f"{kind} ({count})" for kind, count in sorted(view.unclaimed.items()))
+    minutes = UNCLAIMED_AFTER.total_seconds() / 60
+    return (f"unclaimed for over {minutes:.0f} min: {sum(view.unclaimed.values())} jobs of kinds {kinds}; no running"
+            " process handles them, or the queue is that far behind (selfserve jobs --unclaimed lists them)")
 
 
 def table(jobs: list[JobState]) -> str:

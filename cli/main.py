@@ -55,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
 
     jobs_cmd = commands.add_parser("jobs", help="the durable job queue: list jobs, retry a failed one")
     jobs_cmd.add_argument("--failed", action="store_true", help="only jobs that failed for good")
+    jobs_cmd.add_argument("--unclaimed", action="store_true", help="only due jobs no process has claimed (a kind "
+                          "no running version handles)")
     jobs_cmd.add_argument("--limit", type=int, default=50, help="how many of the latest jobs (default 50)")
     jobs_sub = jobs_cmd.add_subparsers(dest="jobs_command", metavar="retry")
     retry = jobs_sub.add_parser("retry", help="make a failed job due again (audited)")
@@ -80,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "jobs":
         if args.jobs_command == "retry":
             return asyncio.run(jobs.retry(args.job_id, sys.stdout))
-        return asyncio.run(jobs.show(args.failed, args.limit, sys.stdout))
+        return asyncio.run(jobs.show(args.failed, args.limit, sys.stdout, args.unclaimed))
     if args.audit_command == "export":
         return asyncio.run(audit.export(args.request, args.since, args.format, sys.stdout))
     return asyncio.run(audit.verify())

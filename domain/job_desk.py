@@ -1,5 +1,9 @@
 """What operators may do with jobs: look at the queue, and send a failed job round again.
 
+Jobs nobody claims are shown apart: a process claims only the kinds it has a handler for, so in
+a rolling deploy (or after a kind is retired) jobs of a kind no running process knows wait
+instead of failing, and the operator must be able to see them.
+
 A retry is audited with who asked (``job_retried``), in the same transaction that makes the job
 due, so the log never claims a retry that did not happen; asking to retry a job that is not
 failed changes nothing and is audited as refused.
@@ -7,13 +11,26 @@ failed changes nothing and is audited as refused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
 from domain.jobs import CANCELLED, DONE, FAILED, PENDING
 from domain.ports import JobStats, UnitOfWorkFactory
 from domain.records import AuditEntry, JobState, request_ref
 
 RETRIED_EVENT = "job_retried"
+UNCLAIMED_AFTER = timedelta(minutes=5)
+"""A due job no process has held for this long is unclaimed: every runner looks at least once a
+minute, and a dead process's lease (60 s) is taken over within two."""
+
+
+@dataclass(frozen=True)
+class QueueView:
+    stats: JobStats
+    unclaimed: Mapping[str, int]
+    """Per kind, jobs due for over ``UNCLAIMED_AFTER`` that nobody has claimed."""
+    jobs: list[JobState]
 
 
 class NotRetryable(Exception):
@@ -30,11 +47,16 @@ class JobDesk:
         self._uow = unit_of_work
         self._reader = reader
 
-    async def overview(self, *, failed_only: bool, limit: int) -> tuple[JobStats, list[JobState]]:
-        """The queue's depth and the latest jobs (only failed ones with ``failed_only``)."""
+    async def overview(self, *, limit: int, failed_only: bool = False, unclaimed_only: bool = False) -> QueueView:
+        """The queue's depth, the jobs nobody claims, and the latest jobs (only failed ones with
+        ``failed_only``, only unclaimed ones with ``unclaimed_only``)."""
         statuses: Sequence[str] = (FAILED,) if failed_only else (PENDING, FAILED, DONE, CANCELLED)
         async with self._reader() as uow:
-            return await uow.jobs.stats(uow.now()), await uow.jobs.list(statuses, limit)
+            before = uow.now() - UNCLAIMED_AFTER
+            stats, unclaimed = await uow.jobs.stats(uow.now()), await uow.jobs.unclaimed(before)
+            if unclaimed_only:
+                return QueueView(stats, unclaimed, await uow.jobs.list_unclaimed(before, limit))
+            return QueueView(stats, unclaimed, await uow.jobs.list(statuses, limit))
 
     async def stats(self) -> JobStats:
         """The queue's depth and the age of its oldest due job (health, metrics)."""

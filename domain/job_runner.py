@@ -3,8 +3,10 @@
 * Jobs committed by this process and due at once are born claimed by it and handed over by
   ``dispatch`` the moment their transaction commits: no claim round trip, no poll.
 * Everything else (timers, retries that came due, jobs of a process that died, jobs another
-  process committed) is claimed by the loop, which sleeps until the earliest pending job can be
-  claimed, or until woken (``domain.ports.Wakeup``), or at most ``idle_wait``.
+  process committed) is claimed by the loop, only of the kinds this process has a handler for (in
+  a rolling deploy a newer replica may know a kind this one does not: it is left to that one).
+  The loop sleeps until the earliest pending job of those kinds can be claimed, or until woken
+  (``domain.ports.Wakeup``), or at most ``idle_wait``.
 * A request's jobs for one handler run in order; different requests run concurrently. Each
   outcome is recorded as soon as the handler yields it (group-committed with the outcomes of
   other requests finishing meanwhile), fenced by the claim's attempt count.
@@ -64,6 +66,7 @@ class JobRunner:
         self._uow = unit_of_work
         self._reader = reader
         self._handlers = dict(handlers)
+        self._kinds = tuple(sorted(self._handlers))
         self._wakeup = wakeup
         self.owner = owner[:64]  # the column's size; a long host name must not fail every change
         self.lease = lease
@@ -92,6 +95,9 @@ class JobRunner:
         task = asyncio.get_running_loop().create_task(work, name="jobs-dispatch")
         self._groups.add(task)
         task.add_done_callback(self._groups.discard)
+
+    def handles(self, kind: str) -> bool:
+        return kind in self._handlers
 
     def wake(self) -> None:
         self._wakeup.wake()
@@ -129,7 +135,7 @@ class JobRunner:
 
     async def _until_next_due(self) -> float:
         async with self._reader() as uow:
-            at = await uow.jobs.next_due()
+            at = await uow.jobs.next_due(self._kinds)
             now = uow.now()
         if at is None:
             return self._idle_wait
@@ -140,7 +146,7 @@ class JobRunner:
         claimed: set[int] = set()
         try:
             async with self._uow() as uow:
-                jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, self._batch_size)
+                jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, self._batch_size, self._kinds)
                 claimed = {job.id for job in jobs}
                 self._in_flight |= claimed  # before the commit, so `busy` never lies
         except Exception:
@@ -153,7 +159,7 @@ class JobRunner:
         """Jobs of one request and one handler run together, in id order; all others apart."""
         def group_key(job: Job) -> tuple[int, int]:
             request = job.request_id if job.request_id is not None else -job.id
-            return request, id(self._handlers.get(job.kind))
+            return request, id(self._handlers[job.kind])
 
         ordered = sorted(sorted(jobs, key=lambda job: job.id), key=group_key)
         await asyncio.gather(*(self._run_group(list(group)) for _, group in groupby(ordered, key=group_key)))
@@ -166,10 +172,8 @@ class JobRunner:
         left = {job.id: job for job in jobs}
         self._started |= set(left)
         error: str | None = None
-        handler = self._handlers.get(jobs[0].kind)
+        handler = self._handlers[jobs[0].kind]  # only kinds it handles are claimed or born claimed here
         try:
-            if handler is None:
-                raise LookupError(f"no handler for job kind {jobs[0].kind!r}")
             async with asyncio.timeout(self.lease.total_seconds() * 0.75), \
                     contextlib.aclosing(handler.run(jobs)) as outcomes:
                 async for job, outcome in outcomes:

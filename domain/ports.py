@@ -66,9 +66,10 @@ class RequestStore(Protocol):
 class JobStore(Protocol):
     """The durable job table. Every method runs inside the unit of work's transaction."""
 
-    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int) -> list[Job]:
-        """Lease up to ``limit`` due jobs to ``owner`` (skipping rows another process holds),
-        counting an attempt on each; expired leases are taken over."""
+    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int,
+                    kinds: Sequence[str] = ()) -> list[Job]:
+        """Lease up to ``limit`` due jobs of ``kinds`` (empty: any kind) to ``owner`` (skipping
+        rows another process holds), counting an attempt on each; expired leases are taken over."""
 
     async def complete(self, jobs: Sequence[Job], now: datetime) -> set[int]:
         """Mark ``jobs`` done; returns the ids that were still this claim's (fenced by attempts)."""
@@ -87,8 +88,15 @@ class JobStore(Protocol):
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         """Cancel the request's pending jobs whose kind starts with ``kind_prefix``; how many."""
 
-    async def next_due(self) -> datetime | None:
-        """When the earliest pending job becomes claimable (its due time, or when its lease ends)."""
+    async def next_due(self, kinds: Sequence[str] = ()) -> datetime | None:
+        """When the earliest pending job of ``kinds`` (empty: any kind) becomes claimable (its due
+        time, or when its lease ends)."""
+
+    async def unclaimed(self, before: datetime) -> dict[str, int]:
+        """Per kind, how many pending jobs were due by ``before`` and nobody has held since."""
+
+    async def list_unclaimed(self, before: datetime, limit: int) -> list[JobState]:
+        """The latest of those jobs, newest first."""
 
     async def stats(self, now: datetime) -> JobStats:
         """Queue depth and the age of the oldest due job, for metrics and health."""

@@ -32,6 +32,9 @@ class Dispatcher(Protocol):
     lease: timedelta
     owner: str
 
+    def handles(self, kind: str) -> bool:
+        """Whether this process runs jobs of ``kind`` (only those are born claimed by it)."""
+
     def dispatch(self, jobs: list[Job]) -> None:
         """Run ``jobs``, committed just now already claimed by ``owner``."""
 
@@ -113,8 +116,9 @@ class UnitOfWork:
             return []
         dispatcher = self._dispatcher
         lease_until = now + dispatcher.lease if dispatcher else None
+        kinds = {job.kind for job in self._pending_jobs if dispatcher and dispatcher.handles(job.kind)}
         jobs = await self.jobs.enqueue(self._pending_jobs, now, dispatcher.owner if dispatcher else None,
-                                       lease_until)
+                                       lease_until, kinds)
         if self._driver.dialect.name == "postgresql" and not all(job.attempts for job in jobs):
             await self.jobs.notify()
         return jobs

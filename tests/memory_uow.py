@@ -7,6 +7,7 @@ error inside one changes nothing, as a rolled-back transaction would.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -125,8 +126,10 @@ class MemoryJobs:
     def _set(self, job_id: int, **changes: Any) -> None:
         self._store.jobs[job_id] = replace(self._store.jobs[job_id], **changes)
 
-    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int) -> list[Job]:
-        due = sorted((j for j in self._store.jobs.values() if self._claimable(j, now)), key=lambda j: (j.due_at, j.id))
+    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int,
+                    kinds: Sequence[str] = ()) -> list[Job]:
+        due = sorted((j for j in self._store.jobs.values()
+                      if self._claimable(j, now) and (not kinds or j.kind in kinds)), key=lambda j: (j.due_at, j.id))
         for job in due[:limit]:
             self._set(job.id, lease_until=now + lease, owner=owner, attempts=job.attempts + 1)
         return [_job(self._store.jobs[job.id]) for job in due[:limit]]
@@ -162,9 +165,20 @@ class MemoryJobs:
             self._set(job_id, status=CANCELLED, done_at=now, lease_until=None)
         return len(hits)
 
-    async def next_due(self) -> datetime | None:
-        times = [j.lease_until or j.due_at for j in self._store.jobs.values() if j.status == PENDING]
+    async def next_due(self, kinds: Sequence[str] = ()) -> datetime | None:
+        times = [j.lease_until or j.due_at for j in self._store.jobs.values()
+                 if j.status == PENDING and (not kinds or j.kind in kinds)]
         return min(times, default=None)
+
+    def _unclaimed(self, before: datetime) -> list[JobState]:
+        return [j for j in self._store.jobs.values() if j.status == PENDING and j.due_at <= before
+                and (j.lease_until is None or j.lease_until <= before)]
+
+    async def unclaimed(self, before: datetime) -> dict[str, int]:
+        return dict(Counter(j.kind for j in self._unclaimed(before)))
+
+    async def list_unclaimed(self, before: datetime, limit: int) -> list[JobState]:
+        return sorted(self._unclaimed(before), key=lambda j: -j.id)[:limit]
 
     async def stats(self, now: datetime) -> JobStats:
         pending = [j for j in self._store.jobs.values() if j.status == PENDING]

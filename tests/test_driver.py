@@ -126,7 +126,7 @@ async def test_many_rows_span_several_statements_in_order(engine: AsyncEngine, d
 async def test_jobs_are_completed_and_released_by_id_in_chunks(database: Database) -> None:
     async with database.unit_of_work() as uow:
         jobs = await uow.jobs.enqueue([NewJob("job", None, {"n": n}) for n in range(230)], MOMENT, "me",
-                                      MOMENT + timedelta(minutes=1))
+                                      MOMENT + timedelta(minutes=1), {"job"})
     assert [job.payload["n"] for job in jobs] == list(range(230)) and all(job.attempts == 1 for job in jobs)
     async with database.unit_of_work() as uow:
         assert await uow.jobs.complete(jobs[:120], MOMENT) == {job.id for job in jobs[:120]}
@@ -489,6 +489,9 @@ class Recorder:
     def __init__(self) -> None:
         self.dispatched: list[Job] = []
         self.woken = 0
+
+    def handles(self, kind: str) -> bool:
+        return True
 
     def dispatch(self, jobs: list[Job]) -> None:
         self.dispatched += jobs

@@ -9,7 +9,7 @@ worker whose lease ran out and whose job was taken over cannot record over the n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,15 +32,8 @@ CHANNEL = "selfserve_jobs"  # PostgreSQL NOTIFY channel that wakes idle workers
 INSERT_JOBS = InsertMany(JOBS, ["kind", "key", "request_id", "payload", "status", "attempts", "due_at",
                                 "lease_until", "owner", "created_at"],
                          returning=[column.key for column in JOB_COLUMNS])
-_CLAIMABLE = and_(JOBS.c.status == PENDING, JOBS.c.due_at <= bindparam("now"),
-                  or_(JOBS.c.lease_until.is_(None), JOBS.c.lease_until < bindparam("now")))
-_DUE = (select(JOBS.c.id).where(_CLAIMABLE).order_by(JOBS.c.due_at, JOBS.c.id)
-        .limit(bindparam("limit", type_=Integer)).with_for_update(skip_locked=True))
-CLAIM = Statement(update(JOBS)
-                  .where(JOBS.c.id.in_(_DUE.scalar_subquery()), _CLAIMABLE)
-                  .values(lease_until=bindparam("lease_until"), owner=bindparam("owner", type_=String),
-                          attempts=JOBS.c.attempts + 1)
-                  .returning(*JOB_COLUMNS))
+
+
 _CLAIM_OF_JOB = and_(JOBS.c.id == bindparam("job_id"), JOBS.c.attempts == bindparam("attempts", type_=Integer),
                      JOBS.c.status == PENDING)
 
@@ -60,6 +53,23 @@ def _in(column: Any, name: str, size: int) -> Any:
     return column.in_([bindparam(each, type_=String) for each in numbered(name, size)])
 
 
+def _claimable(kinds: int) -> Any:
+    """Pending, due, not leased (or its lease ran out), and of one of ``kinds`` kinds (0: any kind)."""
+    return and_(JOBS.c.status == PENDING, JOBS.c.due_at <= bindparam("now"),
+                or_(JOBS.c.lease_until.is_(None), JOBS.c.lease_until < bindparam("now")),
+                *([_in(JOBS.c.kind, "kind", kinds)] if kinds else []))
+
+
+def _claim(kinds: int) -> Any:
+    due = (select(JOBS.c.id).where(_claimable(kinds)).order_by(JOBS.c.due_at, JOBS.c.id)
+           .limit(bindparam("limit", type_=Integer)).with_for_update(skip_locked=True))
+    return (update(JOBS).where(JOBS.c.id.in_(due.scalar_subquery()), _claimable(kinds))
+            .values(lease_until=bindparam("lease_until"), owner=bindparam("owner", type_=String),
+                    attempts=JOBS.c.attempts + 1)
+            .returning(*JOB_COLUMNS))
+
+
+CLAIM = PerSize(_claim)
 COMPLETE = PerSize(lambda size: update(JOBS).where(_claims(size), JOBS.c.status == PENDING)
                    .values(status=DONE, done_at=bindparam("now"), lease_until=None).returning(JOBS.c.id))
 FAIL = Statement(update(JOBS).where(_CLAIM_OF_JOB).values(
@@ -76,8 +86,15 @@ RELEASE_COUNTED = PerSize(lambda size: update(JOBS).where(_ids_in(size), _HELD).
 CANCEL = Statement(update(JOBS).where(JOBS.c.request_id == bindparam("rid"), JOBS.c.status == PENDING,
                                       JOBS.c.kind.startswith(bindparam("prefix", type_=String), escape="/"))
                    .values(status=CANCELLED, done_at=bindparam("now"), lease_until=None))
-NEXT_DUE = Statement(select(func.min(func.coalesce(JOBS.c.lease_until, JOBS.c.due_at)).label("at"))
-                     .where(JOBS.c.status == PENDING))
+NEXT_DUE = PerSize(lambda kinds: select(func.min(func.coalesce(JOBS.c.lease_until, JOBS.c.due_at)).label("at"))
+                   .where(JOBS.c.status == PENDING, *([_in(JOBS.c.kind, "kind", kinds)] if kinds else [])))
+# Due before a moment and not held by anyone since: nobody has claimed these (no process runs their kind, or
+# the queue is that far behind).
+_UNCLAIMED = and_(JOBS.c.status == PENDING, JOBS.c.due_at <= bindparam("before"),
+                  or_(JOBS.c.lease_until.is_(None), JOBS.c.lease_until <= bindparam("before")))
+UNCLAIMED = Statement(select(JOBS.c.kind, func.count().label("jobs")).where(_UNCLAIMED).group_by(JOBS.c.kind))
+LIST_UNCLAIMED = Statement(select(JOBS).where(_UNCLAIMED).order_by(JOBS.c.id.desc())
+                           .limit(bindparam("limit", type_=Integer)))
 _IS_DUE = JOBS.c.due_at <= bindparam("now")
 STATS = Statement(select(func.count(case((_IS_DUE, 1))).label("due"),
                          func.count(case((_IS_DUE, None), else_=1)).label("scheduled"),
@@ -92,6 +109,11 @@ REQUEUE = Statement(update(JOBS).where(JOBS.c.id == bindparam("job_id"), JOBS.c.
                     .values(status=PENDING, attempts=1, due_at=bindparam("now"), lease_until=None, owner=None,
                             done_at=None).returning(*JOBS.c))
 NOTIFY = Statement(select(func.pg_notify(bindparam("channel", type_=String), "").label("notified")))
+
+
+def _named(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of a ``PerSize`` statement's ``name_0 … name_n``."""
+    return dict(zip(numbered(name, len(values)), values, strict=True))
 
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
@@ -119,16 +141,16 @@ class JobRepository:
         self._db = db
 
     async def enqueue(self, jobs: Sequence[NewJob], now: datetime, owner: str | None = None,
-                      lease_until: datetime | None = None) -> list[Job]:
-        """Insert ``jobs`` in as few statements as possible. Jobs due now are born claimed by
-        ``owner`` until ``lease_until`` when both are given (one attempt counted): the caller
+                      lease_until: datetime | None = None, kinds: Collection[str] = ()) -> list[Job]:
+        """Insert ``jobs`` in as few statements as possible. Jobs due now of the ``kinds`` ``owner``
+        runs are born claimed by it until ``lease_until`` when given (one attempt counted): the caller
         runs them itself the moment the transaction commits, without a claim round trip."""
         if not jobs:
             return []
         rows = []
         for job in jobs:
             due_at = now if job.due_at is None or job.due_at < now else job.due_at
-            claimed = lease_until is not None and due_at == now
+            claimed = lease_until is not None and due_at == now and job.kind in kinds
             rows.append({"kind": job.kind, "key": job.key or new_key(), "request_id": job.request_id,
                          "payload": dict(job.payload), "status": PENDING, "attempts": int(claimed),
                          "due_at": due_at, "lease_until": lease_until if claimed else None,
@@ -140,9 +162,10 @@ class JobRepository:
         """Wake idle workers of every process (PostgreSQL delivers it when the transaction commits)."""
         await self._db.rows(NOTIFY, {"channel": CHANNEL})
 
-    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int) -> list[Job]:
-        rows = await self._db.rows(CLAIM, {"now": now, "limit": limit, "lease_until": now + lease,
-                                           "owner": owner[:64]})
+    async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int,
+                    kinds: Sequence[str] = ()) -> list[Job]:
+        params = {"now": now, "limit": limit, "lease_until": now + lease, "owner": owner[:64], **_named("kind", kinds)}
+        rows = await self._db.rows(CLAIM(len(kinds)), params)
         return sorted(map(_job, rows), key=lambda job: (job.due_at, job.id))
 
     async def complete(self, jobs: Sequence[Job], now: datetime) -> set[int]:
@@ -173,9 +196,15 @@ class JobRepository:
         escaped = kind_prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")  # LIKE is literal
         return await self._db.run(CANCEL, {"rid": request_id, "prefix": escaped, "now": now})
 
-    async def next_due(self) -> datetime | None:
-        row = await first(self._db, NEXT_DUE)
+    async def next_due(self, kinds: Sequence[str] = ()) -> datetime | None:
+        row = await first(self._db, NEXT_DUE(len(kinds)), _named("kind", kinds))
         return None if row is None else row.at
+
+    async def unclaimed(self, before: datetime) -> dict[str, int]:
+        return {row.kind: int(row.jobs) for row in await self._db.rows(UNCLAIMED, {"before": before})}
+
+    async def list_unclaimed(self, before: datetime, limit: int) -> list[JobState]:
+        return [_state(row) for row in await self._db.rows(LIST_UNCLAIMED, {"before": before, "limit": limit})]
 
     async def stats(self, now: datetime) -> JobStats:
         row = await first(self._db, STATS, {"now": now})
@@ -188,8 +217,7 @@ class JobRepository:
         return (await self.stats(now)).due
 
     async def list(self, statuses: Sequence[str], limit: int) -> list[JobState]:
-        params: dict[str, Any] = {"limit": limit, **dict(zip(numbered("status", len(statuses)), statuses,
-                                                             strict=True))}
+        params: dict[str, Any] = {"limit": limit, **_named("status", statuses)}
         return [_state(row) for row in await self._db.rows(LIST(len(statuses)), params)]
 
     async def get(self, job_id: int) -> JobState | None:
