@@ -24,6 +24,7 @@ from cli.common import EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM
 from domain.catalog import Catalog, CatalogError, load_catalog
 
 DEFAULT_NAME = "Selfserve"
+SHORTCUT_NAME = "Self-service"  # the global shortcut, as the composer's shortcuts menu lists it
 MAX_NAME = 35  # Slack's limit for an app's name
 
 # The scope each Web API method the bot calls needs (tests/test_manifest.py checks that every call in
@@ -105,7 +106,7 @@ def build(catalog: Catalog, *, name: str = DEFAULT_NAME, url: str | None = None)
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": _display_name(name), "always_online": True},
-            "shortcuts": [{"name": "Self-service", "type": "global", "callback_id": ids.SHORTCUT,
+            "shortcuts": [{"name": SHORTCUT_NAME, "type": "global", "callback_id": ids.SHORTCUT,
                            "description": "Pick something to request from the catalog"}],
             "slash_commands": [command],
         },

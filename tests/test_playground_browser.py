@@ -246,3 +246,19 @@ async def test_every_input_the_catalog_uses(ui: PlaygroundPage) -> None:
                   "@U0IT2"):
         await expect(receipt).to_contain_text(shown)
     await ui.shot("every-input-receipt")
+
+
+async def test_the_shortcut_opens_a_picker_and_pushes_the_form_on_top(ui: PlaygroundPage) -> None:
+    await ui.page.get_by_role("button", name="Shortcuts").click()
+    await ui.page.get_by_role("menuitem", name="Self-service").click()
+    picker = ui.modal("Self-service")
+    await expect(picker).to_contain_text("What do you need?")
+    await picker.locator(".section", has_text="Onboard a new employee").get_by_role("button", name="Start").click()
+    form = ui.modal(FORM)  # views.push: the picker is under it
+    await expect(form).to_be_visible()
+    await expect(picker).to_have_count(0)
+    await ui.shot("pushed-form")
+    await form.get_by_role("button", name="Cancel").click()  # closes the pushed view only
+    await expect(picker).to_be_visible()
+    await picker.get_by_role("button", name="Close").click()
+    await expect(picker).to_have_count(0)

@@ -17,6 +17,8 @@ from aiohttp import web
 
 from bot.app import EVENTS_PATH, RUNTIME, Runtime, build_web_app
 from bot.config import Settings
+from bot.ids import SHORTCUT
+from cli.manifest import SHORTCUT_NAME
 from cli.playground.watch import POLL_SECONDS, watch
 from cli.playground.world import default_person, intro, populate
 from domain.catalog import Catalog, CatalogError
@@ -80,7 +82,7 @@ class Playground:
         app.on_cleanup.append(dispose)
         self._bot, bot_url = await serve(app, LOCAL, 0)
         sim = SlackClientSim(bot_url.rstrip("/") + EVENTS_PATH, self._secret, self.stub)
-        self.page = WebClient(self.stub, sim)
+        self.page = WebClient(self.stub, sim, shortcuts={SHORTCUT: SHORTCUT_NAME})
         self.page.default_user = default_person(self._catalog)
         self.page.notices.intro = intro(self._catalog, self.options.catalog_path)
         self.url = await self.page.start(self.options.host, self.options.port)

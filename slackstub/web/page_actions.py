@@ -24,16 +24,18 @@ class PageActions:
     """The page's POST endpoints, by name."""
 
     def __init__(self, stub: SlackStandIn, sim: SlackClientSim, commands: tuple[str, ...],
-                 changed: Callable[[], None]) -> None:
-        """`commands`: the app's slash commands (Slack refuses others); `changed` is told after every action."""
+                 shortcuts: dict[str, str], changed: Callable[[], None]) -> None:
+        """`commands`: the app's slash commands (Slack refuses others); `shortcuts`: its global shortcuts' names
+        by callback id; `changed` is told after every action."""
         self._stub = stub
         self._sim = sim
         self._commands = commands
+        self._shortcuts = shortcuts
         self._changed = changed
 
     def routes(self) -> dict[str, Action]:
         return {"message": self.message, "click": self.click, "fill": self.fill, "submit": self.submit,
-                "close": self.close, "suggest": self.suggest, "home": self.home}
+                "close": self.close, "suggest": self.suggest, "home": self.home, "shortcut": self.shortcut}
 
     async def handle(self, request: web.Request) -> web.Response:
         """POST /client/api/{name}: run one action; the page redraws from the change it causes."""
@@ -94,6 +96,13 @@ class PageActions:
         options = await self._sim.suggest({"id": body["view_id"]}, str(body["action_id"]), body["user"],
                                           str(body.get("query") or ""))
         return {"options": options}
+
+    async def shortcut(self, body: Body) -> Body:
+        """A global shortcut picked from the composer's shortcuts menu."""
+        callback_id = str(body.get("callback_id"))
+        if callback_id not in self._shortcuts:
+            raise ValueError(f"the app has no shortcut {callback_id!r}")
+        return _answer(await self._sim.shortcut(callback_id, body["user"]))
 
     async def home(self, body: Body) -> Body:
         """The person opened the app's Home tab."""

@@ -22,13 +22,15 @@ class WebClient:
     """Serves the page for `stub`'s workspace; people act through `sim`. start() before use."""
 
     def __init__(self, stub: SlackStandIn, sim: SlackClientSim, commands: tuple[str, ...] = ("/selfserve",),
-                 notices: Notices | None = None) -> None:
+                 notices: Notices | None = None, shortcuts: dict[str, str] | None = None) -> None:
+        """`shortcuts`: the app's global shortcuts, name by callback id (the composer's shortcuts menu)."""
         self.stub = stub
+        self.shortcuts = dict(shortcuts or {})
         self.default_user = ""
         """Who the page acts as until the person picks someone (else the first person)."""
         self.notices = notices or Notices()
         self.live = LiveChanges()
-        self._actions = PageActions(stub, sim, commands, self.live.publish)
+        self._actions = PageActions(stub, sim, commands, self.shortcuts, self.live.publish)
         stub.on_call(lambda _call: self.live.publish())
         self.notices.listeners.append(self.live.publish)
         self._runner: web.AppRunner | None = None
@@ -59,4 +61,4 @@ class WebClient:
 
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(snapshot(self.stub, request.query.get("user", ""), self.notices,
-                                          self.default_user), headers=NO_STORE)
+                                          self.default_user) | {"shortcuts": self.shortcuts}, headers=NO_STORE)

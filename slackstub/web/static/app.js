@@ -290,6 +290,25 @@ $("person").addEventListener("change", () => {
   load().then(() => { if (current()?.kind === "app" && page.tab === "home") post("home", {}); });
 });
 
+// The composer's shortcuts menu: the app's global shortcuts (Slack sends them with a trigger, no channel).
+$("shortcuts-button").addEventListener("click", () => {
+  const menu = $("shortcuts-menu");
+  const open = menu.hidden;
+  menu.replaceChildren(...Object.entries(page.state?.shortcuts || {}).map(([callbackId, name]) => {
+    const item = el("button", "", name);
+    item.type = "button";
+    item.setAttribute("role", "menuitem");
+    item.addEventListener("click", () => {
+      menu.hidden = true;
+      $("shortcuts-button").setAttribute("aria-expanded", "false");
+      post("shortcut", { callback_id: callbackId });
+    });
+    return item;
+  }));
+  menu.hidden = !open;
+  $("shortcuts-button").setAttribute("aria-expanded", String(open));
+});
+
 $("composer").addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = $("message");
