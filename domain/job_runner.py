@@ -13,6 +13,8 @@
 * A handler gets at most ``lease * 3/4`` for a group, so it never works on a job whose lease
   may have passed to another process; what it did not finish is retried.
 * Retrying means moving the job's due time in the database; nothing waits in memory.
+* A job claimed with its attempts already spent (each run died before reporting: a process that
+  crashes on it, a lease that keeps running out) is failed at the claim instead of run again.
 """
 
 from __future__ import annotations
@@ -147,12 +149,17 @@ class JobRunner:
         try:
             async with self._uow() as uow:
                 jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, self._batch_size, self._kinds)
-                claimed = {job.id for job in jobs}
+                spent = [job for job in jobs if job.attempts > self._max_attempts]
+                for job in spent:
+                    await self._fail(uow, job, f"gave up after {job.attempts - 1} attempts: the last one never"
+                                               " reported (its process stopped or lost its lease)", ())
+                runnable = [job for job in jobs if job.attempts <= self._max_attempts]
+                claimed = {job.id for job in runnable}
                 self._in_flight |= claimed  # before the commit, so `busy` never lies
         except Exception:
             self._in_flight -= claimed
             raise
-        await self._run_jobs(jobs)
+        await self._run_jobs(runnable)
         return len(jobs)
 
     async def _run_jobs(self, jobs: list[Job]) -> None:

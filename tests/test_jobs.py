@@ -320,3 +320,21 @@ async def start_worker(database_url: str, out: Path, *options: str) -> asyncio.s
     assert worker.stdout is not None
     assert await asyncio.wait_for(worker.stdout.readline(), 30) == b"ready\n"
     return worker
+
+
+async def test_a_job_whose_runs_never_report_is_failed_at_claim_once_its_attempts_are_spent(
+        database: Database) -> None:
+    """Processes that die on a job (or keep losing its lease) must not take it over forever."""
+    handler = Handler()
+    jobs = runner(database, handler, max_attempts=3)
+    await enqueue(database, "doomed")
+    for _ in range(3):  # each claim's process dies: its lease runs out at once
+        async with database.unit_of_work() as uow:
+            assert len(await uow.jobs.claim(uow.now(), timedelta(0), "dead", 10)) == 1
+        await asyncio.sleep(0.002)
+    assert await jobs.run_once() == 1
+    assert handler.ran == []
+    assert await states(database) == {"doomed": FAILED}
+    [failed] = [e for e in await stored_events(database.engine) if e.kind == "job_failed"]
+    assert "gave up after 3 attempts: the last one never reported" in failed.details
+    assert await jobs.run_once() == 0
