@@ -203,7 +203,8 @@ def outcome_of(error: Exception) -> Outcome:
         code = str(error.response.get("error", "slack_error"))
         if error.response.status_code == 429:
             after = str(error.response.headers.get("Retry-After", "1"))
-            return Retry(code, float(after) if after.isdigit() else None)  # None: the engine's backoff
+            # not counted against the job's attempts; None: the engine's backoff
+            return Retry(code, float(after) if after.isdigit() else None, rate_limited=True)
         if error.response.status_code >= 500 or code in TRANSIENT_ERRORS:
             return Retry(code)
         return Fail(code)

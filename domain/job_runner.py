@@ -23,29 +23,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from itertools import groupby
 
 from domain.group_commit import GroupCommit
-from domain.jobs import Done, Fail, JobHandler, Outcome, Retry, backoff
+from domain.job_holds import Holds
+from domain.job_outcomes import OutcomeWriter, Recorded
+from domain.jobs import JobHandler, Outcome, Retry, after_rate_limit, backoff
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Wakeup
-from domain.records import AuditEntry, Job, MessageRecord, request_ref
+from domain.records import Job
 
 logger = logging.getLogger(__name__)
-FAILED_EVENT = "job_failed"
 OUTCOME_LINGER_SECONDS = 0.05
 """How long an outcome may wait for the rest of its group (and others finishing meanwhile) to
 share its transaction; a group that finishes sooner is written at once. A request's jobs finish
 a few milliseconds apart (one Slack call each), so writing each alone cost a click 2.7 write
 transactions instead of 2 and 22% more CPU. Each job still gets its own record. A crash in this
 window is covered like any other: the job is retried and finds its earlier post by its key."""
-
-
-@dataclass(frozen=True)
-class _Recorded:
-    job: Job
-    outcome: Outcome
 
 
 class JobRunner:
@@ -73,10 +67,11 @@ class JobRunner:
         self.owner = owner[:64]  # the column's size; a long host name must not fail every change
         self.lease = lease
         self._batch_size = batch_size
-        self._max_attempts = max_attempts
         self._idle_wait = idle_wait
-        self._recorder = GroupCommit[_Recorded](unit_of_work, self._write_outcomes, name="job-outcomes",
-                                                linger=OUTCOME_LINGER_SECONDS)
+        self._outcomes = OutcomeWriter(max_attempts)
+        self._holds = Holds()
+        self._recorder = GroupCommit[Recorded](unit_of_work, self._write_outcomes, name="job-outcomes",
+                                               linger=OUTCOME_LINGER_SECONDS)
         self._loop_task: asyncio.Task[None] | None = None
         self._groups: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
@@ -136,24 +131,30 @@ class JobRunner:
                 await self._wakeup.wait(wait)
 
     async def _until_next_due(self) -> float:
+        """Seconds until a job this process may run can be claimed, or a rate-limit hold ends."""
+        wait = min(self._idle_wait, self._holds.next_end() or self._idle_wait)
+        kinds = self._holds.free(self._kinds)
+        if not kinds:
+            return wait
         async with self._reader() as uow:
-            at = await uow.jobs.next_due(self._kinds)
+            at = await uow.jobs.next_due(kinds)
             now = uow.now()
-        if at is None:
-            return self._idle_wait
-        return min(self._idle_wait, max(0.01, (at - now).total_seconds()))
+        return wait if at is None else min(wait, max(0.01, (at - now).total_seconds()))
 
     async def run_once(self) -> int:
         """Claim one batch of due jobs and run it; returns how many were claimed."""
         claimed: set[int] = set()
+        kinds = self._holds.free(self._kinds)  # a kind held back by a rate limit is not claimed
+        if not kinds:
+            return 0
+        cap = self._outcomes.max_attempts
         try:
             async with self._uow() as uow:
-                jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, self._batch_size, self._kinds)
-                spent = [job for job in jobs if job.attempts > self._max_attempts]
-                for job in spent:
-                    await self._fail(uow, job, f"gave up after {job.attempts - 1} attempts: the last one never"
-                                               " reported (its process stopped or lost its lease)", ())
-                runnable = [job for job in jobs if job.attempts <= self._max_attempts]
+                jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, self._batch_size, kinds)
+                for job in (job for job in jobs if job.tries > cap):
+                    await self._outcomes.fail(uow, job, f"gave up after {job.tries - 1} attempts: the last one never"
+                                                        " reported (its process stopped or lost its lease)", ())
+                runnable = [job for job in jobs if job.tries <= cap]
                 claimed = {job.id for job in runnable}
                 self._in_flight |= claimed  # before the commit, so `busy` never lies
         except Exception:
@@ -177,23 +178,10 @@ class JobRunner:
             return  # left in flight: stop() hands them back
         recorded: list[tuple[Job, Outcome, asyncio.Future[None]]] = []
         left = {job.id: job for job in jobs}
-        self._started |= set(left)
-        error: str | None = None
-        handler = self._handlers[jobs[0].kind]  # only kinds it handles are claimed or born claimed here
-        try:
-            async with asyncio.timeout(self.lease.total_seconds() * 0.75), \
-                    contextlib.aclosing(handler.run(jobs)) as outcomes:
-                async for job, outcome in outcomes:
-                    if left.pop(job.id, None) is not None:
-                        recorded.append((job, outcome, self._recorder.add(_Recorded(job, outcome))))
-        except TimeoutError:
-            error = "timed out before its lease could run out"
-        except Exception as failure:
-            logger.exception("job handler for %s failed", jobs[0].kind)
-            error = f"{type(failure).__name__}: {failure}"
+        kind = jobs[0].kind
+        error = None if self._holds.remaining(kind) else await self._perform(jobs, left, recorded)
         for job in left.values():
-            retry = Retry(error or "not performed")
-            recorded.append((job, retry, self._recorder.add(_Recorded(job, retry))))
+            self._record(recorded, job, self._not_performed(kind, error))
         self._recorder.flush()  # the group is over: nothing more to wait for
         results = await asyncio.gather(*(future for _, _, future in recorded), return_exceptions=True)
         for (job, outcome, _), result in zip(recorded, results, strict=True):
@@ -206,42 +194,50 @@ class JobRunner:
             elif isinstance(outcome, Retry):
                 self._wakeup.wake()  # the loop must plan for the new due time
 
-    async def _write_outcomes(self, uow: UnitOfWork, recorded: Sequence[_Recorded]) -> None:
-        now = uow.now()
-        done = [r for r in recorded if isinstance(r.outcome, Done)]
-        completed = await uow.jobs.complete([r.job for r in done], now)
-        messages: list[MessageRecord] = []
-        for item in done:
-            assert isinstance(item.outcome, Done)
-            if item.job.id not in completed:
-                logger.warning("job %s was claimed again meanwhile; its outcome is left to that claim", item.job.id)
-                continue
-            messages += item.outcome.messages
-            for entry in item.outcome.audit:
-                uow.audit(entry)
-        if messages:
-            await uow.requests.add_messages(messages, now)  # one statement for the whole batch
-        for item in recorded:
-            if isinstance(item.outcome, Retry):
-                await self._retry(uow, item.job, item.outcome)
-            elif isinstance(item.outcome, Fail):
-                await self._fail(uow, item.job, item.outcome.error, item.outcome.audit)
+    async def _perform(self, jobs: list[Job], left: dict[int, Job],
+                       recorded: list[tuple[Job, Outcome, asyncio.Future[None]]]) -> str | None:
+        """Hand ``jobs`` to their handler and record each outcome it yields (taking the job out of
+        ``left``); returns what cut the group short, if anything. After a rate limit the rest of
+        the group is not asked for: the kind is held back, and they wait with it."""
+        kind = jobs[0].kind
+        self._started |= set(left)
+        try:
+            async with asyncio.timeout(self.lease.total_seconds() * 0.75), \
+                    contextlib.aclosing(self._handlers[kind].run(jobs)) as outcomes:
+                async for job, outcome in outcomes:
+                    if left.pop(job.id, None) is None:
+                        continue
+                    if isinstance(outcome, Retry) and outcome.rate_limited:
+                        self._record(recorded, job, self._hold_back(kind, job, outcome))
+                        return None
+                    self._record(recorded, job, outcome)
+        except TimeoutError:
+            return "timed out before its lease could run out"
+        except Exception as failure:
+            logger.exception("job handler for %s failed", kind)
+            return f"{type(failure).__name__}: {failure}"
+        return None
 
-    async def _retry(self, uow: UnitOfWork, job: Job, retry: Retry) -> None:
-        if job.attempts >= self._max_attempts:
-            await self._fail(uow, job, f"gave up after {job.attempts} attempts: {retry.error}", ())
-            return
-        delay = backoff(job.attempts) if retry.after is None else retry.after
-        await uow.jobs.retry_later(job, uow.now() + timedelta(seconds=delay), retry.error)
+    def _hold_back(self, kind: str, job: Job, limited: Retry) -> Retry:
+        """Slack said "not before T" (no T: the backoff's): no job of ``kind`` runs here until then."""
+        pause = backoff(job.tries) if limited.after is None else limited.after
+        self._holds.hold(kind, pause)
+        self._wakeup.wake()  # the loop plans for the hold's end
+        return Retry(limited.error, after_rate_limit(pause), rate_limited=True)
 
-    async def _fail(self, uow: UnitOfWork, job: Job, error: str, audit: Sequence[AuditEntry]) -> None:
-        if not await uow.jobs.fail(job, uow.now(), error):
-            return
-        for entry in audit:
-            uow.audit(entry)
-        ref = request_ref(job.request_id) if job.request_id else None
-        uow.audit(AuditEntry(FAILED_EVENT, "failed", None, ref,
-                             {"job": job.id, "kind": job.kind, "attempts": job.attempts, "error": error[:500]}))
+    def _not_performed(self, kind: str, error: str | None) -> Retry:
+        """The outcome of a job its handler never reported on: held back with its kind (not
+        counted), or retried (counted: it may have been what broke the handler)."""
+        pause = self._holds.remaining(kind)
+        if error is None and pause:
+            return Retry(f"held back: {kind} is rate limited", after_rate_limit(pause), rate_limited=True)
+        return Retry(error or "not performed")
+
+    def _record(self, recorded: list[tuple[Job, Outcome, asyncio.Future[None]]], job: Job, outcome: Outcome) -> None:
+        recorded.append((job, outcome, self._recorder.add(Recorded(job, outcome))))
+
+    async def _write_outcomes(self, uow: UnitOfWork, recorded: Sequence[Recorded]) -> None:
+        await self._outcomes.write(uow, recorded)
 
     async def _release(self, job_ids: list[int]) -> None:
         """Hand back claimed jobs: those never started without counting the attempt; a started

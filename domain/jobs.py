@@ -34,10 +34,13 @@ class Done:
 @dataclass(frozen=True)
 class Retry:
     """Try again later: after ``after`` seconds (the outside system said when), or after the
-    engine's backoff when None. Counted against the job's attempts."""
+    engine's backoff when None. Counted against the job's attempts, unless ``rate_limited``: the
+    outside system refused for now (a 429), which says nothing about the job, so a burst of them
+    must not use up its attempts; jobs of its kind then hold off until that time."""
 
     error: str
     after: float | None = None
+    rate_limited: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,17 @@ class JobHandler(Protocol):
 
 
 def backoff(attempts: int) -> float:
-    """Seconds before the next try after ``attempts`` tries: exponential, capped, with jitter so
-    jobs that failed together (an outage) do not come back together."""
-    return min(MAX_BACKOFF_SECONDS, 2.0 ** attempts) * random.uniform(0.5, 1.0)
+    """Seconds before the next try after ``attempts`` tries: exponential and capped, with full
+    jitter (anywhere from a second up to the exponential bound) so that jobs that failed
+    together (an outage) come back spread out instead of in waves.
+
+    Written out rather than taken from tenacity's ``wait_random_exponential`` or backoff's
+    ``full_jitter``: those are driven by their own in-process retry loop's state, while here the
+    attempt count comes from the job's row and the delay is written to it as a due time."""
+    return random.uniform(1.0, max(1.0, min(MAX_BACKOFF_SECONDS, 2.0 ** attempts)))
+
+
+def after_rate_limit(seconds: float) -> float:
+    """When to try a rate-limited job again: never sooner than asked, and spread over a quarter
+    more, so jobs held back together do not all come back at the same instant."""
+    return seconds * random.uniform(1.0, 1.25)

@@ -74,8 +74,9 @@ class JobStore(Protocol):
     async def complete(self, jobs: Sequence[Job], now: datetime) -> set[int]:
         """Mark ``jobs`` done; returns the ids that were still this claim's (fenced by attempts)."""
 
-    async def retry_later(self, job: Job, at: datetime, error: str) -> bool:
-        """Move the job's due time to ``at`` and drop its lease; False if the claim was lost."""
+    async def retry_later(self, job: Job, at: datetime, error: str, *, counted: bool = True) -> bool:
+        """Move the job's due time to ``at`` and drop its lease; False if the claim was lost. An
+        attempt not ``counted`` (a rate limit) stays a fence but not a try toward the cap."""
 
     async def fail(self, job: Job, now: datetime, error: str) -> bool:
         """End the job as failed; False if the claim was lost."""

@@ -130,7 +130,8 @@ class NewJob:
 @dataclass(frozen=True)
 class Job:
     """A claimed job. ``attempts`` counts claims including this one; it is also the fencing
-    token: an outcome is recorded only while nobody has claimed the job since."""
+    token: an outcome is recorded only while nobody has claimed the job since. ``throttled`` of
+    them were cut short by a rate limit (or held back by one) and do not count toward the cap."""
 
     id: int
     kind: str
@@ -139,6 +140,12 @@ class Job:
     payload: Mapping[str, Any]
     attempts: int
     due_at: datetime
+    throttled: int = 0
+
+    @property
+    def tries(self) -> int:
+        """The attempts that count toward the cap."""
+        return self.attempts - self.throttled
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,7 @@ class JobRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    throttled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # attempts a rate limit cut short
     due_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
     owner: Mapped[str | None] = mapped_column(String(64))

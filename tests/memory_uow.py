@@ -140,7 +140,7 @@ class MemoryJobs:
             self._set(job_id, status=DONE, done_at=now, lease_until=None)
         return held
 
-    async def retry_later(self, job: Job, at: datetime, error: str) -> bool:
+    async def retry_later(self, job: Job, at: datetime, error: str, *, counted: bool = True) -> bool:
         if not self._held(job):
             return False
         self._set(job.id, due_at=at, lease_until=None, last_error=error)

@@ -24,13 +24,13 @@ from storage.models import JobRow, table_of
 
 JOBS = table_of(JobRow)
 JOB_COLUMNS = (JOBS.c.id, JOBS.c.kind, JOBS.c.key, JOBS.c.request_id, JOBS.c.payload, JOBS.c.attempts,
-               JOBS.c.due_at)
+               JOBS.c.due_at, JOBS.c.throttled)
 ERROR_KEPT = 2000  # characters of a failure kept in last_error
 IDS_PER_STATEMENT = 100
 CHANNEL = "selfserve_jobs"  # PostgreSQL NOTIFY channel that wakes idle workers
 
-INSERT_JOBS = InsertMany(JOBS, ["kind", "key", "request_id", "payload", "status", "attempts", "due_at",
-                                "lease_until", "owner", "created_at"],
+INSERT_JOBS = InsertMany(JOBS, ["kind", "key", "request_id", "payload", "status", "attempts", "throttled",
+                                "due_at", "lease_until", "owner", "created_at"],
                          returning=[column.key for column in JOB_COLUMNS])
 
 
@@ -75,7 +75,8 @@ COMPLETE = PerSize(lambda size: update(JOBS).where(_claims(size), JOBS.c.status 
 FAIL = Statement(update(JOBS).where(_CLAIM_OF_JOB).values(
     status=FAILED, done_at=bindparam("now"), lease_until=None, last_error=bindparam("error")))
 RETRY_LATER = Statement(update(JOBS).where(_CLAIM_OF_JOB).values(
-    due_at=bindparam("at"), lease_until=None, last_error=bindparam("error")))
+    due_at=bindparam("at"), lease_until=None, last_error=bindparam("error"),
+    throttled=JOBS.c.throttled + bindparam("uncounted", type_=Integer)))
 # Only what the owner still holds: a job released already, or claimed by someone else since, is left alone
 # (a second release would undo an attempt another claim counted).
 _HELD = and_(JOBS.c.status == PENDING, JOBS.c.lease_until.is_not(None),
@@ -106,8 +107,8 @@ GET = Statement(select(JOBS).where(JOBS.c.id == bindparam("job_id", type_=Intege
 REQUEUE = Statement(update(JOBS).where(JOBS.c.id == bindparam("job_id"), JOBS.c.status == FAILED)
                     # attempts=1, not 0: the next claim is attempt 2, so its handler looks for what the
                     # failed attempts may have done (a DM Slack stored before failing) before acting again
-                    .values(status=PENDING, attempts=1, due_at=bindparam("now"), lease_until=None, owner=None,
-                            done_at=None).returning(*JOBS.c))
+                    .values(status=PENDING, attempts=1, throttled=0, due_at=bindparam("now"), lease_until=None,
+                            owner=None, done_at=None).returning(*JOBS.c))
 NOTIFY = Statement(select(func.pg_notify(bindparam("channel", type_=String), "").label("notified")))
 
 
@@ -122,7 +123,7 @@ def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
 
 def _job(row: Any) -> Job:
     return Job(id=row.id, kind=row.kind, key=row.key, request_id=row.request_id, payload=row.payload,
-               attempts=row.attempts, due_at=row.due_at)
+               attempts=row.attempts, due_at=row.due_at, throttled=row.throttled)
 
 
 def _state(row: Any) -> JobState:
@@ -152,7 +153,7 @@ class JobRepository:
             due_at = now if job.due_at is None or job.due_at < now else job.due_at
             claimed = lease_until is not None and due_at == now and job.kind in kinds
             rows.append({"kind": job.kind, "key": job.key or new_key(), "request_id": job.request_id,
-                         "payload": dict(job.payload), "status": PENDING, "attempts": int(claimed),
+                         "payload": dict(job.payload), "status": PENDING, "attempts": int(claimed), "throttled": 0,
                          "due_at": due_at, "lease_until": lease_until if claimed else None,
                          "owner": owner if claimed else None, "created_at": now})
         inserted = await insert_many(self._db, INSERT_JOBS, rows)
@@ -178,8 +179,9 @@ class JobRepository:
             completed |= {row.id for row in await self._db.rows(COMPLETE(len(chunk)), params)}
         return completed
 
-    async def retry_later(self, job: Job, at: datetime, error: str) -> bool:
-        params = {"job_id": job.id, "attempts": job.attempts, "at": at, "error": error[:ERROR_KEPT]}
+    async def retry_later(self, job: Job, at: datetime, error: str, *, counted: bool = True) -> bool:
+        params = {"job_id": job.id, "attempts": job.attempts, "at": at, "error": error[:ERROR_KEPT],
+                  "uncounted": 0 if counted else 1}
         return await self._db.run(RETRY_LATER, params) == 1
 
     async def fail(self, job: Job, now: datetime, error: str) -> bool:
