@@ -10,8 +10,10 @@
 * A request's jobs for one handler run in order; different requests run concurrently. Each
   outcome is recorded as soon as the handler yields it (group-committed with the outcomes of
   other requests finishing meanwhile), fenced by the claim's attempt count.
-* A handler gets at most ``lease * 3/4`` for a group, so it never works on a job whose lease
-  may have passed to another process; what it did not finish is retried.
+* The loop claims and starts jobs without waiting for them, so a slow job (a Slack call timing
+  out) holds up nothing else; ``max_running`` bounds what it has claimed and not finished.
+* A handler has until ``lease * 3/4`` after the claim for a group, so it never works on a job
+  whose lease may have passed to another process; what it did not finish is retried.
 * Retrying means moving the job's due time in the database; nothing waits in memory.
 * A job claimed with its attempts already spent (each run died before reporting: a process that
   crashes on it, a lease that keeps running out) is failed at the claim instead of run again.
@@ -20,16 +22,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from functools import partial
 from itertools import groupby
 
 from domain.group_commit import GroupCommit
+from domain.job_groups import GroupRunner
 from domain.job_holds import Holds
 from domain.job_outcomes import OutcomeWriter, Recorded
-from domain.jobs import JobHandler, Outcome, Retry, after_rate_limit, backoff
+from domain.jobs import JobHandler, Retry
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Wakeup
 from domain.records import Job
 
@@ -55,10 +58,13 @@ class JobRunner:
         batch_size: int = 50,
         max_attempts: int = 8,
         idle_wait: float = 60.0,
+        max_running: int = 200,
     ) -> None:
         """``handlers`` maps each job kind to the adapter that performs it; ``owner`` names this
         process in the table (host and pid); ``idle_wait`` bounds a sleep, for what no wake-up
-        can signal (a lease running out, a job committed by another process on SQLite)."""
+        can signal (a lease running out, a job committed by another process on SQLite);
+        ``max_running`` bounds the jobs claimed by the loop and not finished yet (jobs born claimed
+        here count, but are never refused: they are leased to this process already)."""
         self._uow = unit_of_work
         self._reader = reader
         self._handlers = dict(handlers)
@@ -67,15 +73,19 @@ class JobRunner:
         self.owner = owner[:64]  # the column's size; a long host name must not fail every change
         self.lease = lease
         self._batch_size = batch_size
+        self._max_running = max_running
         self._idle_wait = idle_wait
         self._outcomes = OutcomeWriter(max_attempts)
         self._holds = Holds()
         self._recorder = GroupCommit[Recorded](unit_of_work, self._write_outcomes, name="job-outcomes",
                                                linger=OUTCOME_LINGER_SECONDS)
+        self._started: set[int] = set()
+        self._groups_runner = GroupRunner(self._handlers, self._holds, self._recorder, self._started, wakeup.wake)
         self._loop_task: asyncio.Task[None] | None = None
         self._groups: set[asyncio.Task[None]] = set()
+        self._chains: dict[tuple[int, int], asyncio.Task[None]] = {}  # the last group started per request+handler
+        self._full = False  # the loop found no room and waits for a group to finish
         self._in_flight: set[int] = set()
-        self._started: set[int] = set()
         self._stopping = False
 
     @property
@@ -87,9 +97,10 @@ class JobRunner:
         """Run ``jobs``, just committed and already claimed by this process. If the runner is
         not running they are handed back at once for whoever claims next."""
         self._in_flight |= {job.id for job in jobs}
-        running = self._loop_task is not None and not self._stopping
-        work = self._run_jobs(jobs) if running else self._release([job.id for job in jobs])
-        task = asyncio.get_running_loop().create_task(work, name="jobs-dispatch")
+        if self._loop_task is not None and not self._stopping:
+            self._start(jobs)
+            return
+        task = asyncio.get_running_loop().create_task(self._release([job.id for job in jobs]), name="jobs-release")
         self._groups.add(task)
         task.add_done_callback(self._groups.discard)
 
@@ -119,11 +130,13 @@ class JobRunner:
         await self._release(sorted(self._in_flight))
 
     async def _loop(self) -> None:
+        """Claim what there is room for and start it without waiting for it (a slow job must not
+        hold up the others), until nothing more is due or there is no room; then sleep."""
         while not self._stopping:
             try:
-                while await self.run_once() == self._batch_size and not self._stopping:
+                while not self._stopping and await self._claim_batch():
                     pass
-                wait = await self._until_next_due()
+                wait = self._idle_wait if self._full else await self._until_next_due()
             except Exception:  # the database may be briefly away; keep the runner alive
                 logger.exception("job claim failed; trying again shortly")
                 wait = min(2.0, self._idle_wait)
@@ -141,16 +154,33 @@ class JobRunner:
             now = uow.now()
         return wait if at is None else min(wait, max(0.01, (at - now).total_seconds()))
 
+    async def _claim_batch(self) -> bool:
+        """Claim up to a batch, as far as there is room, and start it; True if more may be due."""
+        room = min(self._batch_size, self._max_running - len(self._in_flight))
+        self._full = room <= 0
+        if self._full:
+            return False
+        count, jobs = await self._claim(room)
+        self._start(jobs)
+        return count == room
+
     async def run_once(self) -> int:
-        """Claim one batch of due jobs and run it; returns how many were claimed."""
+        """Claim one batch of due jobs and run it to the end; returns how many were claimed."""
+        count, jobs = await self._claim(self._batch_size)
+        await asyncio.gather(*self._start(jobs))
+        return count
+
+    async def _claim(self, limit: int) -> tuple[int, list[Job]]:
+        """Claim up to ``limit`` due jobs; fail those whose attempts are spent. Returns how many
+        were claimed, and those to run."""
         claimed: set[int] = set()
         kinds = self._holds.free(self._kinds)  # a kind held back by a rate limit is not claimed
         if not kinds:
-            return 0
+            return 0, []
         cap = self._outcomes.max_attempts
         try:
             async with self._uow() as uow:
-                jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, self._batch_size, kinds)
+                jobs = await uow.jobs.claim(uow.now(), self.lease, self.owner, limit, kinds)
                 for job in (job for job in jobs if job.tries > cap):
                     await self._outcomes.fail(uow, job, f"gave up after {job.tries - 1} attempts: the last one never"
                                                         " reported (its process stopped or lost its lease)", ())
@@ -160,28 +190,43 @@ class JobRunner:
         except Exception:
             self._in_flight -= claimed
             raise
-        await self._run_jobs(runnable)
-        return len(jobs)
+        return len(jobs), runnable
 
-    async def _run_jobs(self, jobs: list[Job]) -> None:
-        """Jobs of one request and one handler run together, in id order; all others apart."""
+    def _start(self, jobs: list[Job]) -> list[asyncio.Task[None]]:
+        """Jobs of one request and one handler run together, in id order, after the group of
+        theirs started before (so a request's jobs keep their order); all others apart."""
+        deadline = asyncio.get_running_loop().time() + self.lease.total_seconds() * 0.75
+
         def group_key(job: Job) -> tuple[int, int]:
             request = job.request_id if job.request_id is not None else -job.id
             return request, id(self._handlers[job.kind])
 
-        ordered = sorted(sorted(jobs, key=lambda job: job.id), key=group_key)
-        await asyncio.gather(*(self._run_group(list(group)) for _, group in groupby(ordered, key=group_key)))
+        tasks = []
+        for key, group in groupby(sorted(sorted(jobs, key=lambda job: job.id), key=group_key), key=group_key):
+            task = asyncio.get_running_loop().create_task(
+                self._run_group(list(group), deadline, self._chains.get(key)), name="jobs-group")
+            self._chains[key] = task
+            self._groups.add(task)
+            task.add_done_callback(partial(self._finished, key))
+            tasks.append(task)
+        return tasks
 
-    async def _run_group(self, jobs: list[Job]) -> None:
-        """One request's jobs for one handler; never raises (failures become retries)."""
+    def _finished(self, key: tuple[int, int], task: asyncio.Task[None]) -> None:
+        self._groups.discard(task)
+        if self._chains.get(key) is task:
+            del self._chains[key]
+        if self._full:  # room again: the loop claims what waits
+            self._full = False
+            self._wakeup.wake()
+
+    async def _run_group(self, jobs: list[Job], deadline: float, after: asyncio.Task[None] | None) -> None:
+        """One request's jobs for one handler, once ``after`` (its previous group) is over, with
+        the claim's lease as deadline; never raises (failures become retries)."""
+        if after is not None:
+            await asyncio.wait({after})
         if self._stopping:
             return  # left in flight: stop() hands them back
-        recorded: list[tuple[Job, Outcome, asyncio.Future[None]]] = []
-        left = {job.id: job for job in jobs}
-        kind = jobs[0].kind
-        error = None if self._holds.remaining(kind) else await self._perform(jobs, left, recorded)
-        for job in left.values():
-            self._record(recorded, job, self._not_performed(kind, error))
+        recorded = await self._groups_runner.run(jobs, deadline)
         self._recorder.flush()  # the group is over: nothing more to wait for
         results = await asyncio.gather(*(future for _, _, future in recorded), return_exceptions=True)
         for (job, outcome, _), result in zip(recorded, results, strict=True):
@@ -193,48 +238,6 @@ class JobRunner:
                 self._wakeup.wake()  # plan for when its lease ends
             elif isinstance(outcome, Retry):
                 self._wakeup.wake()  # the loop must plan for the new due time
-
-    async def _perform(self, jobs: list[Job], left: dict[int, Job],
-                       recorded: list[tuple[Job, Outcome, asyncio.Future[None]]]) -> str | None:
-        """Hand ``jobs`` to their handler and record each outcome it yields (taking the job out of
-        ``left``); returns what cut the group short, if anything. After a rate limit the rest of
-        the group is not asked for: the kind is held back, and they wait with it."""
-        kind = jobs[0].kind
-        self._started |= set(left)
-        try:
-            async with asyncio.timeout(self.lease.total_seconds() * 0.75), \
-                    contextlib.aclosing(self._handlers[kind].run(jobs)) as outcomes:
-                async for job, outcome in outcomes:
-                    if left.pop(job.id, None) is None:
-                        continue
-                    if isinstance(outcome, Retry) and outcome.rate_limited:
-                        self._record(recorded, job, self._hold_back(kind, job, outcome))
-                        return None
-                    self._record(recorded, job, outcome)
-        except TimeoutError:
-            return "timed out before its lease could run out"
-        except Exception as failure:
-            logger.exception("job handler for %s failed", kind)
-            return f"{type(failure).__name__}: {failure}"
-        return None
-
-    def _hold_back(self, kind: str, job: Job, limited: Retry) -> Retry:
-        """Slack said "not before T" (no T: the backoff's): no job of ``kind`` runs here until then."""
-        pause = backoff(job.tries) if limited.after is None else limited.after
-        self._holds.hold(kind, pause)
-        self._wakeup.wake()  # the loop plans for the hold's end
-        return Retry(limited.error, after_rate_limit(pause), rate_limited=True)
-
-    def _not_performed(self, kind: str, error: str | None) -> Retry:
-        """The outcome of a job its handler never reported on: held back with its kind (not
-        counted), or retried (counted: it may have been what broke the handler)."""
-        pause = self._holds.remaining(kind)
-        if error is None and pause:
-            return Retry(f"held back: {kind} is rate limited", after_rate_limit(pause), rate_limited=True)
-        return Retry(error or "not performed")
-
-    def _record(self, recorded: list[tuple[Job, Outcome, asyncio.Future[None]]], job: Job, outcome: Outcome) -> None:
-        recorded.append((job, outcome, self._recorder.add(Recorded(job, outcome))))
 
     async def _write_outcomes(self, uow: UnitOfWork, recorded: Sequence[Recorded]) -> None:
         await self._outcomes.write(uow, recorded)

@@ -130,6 +130,7 @@ async def test_min_approvals_needs_distinct_people_and_late_clicks_hear_who_deci
     await harness.settle()
     assert await statuses(harness) == [(1, "pending", 0)]
     assert "Waiting for 1 more approval" in str((await approval_dm(harness, "U0SEC3"))["blocks"])
+    harness.stub.set_latency("chat.update", 0.5)  # SEC3 clicks before the decision redraws their DM
     await harness.slack.click(dms["U0SEC2"], "selfserve.approve", user_id="U0SEC2")
     await harness.slack.click(dms["U0SEC3"], "selfserve.approve", user_id="U0SEC3")
     await harness.settle()

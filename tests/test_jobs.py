@@ -338,3 +338,12 @@ async def test_a_job_whose_runs_never_report_is_failed_at_claim_once_its_attempt
     [failed] = [e for e in await stored_events(database.engine) if e.kind == "job_failed"]
     assert "gave up after 3 attempts: the last one never reported" in failed.details
     assert await jobs.run_once() == 0
+
+
+async def test_a_claim_takes_no_more_than_its_limit(database: Database) -> None:
+    """PostgreSQL ran the claim's ``IN (… LIMIT n FOR UPDATE SKIP LOCKED)`` once per row it
+    updated, each run skipping the rows locked before: a claim of 2 took every due job."""
+    for n in range(5):
+        await enqueue(database, f"job-{n}")
+    async with database.unit_of_work() as uow:
+        assert len(await uow.jobs.claim(uow.now(), LEASE, "a", 2, ("test.job",))) == 2

@@ -61,9 +61,13 @@ def _claimable(kinds: int) -> Any:
 
 
 def _claim(kinds: int) -> Any:
+    """The due rows are picked in a CTE that PostgreSQL must materialize: as an ``IN (subquery)``
+    it may run the subquery again for every row it updates, each run skipping the rows the
+    earlier ones locked, so the batch grew past its ``LIMIT`` (up to every due job)."""
     due = (select(JOBS.c.id).where(_claimable(kinds)).order_by(JOBS.c.due_at, JOBS.c.id)
-           .limit(bindparam("limit", type_=Integer)).with_for_update(skip_locked=True))
-    return (update(JOBS).where(JOBS.c.id.in_(due.scalar_subquery()), _claimable(kinds))
+           .limit(bindparam("limit", type_=Integer)).with_for_update(skip_locked=True)
+           .cte("due").prefix_with("MATERIALIZED", dialect="postgresql"))
+    return (update(JOBS).where(JOBS.c.id.in_(select(due.c.id)), _claimable(kinds))
             .values(lease_until=bindparam("lease_until"), owner=bindparam("owner", type_=String),
                     attempts=JOBS.c.attempts + 1)
             .returning(*JOB_COLUMNS))
