@@ -3,7 +3,8 @@
 Playwright cannot download its own browsers here, so it launches /usr/bin/chromium (CHROMIUM overrides);
 `.ci/run` installs it. Each test gets a fresh playground (its own catalog copy and SQLite file) and a page
 that acts through the UI only. `shot()` saves a screenshot of each step under tests/screenshots/<test>/
-(git-ignored), for a person to look at when a test fails, and for the README's picture.
+(git-ignored), for a person to look at when a test fails, and for the README's picture: docs/playground.png
+is test_new_employee_from_the_slash_command_to_the_final_approval/05-hr-approver-asked.png, copied by hand.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Locator, Page, ViewportSize, async_playwright, expect
 
 from cli.playground.session import Playground, PlaygroundOptions
-from domain.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -80,13 +82,27 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
+@dataclass(frozen=True)
+class Written:
+    """A catalog given by its text, for the playground fixture (indirect parametrize) to write."""
+
+    text: str
+
+
+def playground_options(tmp_path: Path, port: int = 0) -> PlaygroundOptions:
+    return PlaygroundOptions(str(tmp_path / "catalog.yaml"), port, data_dir=tmp_path / "data", watch_every=0.1)
+
+
 @pytest.fixture
 async def playground(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Playground]:
-    """A playground on a copy of the shipped catalog (or of the one a test names: indirect parametrize)."""
-    catalog = tmp_path / "catalog.yaml"
-    shutil.copy(ROOT / getattr(request, "param", "catalog.yaml"), catalog)
-    options = PlaygroundOptions(str(catalog), 0, data_dir=tmp_path / "data", watch_every=0.1)
-    running = Playground(options, load_catalog(catalog))
+    """A playground on a copy of the shipped catalog (or of the one a test names, or gives as Written text:
+    indirect parametrize), which it reads at start, as ``selfserve playground`` does."""
+    source = getattr(request, "param", "catalog.yaml")
+    if isinstance(source, Written):
+        (tmp_path / "catalog.yaml").write_text(source.text)
+    else:
+        shutil.copy(ROOT / source, tmp_path / "catalog.yaml")
+    running = Playground(playground_options(tmp_path))
     await running.start()
     try:
         yield running
@@ -94,18 +110,35 @@ async def playground(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIte
         await running.stop()
 
 
-@pytest.fixture
-async def ui(browser: Browser, playground: Playground, request: pytest.FixtureRequest) -> AsyncIterator[PlaygroundPage]:
+def screenshots(request: pytest.FixtureRequest) -> Path:
+    """An empty folder for the test's screenshots."""
     shots = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
+    return shots
+
+
+@asynccontextmanager
+async def tabs(browser: Browser, url: str) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """Opens tabs on `url` in one browser window (they share localStorage, as tabs do); on leaving, fails if
+    the page's script failed in any of them."""
     context = await browser.new_context(viewport=VIEWPORT)
-    page = await context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    await page.goto(playground.url)
+
+    async def open_tab() -> Page:
+        page = await context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(url)
+        return page
+
     try:
-        yield PlaygroundPage(page, playground, shots)
+        yield open_tab
     finally:
         await context.close()
     assert errors == [], f"the page's script failed: {errors}"
+
+
+@pytest.fixture
+async def ui(browser: Browser, playground: Playground, request: pytest.FixtureRequest) -> AsyncIterator[PlaygroundPage]:
+    async with tabs(browser, playground.url) as open_tab:
+        yield PlaygroundPage(await open_tab(), playground, screenshots(request))

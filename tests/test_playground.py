@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -18,8 +22,9 @@ from cli.mode import wants_playground
 from cli.playground import command
 from cli.playground.session import Playground, PlaygroundOptions
 from cli.playground.watch import watch
+from cli.playground.world import shown_path
 from domain.catalog import CatalogError, load_catalog, parse_catalog
-from tests.test_cli import ROOT, SETTINGS, cli, free_port
+from tests.test_cli import BROKEN_CATALOG, ROOT, SETTINGS, broken_problems, cli, free_port
 
 SHIPPED = ROOT / "catalog.yaml"
 
@@ -100,6 +105,8 @@ async def test_the_bot_talks_only_to_the_stand_in_on_a_fresh_sqlite_file(tmp_pat
         assert names["U0HR1"] == "Hana Reyes (HR)" and names["U0EMPLOYEE"] == "Erin Walsh (employee)"
         assert set(load_catalog(SHIPPED).named_people()) == set(names)
         assert body["default_user"] == "U0HR1"  # may request the first action (new-employee: hr)
+        assert body["notices"] == {"intro": body["notices"]["intro"], "problems_title": "", "problems": [],
+                                   "news": ""}  # nothing to fix, nothing to announce
         assert [c["name"] for c in body["conversations"]] == ["general", "support"]
         async with runtime.database.reader() as uow:  # the bot's storage is the fresh file
             assert await uow.jobs.due_count(uow.now()) == 0
@@ -120,7 +127,7 @@ async def test_a_reload_with_problems_covers_the_page_and_a_fix_uncovers_it(tmp_
         good = catalog.read_text()
         catalog.write_text(good.replace("requesters: [hr]", "requesters: [hrr]"))
         await playground.reload()
-        assert notices.problems_title == f"{catalog} has 1 problem"
+        assert notices.problems_title == "catalog.yaml has 1 problem"  # not the temporary directory's path
         [line] = notices.problems
         assert line.startswith(f"{catalog}:") and "unknown role 'hrr' (did you mean 'hr'?)" in line
         catalog.write_text(good.replace("Onboard a new employee", "Onboard a new colleague").replace(
@@ -133,6 +140,50 @@ async def test_a_reload_with_problems_covers_the_page_and_a_fix_uncovers_it(tmp_
         assert playground.stub.username("U0NEW") == "u0new"  # people added to the catalog join the workspace
     finally:
         await playground.stop()
+
+
+async def test_a_catalog_with_problems_at_start_gets_the_page_and_the_app_once_fixed(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(BROKEN_CATALOG)
+    playground = Playground(PlaygroundOptions(str(catalog), 0, data_dir=tmp_path / "data"))
+    url = await playground.start()
+    try:
+        assert not playground.running
+        assert playground.problems == tuple(broken_problems(catalog))
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{url}client/api/state") as state:
+                body = await state.json()
+            assert body["people"] == [] and body["notices"]["problems_title"] == "catalog.yaml has 4 problems"
+            async with http.post(f"{url}client/api/message", json={"user": "U0HR1", "text": "/selfserve",
+                                                                    "channel": "C0GENERAL"}) as sent:
+                assert sent.status == 503
+                assert (await sent.json())["error"] == "The app is not running: the catalog has problems."
+            shutil.copy(SHIPPED, catalog)
+            await playground.reload()
+            assert playground.running and playground.problems == ()
+            assert playground.page.notices.as_json()["news"] == "Catalog loaded: the app is running"
+            async with http.get(f"{url}client/api/state") as state:
+                body = await state.json()
+            assert body["default_user"] == "U0HR1" and "`catalog.yaml`" in body["notices"]["intro"]
+            async with http.post(f"{url}client/api/message", json={"user": "U0HR1", "channel": "C0GENERAL",
+                                                                    "text": "/selfserve new-employee"}) as sent:
+                assert sent.status == 200, await sent.text()
+            for _ in range(100):  # the form opens after the command's ack
+                if playground.stub.modal_stacks("U0HR1"):
+                    break
+                await asyncio.sleep(0.05)
+            assert playground.stub.modal_stacks("U0HR1")
+    finally:
+        await playground.stop()
+
+
+def test_the_page_shows_the_catalog_path_from_the_working_directory(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "config").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert shown_path("catalog.yaml") == "catalog.yaml"
+    assert shown_path(str(tmp_path / "config" / "catalog.yaml")) == os.path.join("config", "catalog.yaml")
+    assert shown_path("/elsewhere/team/catalog.yaml") == "catalog.yaml"  # outside: the file's name only
 
 
 async def test_the_watcher_calls_back_once_per_save(tmp_path: Path) -> None:
@@ -188,3 +239,38 @@ def test_selfserve_run_without_slack_settings_serves_the_playground_until_sigter
     finally:
         process.kill()
     assert process.stdout.read() == "", "one line, the URL"
+
+
+def test_the_playground_starts_on_a_broken_catalog_and_runs_the_app_once_it_is_saved_fixed(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text(BROKEN_CATALOG)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "playground", "--catalog", "catalog.yaml",
+                                "--port", str(port)], cwd=tmp_path,
+                               env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(f"selfserve playground: http://127.0.0.1:{port}/ ")
+        said = [process.stderr.readline().rstrip("\n") for _ in range(5)]
+        assert said == ["selfserve playground: catalog.yaml has 4 problems; the page shows them, and the app "
+                        "starts when the file is saved without them:", *broken_problems("catalog.yaml")]
+        state = page_state(port)
+        assert state["notices"]["problems"] == broken_problems("catalog.yaml") and state["people"] == []
+        shutil.copy(SHIPPED, tmp_path / "catalog.yaml")
+        for _ in range(200):
+            state = page_state(port)
+            if not state["notices"]["problems"]:
+                break
+            time.sleep(0.05)
+        assert state["default_user"] == "U0HR1" and "Hana Reyes (HR)" in [p["name"] for p in state["people"]]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+    assert process.stdout.read() == ""
+
+
+def page_state(port: int) -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/client/api/state", timeout=10) as answer:
+        state: dict[str, Any] = json.load(answer)
+    return state

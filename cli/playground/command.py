@@ -9,10 +9,9 @@ import sys
 
 from bot.config import DEFAULT_CATALOG_PATH, DEFAULT_PORT
 from bot.logging_setup import configure_logging
-from cli.common import EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM
+from cli.common import EXIT_CONFIG, EXIT_OK
 from cli.playground.session import LOCAL, Playground, PlaygroundOptions
 from cli.run import START_ERRORS
-from domain.catalog import CatalogError, load_catalog
 
 
 def options_from(catalog: str | None, port: int | None, host: str | None) -> PlaygroundOptions:
@@ -27,16 +26,11 @@ def options_from(catalog: str | None, port: int | None, host: str | None) -> Pla
 
 
 def main(options: PlaygroundOptions) -> int:
+    """Serve until SIGINT or SIGTERM. A catalog with problems does not stop the start (unlike ``selfserve run``
+    for Slack): its author gets the page, which shows them, and the app the moment the file is fixed."""
     configure_logging(options.log_level)
     try:
-        catalog = load_catalog(options.catalog_path)
-    except CatalogError as error:
-        print(error, file=sys.stderr)
-        print(f"selfserve playground: {options.catalog_path} has {len(error.problems)} problem(s); "
-              f"fix them (`selfserve check`) and start again", file=sys.stderr)
-        return EXIT_PROBLEM
-    try:
-        asyncio.run(_serve(Playground(options, catalog)))
+        asyncio.run(_serve(Playground(options)))
     except START_ERRORS as error:
         print(f"selfserve playground: cannot start: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
         return EXIT_CONFIG
@@ -52,12 +46,15 @@ async def _serve(playground: Playground) -> None:
         loop.add_signal_handler(signum, stopping.set)
     try:
         url = await playground.start()
-        loop.add_signal_handler(signal.SIGHUP, lambda: playground.runtime.deps.tasks.spawn(playground.reload(),
-                                                                                          "reload"))
+        loop.add_signal_handler(signal.SIGHUP, playground.reload_soon)
         where = "this computer only" if playground.options.host == LOCAL else f"{playground.options.host}: anyone " \
             "who can reach it can act as anyone"
         print(f"selfserve playground: {url} (listening on {where}; Slack is played by a local stand-in, "
               f"nothing is sent to Slack; Ctrl-C stops)", flush=True)
+        if playground.problems:
+            print(f"selfserve playground: {playground.page.notices.problems_title}; the page shows them, and the "
+                  f"app starts when the file is saved without them:", *playground.problems, sep="\n",
+                  file=sys.stderr, flush=True)
         await stopping.wait()
     finally:
         await playground.stop()

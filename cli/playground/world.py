@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from bot.mrkdwn import escape
 from domain.catalog import Catalog
 from slackstub import SlackStandIn
@@ -36,8 +38,18 @@ def default_person(catalog: Catalog) -> str:
     return people[0] if people else ""
 
 
+def shown_path(path: str) -> str:
+    """The catalog's path as the page shows it: relative to the working directory when the file is under it,
+    else its file name (an absolute path says where someone's home or temporary files are, and is long)."""
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    if os.path.commonpath([absolute, here]) == here:
+        return os.path.relpath(absolute, here)
+    return os.path.basename(absolute)
+
+
 def intro(catalog: Catalog, path: str) -> str:
-    """The first thing the page says (mrkdwn; catalog text escaped)."""
+    """The first thing the page says (mrkdwn; catalog text escaped); `path` as shown (shown_path)."""
     first = next(iter(catalog.actions))
     return (f"*This is the selfserve playground*: a pretend Slack workspace on your computer, with the people of "
             f"`{escape(path)}`. Type `/selfserve` below to see what the person picked at the top left may request, "

@@ -35,7 +35,8 @@ class LiveChanges:
         queue: asyncio.Queue[bool] = asyncio.Queue(maxsize=1)
         self._queues.add(queue)
         try:
-            await response.write(b"event: change\ndata: {}\n\n")  # redraw once connected: changes may have been missed
+            # reconnect within a second when the stream drops; redraw once connected: changes may have been missed
+            await response.write(b"retry: 1000\nevent: change\ndata: {}\n\n")
             while True:
                 try:
                     going_on = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)

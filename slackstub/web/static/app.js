@@ -13,9 +13,15 @@ let queue = Promise.resolve();
 function post(name, body) {
   // one action at a time, in order: a text typed before a select changed reaches the app first
   const sent = queue.then(async () => {
-    const response = await fetch(`/client/api/${name}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: page.user, ...body }),
-    });
+    let response;
+    try {
+      response = await fetch(`/client/api/${name}`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: page.user, ...body }),
+      });
+    } catch {
+      toast("The playground is not reachable: is it still running?", true);
+      return { ok: false };
+    }
     const answer = await response.json().catch(() => ({ ok: false, error: `HTTP ${response.status}` }));
     if (!answer.ok) toast(answer.error, true);
     return answer;
@@ -32,13 +38,15 @@ async function load() {
   try {
     do {
       again = false;
-      const response = await fetch(`/client/api/state?user=${encodeURIComponent(page.user || "")}`);
-      const state = await response.json();
+      const asked = page.user;
+      const state = await fetchState(asked);
+      if (state === null) return; // the server is away: the event stream loads again when it is back
+      if (asked !== page.user) { again = true; continue; } // switched person meanwhile: that one's state
       if (!state.me) {
-        const wanted = [decodeURIComponent(location.hash.slice(1)), localStorage.getItem("person"), state.default_user];
+        const wanted = [personInAddress(), localStorage.getItem("person"), state.default_user];
         const known = new Set(state.people.map((p) => p.id));
         const pick = wanted.find((id) => id && known.has(id)) || state.people[0]?.id;
-        if (pick && pick !== page.user) { page.user = pick; again = true; continue; }
+        if (pick && pick !== page.user) { actAs(pick); again = true; continue; }
       }
       page.state = state;
       render();
@@ -46,6 +54,45 @@ async function load() {
   } finally {
     loading = false;
   }
+}
+
+async function fetchState(user) {
+  try {
+    const response = await fetch(`/client/api/state?user=${encodeURIComponent(user || "")}`);
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+function personInAddress() {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return ""; // a mangled address (#%) picks someone as a new tab does
+  }
+}
+
+// Who this tab acts as, kept in its address (#U…): another tab acting as someone else must not change it,
+// even on reload (localStorage, shared by every tab, only picks the person for a new tab).
+function actAs(user) {
+  page.user = user;
+  history.replaceState(null, "", `#${encodeURIComponent(user)}`);
+}
+
+// Live changes. EventSource retries a dropped stream by itself, but gives up for good when the server cannot
+// be reached at all (a restart longer than its retry): then a new one is opened, backing off up to 5 s.
+let retry = 250;
+function listen() {
+  const events = new EventSource("/client/api/events");
+  events.addEventListener("open", () => { retry = 250; $("connection").hidden = true; });
+  events.addEventListener("change", () => load());
+  events.addEventListener("error", () => {
+    $("connection").hidden = false;
+    if (events.readyState !== EventSource.CLOSED) return;
+    setTimeout(listen, retry);
+    retry = Math.min(retry * 2, 5000);
+  });
 }
 
 // --- drawing ------------------------------------------------------------------------------------------------
@@ -283,9 +330,8 @@ function openTab(tab) {
 }
 
 $("person").addEventListener("change", () => {
-  page.user = $("person").value;
+  actAs($("person").value);
   localStorage.setItem("person", page.user);
-  history.replaceState(null, "", `#${encodeURIComponent(page.user)}`);
   page.modalKey = "";
   load().then(() => { if (current()?.kind === "app" && page.tab === "home") post("home", {}); });
 });
@@ -318,5 +364,5 @@ $("composer").addEventListener("submit", async (event) => {
   if (answer.ok) input.value = "";
 });
 
-new EventSource("/client/api/events").addEventListener("change", () => load());
+listen();
 load();

@@ -1,6 +1,6 @@
 // Block Kit as DOM: header, section (text, fields, accessory), context, divider, actions, image, input (through
 // ctx.input, in modals). Anything else is shown as its JSON, never hidden. Text goes in through textContent only.
-import { mrkdwn, textObject } from "./mrkdwn.js";
+import { mrkdwn, safeUrl, textObject } from "./mrkdwn.js";
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -86,7 +86,8 @@ const ELEMENTS = {
     button.dataset.actionId = element.action_id;
     button.addEventListener("click", async () => {
       if (element.confirm && !(await ctx.confirm(element.confirm))) return;
-      if (element.url) window.open(element.url, "_blank", "noopener");
+      const url = element.url && safeUrl(element.url);
+      if (url) window.open(url, "_blank", "noopener,noreferrer");
       ctx.act(element, block, element.value ?? null);
     });
     return button;

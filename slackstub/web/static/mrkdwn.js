@@ -27,7 +27,8 @@ function styleRegex(mark) {
 const STYLE_REGEXES = STYLES.map((style) => ({ ...style, regex: styleRegex(style.mark) }));
 
 function angleToken(inner, ctx) {
-  const [target, label] = splitOnce(inner, "|");
+  const [target, escapedLabel] = splitOnce(inner, "|");
+  const label = unescape(escapedLabel); // a label is escaped text like any other: shown as typed
   if (target.startsWith("@")) {
     const id = target.slice(1);
     return mention("@" + (ctx.names[id] || label || id), "user");
@@ -37,14 +38,28 @@ function angleToken(inner, ctx) {
     return mention("#" + (ctx.channelNames[id] || label || id.toLowerCase()), "channel");
   }
   if (target.startsWith("!subteam^")) return mention(label || "@group", "group");
-  if (target.startsWith("!date^")) return document.createTextNode(unescape(label || target));
+  if (target.startsWith("!date^")) return document.createTextNode(label || unescape(target));
   if (target.startsWith("!")) return mention("@" + (label || target.slice(1)), "broadcast");
+  const href = safeUrl(unescape(target));
+  if (href === null) return document.createTextNode(label || unescape(target)); // javascript:, data:…: text
   const link = document.createElement("a");
-  link.href = /^(https?:|mailto:)/i.test(target) ? unescape(target) : "#";
+  link.href = href;
   link.target = "_blank";
   link.rel = "noopener noreferrer";
-  link.textContent = unescape(label || target);
+  link.textContent = label || unescape(target);
   return link;
+}
+
+// Only web and mail links may be followed: a javascript: or data: URL in a message (or a button) would run
+// on this page, as whoever is acting. The URL is parsed as the browser will, so no spelling slips past.
+const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:"]);
+export function safeUrl(url) {
+  try {
+    const parsed = new URL(String(url ?? ""));
+    return SAFE_SCHEMES.has(parsed.protocol) ? parsed.href : null;
+  } catch {
+    return null; // not absolute: Slack only links absolute URLs
+  }
 }
 
 function splitOnce(text, separator) {
