@@ -105,7 +105,8 @@ class JobRunner:
         task.add_done_callback(self._groups.discard)
 
     def handles(self, kind: str) -> bool:
-        return kind in self._handlers
+        """Whether jobs of ``kind`` committed here are run here (not while stopped or stopping)."""
+        return kind in self._handlers and self._loop_task is not None and not self._stopping
 
     def wake(self) -> None:
         self._wakeup.wake()
@@ -127,6 +128,8 @@ class JobRunner:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
             await self._wakeup.close()
+            async with self._uow() as uow:
+                await uow.jobs.notify()  # timers this process planned for are the others' now
         await self._release(sorted(self._in_flight))
 
     async def _loop(self) -> None:

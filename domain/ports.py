@@ -86,6 +86,10 @@ class JobStore(Protocol):
         job that was started, so its handler knows to look for what the attempt did. Only jobs
         ``owner`` still holds are released."""
 
+    async def notify(self) -> None:
+        """Wake the idle runners of every process when this transaction commits (where the
+        database can: PostgreSQL), for work none of them would otherwise see before their next look."""
+
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         """Cancel the request's pending jobs whose kind starts with ``kind_prefix``; how many."""
 

@@ -33,7 +33,8 @@ class Dispatcher(Protocol):
     owner: str
 
     def handles(self, kind: str) -> bool:
-        """Whether this process runs jobs of ``kind`` (only those are born claimed by it)."""
+        """Whether this process's runner is running and runs jobs of ``kind``: only those are born
+        claimed by it, and only for those are other processes not woken."""
 
     def dispatch(self, jobs: list[Job]) -> None:
         """Run ``jobs``, committed just now already claimed by ``owner``."""
@@ -78,7 +79,7 @@ class UnitOfWork:
         self._transaction = self._driver.transaction(read_only=self._read_only)
         tx = self._tx = await self._transaction.__aenter__()
         self.requests = RequestRepository(tx)
-        self.jobs = JobRepository(tx)
+        self.jobs = JobRepository(tx, signals=self._driver.dialect.name == "postgresql")
         self.away = AwayRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
@@ -110,8 +111,10 @@ class UnitOfWork:
                     self._dispatcher.wake()
 
     async def _write_jobs(self, now: datetime) -> list[Job]:
-        """Insert the buffered jobs, those due now born claimed by this process's dispatcher;
-        on PostgreSQL, jobs nobody here runs at once wake the other processes' workers."""
+        """Insert the buffered jobs, those due now born claimed by this process's dispatcher.
+        Only jobs no runner here will take wake the other processes' runners (PostgreSQL's
+        NOTIFY): a job for later of a kind it runs is planned for by the runner here, woken
+        in-process; if this process dies first, the others find it at their next look."""
         if not self._pending_jobs:
             return []
         dispatcher = self._dispatcher
@@ -119,6 +122,6 @@ class UnitOfWork:
         kinds = {job.kind for job in self._pending_jobs if dispatcher and dispatcher.handles(job.kind)}
         jobs = await self.jobs.enqueue(self._pending_jobs, now, dispatcher.owner if dispatcher else None,
                                        lease_until, kinds)
-        if self._driver.dialect.name == "postgresql" and not all(job.attempts for job in jobs):
+        if any(job.kind not in kinds for job in jobs):
             await self.jobs.notify()
         return jobs

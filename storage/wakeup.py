@@ -1,9 +1,10 @@
 """Wake-ups for idle job runners: an in-process signal, plus LISTEN/NOTIFY on PostgreSQL.
 
 A runner sleeps until its next job is due; what can make work due sooner is a commit (a new
-job, a retry from the CLI). A commit in this process wakes it directly. On PostgreSQL, a
-commit in another process sends ``NOTIFY selfserve_jobs`` (see ``storage.unit_of_work``) and
-every runner LISTENs on one connection of its own. SQLite has no such signal across
+job, a retry from the CLI, jobs a stopping process gives back). A commit in this process wakes
+it directly. On PostgreSQL, a commit that leaves work for other processes sends ``NOTIFY
+selfserve_jobs`` (see ``storage.unit_of_work`` and ``storage.repositories.jobs``) and every
+runner LISTENs on one connection of its own. SQLite has no such signal across
 processes: a job another process commits there is seen at the runner's next planned look
 (at most ``JobRunner.idle_wait`` later).
 """

@@ -152,6 +152,9 @@ class MemoryJobs:
         self._set(job.id, status=FAILED, done_at=now, lease_until=None, last_error=error)
         return True
 
+    async def notify(self) -> None:
+        return None
+
     async def release(self, job_ids: Sequence[int], owner: str, *, keep_attempt: bool) -> None:
         for job_id in job_ids:
             job = self._store.jobs[job_id]

@@ -195,21 +195,32 @@ async def test_a_handler_that_raises_or_skips_gets_its_jobs_retried(database: Da
             "RuntimeError: a bug after the first job"}
 
 
-async def test_a_stopped_runner_hands_back_jobs_it_did_not_finish(database: Database) -> None:
-    release = asyncio.Event()
+class Stuck(Handler):
+    """Starts its first job and finishes it only once ``release`` is set."""
 
-    class Stuck(Handler):
-        async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
-            self.ran_event.set()
-            await release.wait()
-            yield jobs[0], Done()
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
 
+    async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
+        self.ran_event.set()
+        await self.release.wait()
+        yield jobs[0], Done()
+
+
+async def stuck_in(database: Database, name: str) -> tuple[JobRunner, Stuck]:
+    """A running runner that committed job ``name`` itself and is stuck in it."""
     handler = Stuck()
-    jobs = runner(database, handler)
+    jobs = runner(database, handler, idle_wait=30.0)
     database.run_jobs_in(jobs)
     await jobs.start()
-    await enqueue(database, "started")
+    await enqueue(database, name)
     await asyncio.wait_for(handler.ran_event.wait(), 5)
+    return jobs, handler
+
+
+async def test_a_stopped_runner_hands_back_jobs_it_did_not_finish(database: Database) -> None:
+    jobs, _ = await stuck_in(database, "started")
     await jobs.stop(grace=0.1)
     async with database.unit_of_work() as uow:
         [job] = await uow.jobs.claim(uow.now(), LEASE, "next", 10)  # at once, not after the lease

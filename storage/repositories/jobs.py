@@ -142,8 +142,10 @@ def new_key() -> str:
 
 
 class JobRepository:
-    def __init__(self, db: Transaction) -> None:
+    def __init__(self, db: Transaction, *, signals: bool = False) -> None:
+        """``signals``: the database can wake other processes' runners (PostgreSQL's NOTIFY)."""
         self._db = db
+        self._signals = signals
 
     async def enqueue(self, jobs: Sequence[NewJob], now: datetime, owner: str | None = None,
                       lease_until: datetime | None = None, kinds: Collection[str] = ()) -> list[Job]:
@@ -164,8 +166,10 @@ class JobRepository:
         return sorted(map(_job, inserted), key=lambda job: job.id)  # ids follow the order of `jobs`
 
     async def notify(self) -> None:
-        """Wake idle workers of every process (PostgreSQL delivers it when the transaction commits)."""
-        await self._db.rows(NOTIFY, {"channel": CHANNEL})
+        """Wake idle workers of every process (PostgreSQL delivers it when the transaction commits;
+        SQLite has no such signal: nothing is sent)."""
+        if self._signals:
+            await self._db.rows(NOTIFY, {"channel": CHANNEL})
 
     async def claim(self, now: datetime, lease: timedelta, owner: str, limit: int,
                     kinds: Sequence[str] = ()) -> list[Job]:
@@ -193,10 +197,14 @@ class JobRepository:
         return await self._db.run(FAIL, params) == 1
 
     async def release(self, job_ids: Sequence[int], owner: str, *, keep_attempt: bool) -> None:
+        """Jobs given back are due at once: other processes are woken to take them."""
         statement = RELEASE_COUNTED if keep_attempt else RELEASE
+        released = 0
         for chunk in _chunks(job_ids):
             params = {"owner": owner[:64], **dict(zip(numbered("id", len(chunk)), chunk, strict=True))}
-            await self._db.run(statement(len(chunk)), params)
+            released += await self._db.run(statement(len(chunk)), params)
+        if released:
+            await self.notify()
 
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         escaped = kind_prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")  # LIKE is literal
@@ -231,5 +239,9 @@ class JobRepository:
         return None if row is None else _state(row)
 
     async def requeue_failed(self, job_id: int, now: datetime) -> JobState | None:
+        """The job is due at once, and whatever process runs its kind is woken for it."""
         row = await first(self._db, REQUEUE, {"job_id": job_id, "now": now})
-        return None if row is None else _state(row)
+        if row is None:
+            return None
+        await self.notify()
+        return _state(row)
