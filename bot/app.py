@@ -109,7 +109,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     tasks = TaskSupervisor()
     catalog.groups = UserGroups(_usergroup_lookup(delivery_client))  # no SDK retries: nobody waits long
     service = RequestService(catalog, db.unit_of_work, db.reader, audit, refresh_groups=catalog.refresh_groups)
-    tracker = Tracker(catalog, db.reader, audit, lambda work: tasks.spawn(work, "audit"),
+    tracker = Tracker(catalog, db.reader, db.unit_of_work, audit, lambda work: tasks.spawn(work, "audit"),
                       refresh_groups=catalog.refresh_groups)
     notifier = SlackNotifier(delivery_client, service.view, tracker.messages)
     deps = Deps(

@@ -61,7 +61,7 @@ class Canceller:
                 uow.audit(AuditEntry(CANCELLED_EVENT, "ok", actor, request.ref,
                                      {**details, "step": request.current_step}))
                 await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
-                surfaces.after_cancel(uow, catalog, cancelled, waited_on)
+                await surfaces.after_cancel(uow, catalog, cancelled, waited_on)
                 return cancelled
         except DomainError as refusal:
             await self._audit(refusal_entry(actor, "cancel", refusal, {**details, "request": ref[:64]}))

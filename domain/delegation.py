@@ -68,7 +68,7 @@ class Delegation:
                 uow.enqueue(notifications.APPROVER_REFRESH, request.id, notifications.approver_refresh(step))
                 uow.audit(AuditEntry("delegated", "ok", actor, request.ref,
                                      {"step": step, "to": to_user, "note": text or None}))
-                surfaces.after_handover(uow, request, actor, to_user)
+                await surfaces.after_handover(uow, request, actor, to_user)
                 return request
         except DomainError as refusal:
             await self._audit(refusal_entry(actor, "delegated", refusal, details))

@@ -140,6 +140,16 @@ class AwayStore(Protocol):
         """``user_id`` is back; False if they were not away."""
 
 
+class HomeViewers(Protocol):
+    """Who opened their App Home tab, and when they last did."""
+
+    async def opened(self, user_id: str, now: datetime) -> None:
+        """``user_id`` opened their Home tab at ``now``."""
+
+    async def watching(self, people: Sequence[str], since: datetime) -> set[str]:
+        """Those of ``people`` who opened their Home tab at or after ``since``."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: every change in it, the work it enqueues and the audit entries it
     records are committed together, or none of them."""
@@ -151,6 +161,10 @@ class UnitOfWork(Protocol):
     @property
     def away(self) -> AwayStore:
         """Absences, inside this transaction."""
+
+    @property
+    def home_viewers(self) -> HomeViewers:
+        """Who looks at their Home tab, inside this transaction."""
 
     @property
     def jobs(self) -> JobStore:

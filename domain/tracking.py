@@ -102,13 +102,15 @@ def waiting_on(catalog: Catalog, request: RequestRecord, decisions: Sequence[Dec
 
 
 class Tracker:
-    def __init__(self, catalog: Callable[[], Catalog], reader: UnitOfWorkFactory, audit: AuditSink,
-                 defer: Defer, *, refresh_groups: Callable[[Iterable[str]], Awaitable[None]] | None = None) -> None:
-        """``reader`` opens read-only units of work; ``audit`` appends one event, ``defer`` runs
+    def __init__(self, catalog: Callable[[], Catalog], reader: UnitOfWorkFactory, writer: UnitOfWorkFactory,
+                 audit: AuditSink, defer: Defer, *,
+                 refresh_groups: Callable[[Iterable[str]], Awaitable[None]] | None = None) -> None:
+        """``reader`` opens read-only units of work, ``writer`` others; ``audit`` appends one event, ``defer`` runs
         that append after the answer has gone out; ``refresh_groups`` brings the Slack user groups
         of roles up to date (the admin role's, before it decides who may see a request)."""
         self._catalog = catalog
         self._reader = reader
+        self._writer = writer
         self._audit = audit
         self._defer = defer
         self._refresh_groups = refresh_groups
@@ -152,6 +154,14 @@ class Tracker:
             found = await self._waiting(uow, actor, LIST_LIMIT)
         self._done(actor, details)
         return found
+
+    async def open_home(self, user_id: str) -> Home:
+        """``user_id`` opened their Home tab: from now on it is published again when something of
+        theirs changes (``domain.surfaces.HOME_WATCH``). Recorded before the Home is read, so a
+        change committed after that read finds them watching and publishes it again."""
+        async with self._writer() as uow:
+            await uow.home_viewers.opened(user_id, uow.now())
+        return await self.home(user_id)
 
     async def home(self, user_id: str) -> Home:
         """What ``user_id``'s Home tab shows now."""

@@ -164,3 +164,12 @@ class AwayRow(Base):
     stand_in: Mapped[str] = mapped_column(String(32))
     until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class HomeViewerRow(Base):
+    """Someone who opened their App Home tab, and when they last did (``domain.surfaces``)."""
+
+    __tablename__ = "home_viewers"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opened_at: Mapped[datetime]

@@ -18,6 +18,7 @@ from domain.records import AuditEntry, Job, NewJob
 from storage.driver import Driver, Transaction
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.away import AwayRepository
+from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
 
@@ -47,6 +48,7 @@ class UnitOfWork:
     requests: RequestRepository
     jobs: JobRepository
     away: AwayRepository
+    home_viewers: HomeViewerRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -81,6 +83,7 @@ class UnitOfWork:
         self.requests = RequestRepository(tx)
         self.jobs = JobRepository(tx, signals=self._driver.dialect.name == "postgresql")
         self.away = AwayRepository(tx)
+        self.home_viewers = HomeViewerRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

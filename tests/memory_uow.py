@@ -31,6 +31,7 @@ class Store:
     jobs: dict[int, JobState] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     away: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
+    home_viewers: dict[str, datetime] = field(default_factory=dict)
 
 
 class MemoryRequests:
@@ -218,6 +219,17 @@ class MemoryAway:
         return self._store.away.pop(user_id, None) is not None
 
 
+class MemoryHomeViewers:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def opened(self, user_id: str, now: datetime) -> None:
+        self._store.home_viewers[user_id] = now
+
+    async def watching(self, people: Sequence[str], since: datetime) -> set[str]:
+        return {person for person in people if self._store.home_viewers.get(person, since - timedelta(1)) >= since}
+
+
 class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
@@ -225,6 +237,7 @@ class MemoryUnitOfWork:
         self.requests = MemoryRequests(self._work)
         self.jobs = MemoryJobs(self._work)
         self.away = MemoryAway(self._work)
+        self.home_viewers = MemoryHomeViewers(self._work)
         self._now: datetime | None = None
 
     def now(self) -> datetime:

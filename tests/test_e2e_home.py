@@ -30,6 +30,13 @@ def home(harness: Harness, user_id: str) -> dict[str, Any]:
     return view
 
 
+async def open_homes(harness: Harness, *users: str) -> None:
+    """``users`` open their Home tab (each is published then, and kept up to date from then on)."""
+    for user_id in users:
+        assert (await harness.slack.app_home_opened(user_id)).status == 200
+    await harness.settle()
+
+
 def shown(view: dict[str, Any]) -> str:
     return json.dumps(view["blocks"], ensure_ascii=False)
 
@@ -52,14 +59,15 @@ async def test_opening_the_home_tab_publishes_the_catalog_and_what_waits(harness
 
 
 async def test_the_home_follows_every_change_of_its_persons_requests_and_approvals(harness: Harness) -> None:
+    await open_homes(harness, "U0HR1", "U0HR2", "U0IT1")
     await harness.submit("U0HR1", "new-employee", GOOD)
     await harness.settle()
-    # published by jobs, without anyone opening the tab
+    # published again by jobs, without anyone opening the tab again
     assert actions(home(harness, "U0HR1"))[0] == ("selfserve.cancel", "REQ-1")
     assert "waiting at step 1 of 2 (hr)" in shown(home(harness, "U0HR1"))
     hr = home(harness, "U0HR2")
     assert actions(hr)[:2] == [("selfserve.approve", "REQ-1:0"), ("selfserve.reject", "REQ-1:0")]
-    assert harness.stub.home("U0IT1") is None  # not concerned yet
+    assert "Nothing is waiting on you." in shown(home(harness, "U0IT1"))  # not concerned yet
 
     await harness.slack.click(hr, "selfserve.approve", user_id="U0HR2", value="REQ-1:0")  # from the Home tab
     await harness.settle()
@@ -80,7 +88,21 @@ async def test_the_home_follows_every_change_of_its_persons_requests_and_approva
     assert "*REQ-1* (Onboard a new employee) is cancelled" in json.dumps(notice)
 
 
+async def test_homes_nobody_looks_at_are_not_published_on_changes(harness: Harness) -> None:
+    """Only those who opened their Home (within HOME_WATCH: tests/test_tracking_storage.py) get it
+    published again on a change; the others see the present when they open it."""
+    await open_homes(harness, "U0HR1")
+    harness.stub.clear_calls()
+    await harness.submit("U0HR1", "new-employee", GOOD)
+    await harness.settle()
+    assert [c.args["user_id"] for c in harness.stub.calls_to("views.publish")] == ["U0HR1"]
+    assert harness.stub.home("U0HR2") is None  # the approver never looked
+    await open_homes(harness, "U0HR2")
+    assert actions(home(harness, "U0HR2"))[:2] == [("selfserve.approve", "REQ-1:0"), ("selfserve.reject", "REQ-1:0")]
+
+
 async def test_a_refused_click_in_the_home_tab_is_answered_in_a_modal(harness: Harness) -> None:
+    await open_homes(harness, "U0HR2")
     await harness.submit("U0HR1", "new-employee", GOOD)
     await harness.settle()
     tampered = await harness.slack.click(home(harness, "U0HR2"), "selfserve.approve", user_id="U0HR2",
@@ -137,6 +159,8 @@ async def test_the_shortcut_opens_a_picker_that_pushes_the_chosen_form(harness: 
 async def test_changes_within_a_second_publish_each_home_once(harness: Harness,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(surfaces, "HOME_REFRESH_BATCH", timedelta(seconds=1))  # as deployed
+    await open_homes(harness, "U0EMPLOYEE", "U0SEC1", "U0SEC2", "U0SEC3")
+    harness.stub.clear_calls()
     for why in ("one", "two", "three"):
         await harness.submit("U0EMPLOYEE", "access-request", {"system": "Billing", "why": why})
     await harness.finish_jobs()  # the runner's own loop performs them when they come due

@@ -3,6 +3,7 @@ what lists hold, and what a cancellation changes (no database, no Slack)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -53,8 +54,12 @@ class World:
         self.deferred: list[Coroutine[Any, Any, None]] = []
         self.service = RequestService(lambda: catalog, self.memory.unit_of_work, self.memory.unit_of_work,
                                       self.memory.audit)
-        self.tracker = Tracker(lambda: catalog, self.memory.unit_of_work, self.memory.audit, self.deferred.append)
+        self.tracker = Tracker(lambda: catalog, self.memory.unit_of_work, self.memory.unit_of_work, self.memory.audit,
+                               self.deferred.append)
         self.canceller = Canceller(lambda: catalog, self.memory.unit_of_work, self.memory.audit)
+        # everyone looks at their Home tab, so every Home a change concerns is refreshed
+        watchers = {*re.findall(r"U0[A-Z0-9]+", CATALOG), "U0EMP", "U0OUT", "U0SUB"}
+        self.memory.store.home_viewers.update(dict.fromkeys(watchers, self.memory.tick()))
 
     async def flush(self) -> list[tuple[str, str, str | None]]:
         """Run the deferred audit appends; returns (kind, outcome, actor) of the whole log."""
@@ -150,7 +155,8 @@ async def test_pending_lists_what_waits_on_the_user_now(world: World) -> None:
 async def test_pending_follows_the_catalog_as_it_is_now(world: World) -> None:
     ref = await world.submit("U0EMP", "onboard", {"who": "Ada"})
     world.tracker = Tracker(lambda: parse_catalog(CATALOG.replace("members: [U0HR1, U0HR2]", "members: [U0HR2]")),
-                            world.memory.unit_of_work, world.memory.audit, world.deferred.append)
+                            world.memory.unit_of_work, world.memory.unit_of_work, world.memory.audit,
+                            world.deferred.append)
     assert await world.tracker.pending("U0HR1", {}) == []
     assert [r.ref for r in await world.tracker.pending("U0HR2", {})] == [ref]
     await world.flush()

@@ -3,7 +3,7 @@ as the in-memory store, and rows written before steps listed their roles still c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -76,3 +76,20 @@ async def test_a_step_stored_with_only_its_role_waits_on_that_roles_holders(engi
     async with database.reader() as uow:
         assert [r.action_id for r in await uow.requests.waiting_on("U0HR1", ["hr"], 5)] == ["old"]
         assert await uow.requests.waiting_on("U0HR1", ["it"], 5) == []
+
+
+async def test_home_viewers_are_kept_per_person_with_their_latest_open(database: Database) -> None:
+    memory = MemoryDatabase()
+    at = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    for factory in (memory.unit_of_work, database.unit_of_work):
+        async with factory() as uow:
+            await uow.home_viewers.opened("U0A", at)
+            await uow.home_viewers.opened("U0B", at)
+        async with factory() as uow:
+            await uow.home_viewers.opened("U0A", at + timedelta(hours=2))  # again: only the latest counts
+        async with factory() as uow:
+            assert await uow.home_viewers.watching(["U0A", "U0B", "U0C", "U0A"], at) == {"U0A", "U0B"}
+            assert await uow.home_viewers.watching(["U0A", "U0B"], at + timedelta(hours=1)) == {"U0A"}
+            assert await uow.home_viewers.watching([], at) == set()
+            many = [f"U{i:05}" for i in range(250)] + ["U0B"]  # more than one statement's worth
+            assert await uow.home_viewers.watching(many, at) == {"U0B"}

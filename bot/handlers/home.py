@@ -26,4 +26,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 async def _publish(deps: Deps, client: AsyncWebClient, user_id: str) -> None:
-    await publish_home(client, user_id, await deps.tracker.home(user_id))
+    await publish_home(client, user_id, await deps.tracker.open_home(user_id))

@@ -34,11 +34,12 @@ silently skip its column's conversion).
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Executable
 
@@ -111,6 +112,26 @@ class Statement:
         return found
 
 
+class Upsert(Statement):
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET`` the other columns: one statement on both
+    backends (PostgreSQL and SQLite 3.24+ spell it alike), built with each dialect's own
+    ``insert`` because Core has no dialect-neutral upsert."""
+
+    def __init__(self, table: Table, key: Sequence[str], columns: Sequence[str]) -> None:
+        super().__init__(insert(table))
+        self._table, self._key, self._columns = table, tuple(key), tuple(columns)
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            values = {name: bindparam(name, type_=self._table.c[name].type) for name in self._columns}
+            inserted = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(self._table)
+            statement = inserted.values(values).on_conflict_do_update(index_elements=list(self._key), set_={
+                name: inserted.excluded[name] for name in self._columns if name not in self._key})
+            found = self._compiled[dialect.name] = Compiled(statement, dialect)
+        return found
+
+
 class PerSize:
     """Statements whose shape depends on a count (n VALUES rows, n ids in ``IN``), built and
     compiled once per count: every one of them is still a prepared, cached statement."""
@@ -128,6 +149,15 @@ class PerSize:
 def numbered(name: str, count: int) -> list[str]:
     """The parameter names a ``PerSize`` statement of ``count`` uses for ``name``."""
     return [f"{name}_{i}" for i in range(count)]
+
+
+def numbered_chunks(name: str, values: Iterable[Any], size: int = 100) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``values`` without repeats, in chunks of at most ``size``: (count, {"name_0": …, …}) for a
+    ``PerSize`` statement's ``IN`` list, so a long list never makes one huge statement."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), size):
+        chunk = unique[start:start + size]
+        yield len(chunk), dict(zip(numbered(name, len(chunk)), chunk, strict=True))
 
 
 class InsertMany:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import String, bindparam, delete, or_, select
 
 from storage.driver import Transaction
-from storage.driver.statement import PerSize, Statement, insert_into, numbered
+from storage.driver.statement import PerSize, Statement, insert_into, numbered, numbered_chunks
 from storage.models import AwayRow, table_of
 
 AWAY = table_of(AwayRow)
@@ -18,7 +17,6 @@ ACTIVE = PerSize(lambda size: select(AWAY.c.user_id, AWAY.c.stand_in).where(
     or_(AWAY.c.until.is_(None), AWAY.c.until > bindparam("now"))))
 CLEAR = Statement(delete(AWAY).where(AWAY.c.user_id == bindparam("user_id", type_=String)))
 INSERT = insert_into(AWAY, ["user_id", "stand_in", "until", "created_at"])
-PEOPLE_PER_STATEMENT = 100
 
 
 class AwayRepository:
@@ -27,11 +25,9 @@ class AwayRepository:
 
     async def active(self, people: Sequence[str], now: datetime) -> dict[str, str]:
         found: dict[str, str] = {}
-        unique = list(dict.fromkeys(people))
-        for start in range(0, len(unique), PEOPLE_PER_STATEMENT):
-            chunk = unique[start:start + PEOPLE_PER_STATEMENT]
-            params: dict[str, Any] = {"now": now, **dict(zip(numbered("user", len(chunk)), chunk, strict=True))}
-            found.update({row.user_id: row.stand_in for row in await self._db.rows(ACTIVE(len(chunk)), params)})
+        for size, names in numbered_chunks("user", people):
+            rows = await self._db.rows(ACTIVE(size), {"now": now, **names})
+            found.update({row.user_id: row.stand_in for row in rows})
         return found
 
     async def set(self, user_id: str, stand_in: str, until: datetime | None, now: datetime) -> None:
