@@ -111,7 +111,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     service = RequestService(catalog, db.unit_of_work, db.reader, audit, refresh_groups=catalog.refresh_groups)
     tracker = Tracker(catalog, db.reader, db.unit_of_work, audit, lambda work: tasks.spawn(work, "audit"),
                       refresh_groups=catalog.refresh_groups)
-    notifier = SlackNotifier(delivery_client, service.view, tracker.messages)
+    notifier = SlackNotifier(delivery_client, service.view)
     deps = Deps(
         service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),

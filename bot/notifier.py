@@ -33,7 +33,6 @@ HISTORY_LOOKBACK = 50  # recent DM messages searched for an earlier attempt's po
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                               "request_timeout"})
 LoadView = Callable[[int], Awaitable[RequestView | None]]
-LoadMessages = Callable[[int, str], Awaitable[list[MessageRecord]]]
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Snapshot:
 
     request: RequestRecord
     decisions: list[DecisionRecord]
-    approval_messages: list[MessageRecord]
+    messages: list[MessageRecord]
     rendered: dict[int, Message] = field(default_factory=dict, compare=False)  # shared by `after` copies
 
     def approval(self, step: int) -> Message:
@@ -52,22 +51,22 @@ class Snapshot:
         return self.rendered[step]
 
     def approvals_of(self, step: int) -> list[MessageRecord]:
-        return [m for m in self.approval_messages if m.step == step]
+        return [m for m in self.messages if m.purpose == "approval" and m.step == step]
+
+    def receipts(self) -> list[MessageRecord]:
+        return [m for m in self.messages if m.purpose == "receipt"]
 
     def after(self, done: Done) -> Snapshot:
-        posted = [m for m in done.messages if m.purpose == "approval"]
-        return replace(self, approval_messages=[*self.approval_messages, *posted]) if posted else self
+        return replace(self, messages=[*self.messages, *done.messages]) if done.messages else self
 
 
 class SlackNotifier:
     """A ``domain.jobs.JobHandler`` for every kind in ``domain.notifications.ALL_KINDS``."""
 
-    def __init__(self, client: AsyncWebClient, load_view: LoadView, load_messages: LoadMessages) -> None:
-        """``load_view`` reads a request as its notifications render it, ``load_messages`` the
-        messages posted about it for a purpose (the receipts, to redraw them)."""
+    def __init__(self, client: AsyncWebClient, load_view: LoadView) -> None:
+        """``load_view`` reads a request as its notifications render it."""
         self._client = client
         self._load_view = load_view
-        self._load_messages = load_messages
         self._dm_channels: dict[str, str] = {}
         self._handlers: dict[str, Callable[[Snapshot, Job], Awaitable[Done]]] = {
             notifications.REQUESTER_RECEIPT: self._receipt,
@@ -92,7 +91,7 @@ class SlackNotifier:
             for job in jobs:
                 yield job, Retry(f"reading the request failed: {type(error).__name__}")
             return
-        snapshot = None if view is None else Snapshot(view.request, view.decisions, view.approval_messages)
+        snapshot = None if view is None else Snapshot(view.request, view.decisions, view.messages)
         for job in jobs:
             handler = self._handlers.get(job.kind)
             if handler is None:
@@ -183,7 +182,7 @@ class SlackNotifier:
     async def _refresh_receipt(self, snapshot: Snapshot, job: Job) -> Done:
         """Redraw the requester's receipt with the request's state now (a receipt not posted yet
         needs nothing: it is rendered from the state when it is posted)."""
-        messages = await self._load_messages(snapshot.request.id, "receipt")
+        messages = snapshot.receipts()
         await self._update_all(messages, receipt(snapshot.request))
         details = {"purpose": "receipt", "messages": len(messages)}
         return Done([], [AuditEntry("messages_updated", "ok", None, snapshot.request.ref, details)])

@@ -56,8 +56,8 @@ class RequestStore(Protocol):
         """Pending requests whose current step was handed to ``user_id`` (a decision with the
         verdict ``delegate`` naming them) and that they have not decided yet; newest first."""
 
-    async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
-        """Messages posted about the request for ``purpose``, oldest first."""
+    async def messages(self, request_id: int) -> list[MessageRecord]:
+        """Messages posted about the request (every purpose: a request has a few), oldest first."""
 
     async def add_messages(self, messages: Sequence[MessageRecord], now: datetime) -> None:
         """Remember posted messages."""

@@ -48,11 +48,11 @@ class Submitted:
 
 @dataclass(frozen=True)
 class RequestView:
-    """A request as its notifications render it: state, verdicts and the approval DMs posted."""
+    """A request as its notifications render it: state, verdicts and the messages posted about it."""
 
     request: RequestRecord
     decisions: list[DecisionRecord]
-    approval_messages: list[MessageRecord]
+    messages: list[MessageRecord]
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,7 @@ class RequestService:
             if request is None:
                 return None
             decisions = await uow.requests.decisions(request.id)
-            approval = await uow.requests.messages(request.id, "approval")
-            return RequestView(request, decisions, approval)
+            return RequestView(request, decisions, await uow.requests.messages(request.id))
 
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""

@@ -22,7 +22,7 @@ from domain.errors import DomainError
 from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
 from domain.rbac import requestable_actions
-from domain.records import AuditEntry, DecisionRecord, MessageRecord, RequestRecord, parse_request_ref
+from domain.records import AuditEntry, DecisionRecord, RequestRecord, parse_request_ref
 from domain.refusals import refusal_entry
 from domain.routing import step_members
 
@@ -169,11 +169,6 @@ class Tracker:
             mine = await uow.requests.by_requester(user_id, HOME_LIMIT, open_only=True)
             waiting = await self._waiting(uow, user_id, HOME_LIMIT)
         return Home(requestable_actions(self._catalog(), user_id), mine, waiting)
-
-    async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
-        """The messages posted about a request for ``purpose`` (to redraw them)."""
-        async with self._reader() as uow:
-            return await uow.requests.messages(request_id, purpose)
 
     async def _waiting(self, uow: UnitOfWork, user_id: str, limit: int) -> list[RequestRecord]:
         catalog = self._catalog()

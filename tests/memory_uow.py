@@ -94,8 +94,8 @@ class MemoryRequests:
                  and not any(d.approver_id == user_id for d in on_step(r))]
         return sorted(found, key=lambda r: -r.id)[:limit]
 
-    async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
-        return [m for m in self._store.messages if m.request_id == request_id and m.purpose == purpose]
+    async def messages(self, request_id: int) -> list[MessageRecord]:
+        return [m for m in self._store.messages if m.request_id == request_id]
 
     async def add_messages(self, messages: Sequence[MessageRecord], now: datetime) -> None:
         self._store.messages.extend(messages)

@@ -41,8 +41,7 @@ SET_PROGRESS = Statement(update(REQUESTS).where(REQUESTS.c.id == bindparam("rid"
 DECISIONS_OF = Statement(select(DECISIONS).where(DECISIONS.c.request_id == bindparam("rid")).order_by(DECISIONS.c.id))
 INSERT_DECISION = insert_into(DECISIONS, ["request_id", "step", "approver_id", "verdict", "reason", "created_at",
                                          "note"])
-MESSAGES_OF = Statement(select(MESSAGES).where(MESSAGES.c.request_id == bindparam("rid"),
-                                               MESSAGES.c.purpose == bindparam("purpose")).order_by(MESSAGES.c.id))
+MESSAGES_OF = Statement(select(MESSAGES).where(MESSAGES.c.request_id == bindparam("rid")).order_by(MESSAGES.c.id))
 INSERT_MESSAGES = InsertMany(MESSAGES, ["request_id", "purpose", "step", "recipient_id", "channel", "ts",
                                         "created_at"])
 _NEWEST = (REQUESTS.c.id.desc(),)
@@ -165,9 +164,9 @@ class RequestRepository:
         """Pending requests whose current step was handed to ``user_id``, not yet decided by them."""
         return [_to_record(row) for row in await self._db.rows(HANDED_TO, {"user": user_id, "limit": limit})]
 
-    async def messages(self, request_id: int, purpose: str) -> list[MessageRecord]:
+    async def messages(self, request_id: int) -> list[MessageRecord]:
         return [MessageRecord(r.request_id, r.purpose, r.step, r.recipient_id, r.channel, r.ts)
-                for r in await self._db.rows(MESSAGES_OF, {"rid": request_id, "purpose": purpose})]
+                for r in await self._db.rows(MESSAGES_OF, {"rid": request_id})]
 
     async def add_messages(self, messages: Sequence[MessageRecord], now: datetime) -> None:
         """Remember posted messages, in one statement."""
