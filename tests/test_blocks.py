@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from slack_sdk.models.blocks import SectionBlock
 
 from bot.messages.approval import approval_message, parse_decision_value
 from bot.messages.help import help_message
 from bot.messages.requester import decision_update, receipt
+from bot.messages.summary import answer_sections, md
 from bot.modals.reject_reason import reject_reason_form
 from bot.modals.request_form import request_form, submitted_values
 from domain.catalog import load_catalog, parse_catalog
@@ -69,3 +71,14 @@ def test_submitted_values_tolerate_any_state_shape() -> None:
                                             ("REQ-1:99999", None), ("a:b:1", ("a:b", 1))])
 def test_decision_button_values_parse_strictly(value: str, expected: tuple[str, int] | None) -> None:
     assert parse_decision_value(value) == expected
+
+
+def test_answer_sections_are_drawn_once_per_set_of_answers_and_never_mixed_up() -> None:
+    ada = [Answer("name", "Name", "Ada <b>"), Answer("who", "Manager", "U0MGR", "user")]
+    bob = [Answer("name", "Name", "Bob"), Answer("who", "Manager", "U0MGR", "user")]
+    first = [block.to_dict() for block in answer_sections(ada)]
+    assert first == [SectionBlock(fields=[md("*Name*\nAda &lt;b&gt;"), md("*Manager*\n<@U0MGR>")]).to_dict()]
+    assert [block.to_dict() for block in answer_sections(ada)] == first  # from the cache, the same
+    assert "Bob" in str([block.to_dict() for block in answer_sections(bob)])
+    eleven = [Answer(f"f{n}", f"F{n}", str(n)) for n in range(11)]
+    assert [len(block.to_dict()["fields"]) for block in answer_sections(eleven)] == [10, 1]

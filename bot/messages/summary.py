@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
@@ -51,12 +54,35 @@ def answer_text(answer: Answer) -> str:
     return truncate(f"*{escape(answer.label)}*\n{answer_value(answer)}", FIELD_TEXT_LIMIT)
 
 
+class Rendered(Block):
+    """A block serialised (and so validated) before: ``to_dict`` gives it back as it was."""
+
+    def __init__(self, rendered: dict[str, Any]) -> None:
+        super().__init__(type=rendered["type"], block_id=rendered.get("block_id"))
+        self._rendered = rendered
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._rendered
+
+
+_SECTIONS: OrderedDict[str, tuple[dict[str, Any], ...]] = OrderedDict()
+RENDERED_SUMMARIES = 2000
+"""Requests' answer sections kept serialised: a request's answers never change, and every message
+about it (approval DMs, receipt, updates, their redraws) shows them; Block Kit validation of the
+fields was the largest part of drawing each of those messages."""
+
+
 def answer_sections(answers: Sequence[Answer]) -> list[Block]:
     """The answers as section fields, ten to a section."""
-    return [
-        SectionBlock(fields=[md(answer_text(a)) for a in answers[start:start + FIELDS_PER_SECTION]])
-        for start in range(0, len(answers), FIELDS_PER_SECTION)
-    ]
+    key = json.dumps([(a.label, a.value, a.kind, a.shown) for a in answers], default=str)
+    rendered = _SECTIONS.get(key)
+    if rendered is None:
+        rendered = _SECTIONS[key] = tuple(
+            SectionBlock(fields=[md(answer_text(a)) for a in answers[start:start + FIELDS_PER_SECTION]]).to_dict()
+            for start in range(0, len(answers), FIELDS_PER_SECTION))
+        if len(_SECTIONS) > RENDERED_SUMMARIES:
+            _SECTIONS.popitem(last=False)
+    return [Rendered(block) for block in rendered]
 
 
 def step_name(request: RequestRecord, step: int) -> str:
