@@ -18,7 +18,9 @@ would have been: a view_submission's response_action, a command's ephemeral text
 * ``slash_commands`` and ``interactive``: acked with Bolt's answer when the listener returns, so, as
   over HTTP, a change is committed before its ack. A listener still running after ``ACK_BUDGET``
   seconds gets an empty ack then, within Slack's 3 s (otherwise the person sees an error and Slack
-  ignores the late ack); its answer, when it comes, is logged and dropped.
+  ignores the late ack). A command's answer that comes after that is sent to the command's
+  ``response_url`` (ephemeral unless it says otherwise), as the person would have seen it in time;
+  other late answers (an interaction's, which says nothing to the person) are logged and dropped.
 * except a ``view_submission``: it is acked with its answer whenever that comes, as Bolt's own Socket
   Mode adapter does, never empty. An empty ack closes the modal, which tells the person their form
   went through while the answer may yet be inline errors, a notice, or a failure (not acked at all).
@@ -56,6 +58,7 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.edge import EdgeRejection, parse_body, request_kind, validate
 
@@ -198,7 +201,11 @@ class SocketModeEdge(AsyncSocketModeHandler):
             logger.warning("a %s listener has run %.1f s: acked without its answer", kind, time.monotonic() - started)
             await self._ack(req.envelope_id)
             late = await dispatch
-            if late is not None:
+            answer = _ack_payload(late) if late is not None and late.status == 200 else None
+            url = req.payload.get("response_url")
+            if answer is not None and req.type == "slash_commands" and isinstance(url, str):
+                await self._answer_late(url, answer)
+            elif late is not None:
                 logger.warning("dropped the late answer (status %d) to a %s envelope", late.status, req.type)
             return
         if not done:
@@ -224,6 +231,19 @@ class SocketModeEdge(AsyncSocketModeHandler):
             logger.exception("dispatch failed for a %s envelope", kind)
             self._on_bug(kind, error)
             return None
+
+    async def _answer_late(self, url: str, answer: dict[str, Any]) -> None:
+        """A command's answer after its empty ack, through its ``response_url``, with the web
+        client's session and retries (rate limits, dropped connections)."""
+        web = self.client.web_client
+        hook = AsyncWebhookClient(url, session=web.session, retry_handlers=list(web.retry_handlers))
+        try:
+            sent = await hook.send_dict({"response_type": "ephemeral", **answer})
+        except Exception as error:  # noqa: BLE001  (the person waits in vain either way; say why in the log)
+            logger.warning("could not send a late command answer: %s: %s", type(error).__name__, error)
+            return
+        if sent.status_code != 200:
+            logger.warning("a late command answer was refused: %d %s", sent.status_code, sent.body[:200])
 
     async def _ack(self, envelope_id: str, payload: dict[str, Any] | None = None) -> None:
         try:

@@ -285,6 +285,24 @@ async def test_a_slow_listener_is_still_acked_in_time(
     assert "acked without its answer" in caplog.text
 
 
+async def test_a_slow_command_s_answer_comes_through_its_response_url(
+        app: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot.socket_mode, "ACK_BUDGET", 0.3)  # 2.5 s in production; Slack waits 3 s
+    mine = app.runtime.deps.tracker.mine
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.8)
+        return await mine(*args, **kwargs)
+
+    monkeypatch.setattr(app.runtime.deps.tracker, "mine", slow)
+    response = await app.slack.slash_command(user_id=HR1, command="/selfserve", text="mine")
+    assert response.status == 200 and response.acted_on() == (True, None)  # acked in time, empty
+    [late] = await app.stub.wait_for("response_url", timeout=5)
+    assert late.status == 200 and late.args["response_type"] == "ephemeral"
+    assert "requests" in json.dumps(late.args).lower()
+    assert_each_acked_once_in_time(app)
+
+
 def slow_submissions(app: Harness, monkeypatch: pytest.MonkeyPatch, seconds: float, *,
                      fail: bool = False) -> None:
     """Every form submission takes ``seconds`` (longer than the ack budget) before it is handled (or fails)."""
