@@ -21,6 +21,7 @@ _EXPECTED = {
     "tuple_type": "a list",
     "dict_type": "a mapping",
     "model_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
 }
 
 # bool before int: YAML's true/false are Python bools, which are also ints.
@@ -91,12 +92,15 @@ def _keys_at(schema: type[BaseModel], loc: Path) -> tuple[str, ...]:
     node: object = schema
     for segment in loc:
         node = _child(node, segment)
-    return tuple(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else ()
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return ()
+    return tuple(field.alias or name for name, field in node.model_fields.items())  # as written in YAML
 
 
 def _child(node: object, segment: str | int) -> object:
     if isinstance(node, type) and issubclass(node, BaseModel):
-        field = node.model_fields.get(segment) if isinstance(segment, str) else None
+        fields = {field.alias or name: field for name, field in node.model_fields.items()}
+        field = fields.get(segment) if isinstance(segment, str) else None
         return _non_null(field.annotation) if field else None
     origin, args = get_origin(node), get_args(node)
     if origin is dict:

@@ -22,6 +22,7 @@ from domain.catalog.fields import Field, FieldType, show_if_issues
 from domain.catalog.identifiers import ActionId, ChannelId, FieldId, RoleName, UsergroupId, UserId
 from domain.catalog.issues import duplicate_issues, raise_issues, sized
 from domain.catalog.references import approvals_problem, check_role_exists
+from domain.catalog.service_levels import BusinessHours, ServiceLevel
 
 RoleRef = Annotated[str, Strict(), AfterValidator(check_role_exists)]
 Keyword = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -41,6 +42,7 @@ class Settings(_Frozen):
     support_channel: ChannelId | None = None
     admin_role: RoleRef | None = None  # may see every request; unset: the role called "admins", if any
     out_of_office: dict[UserId, UserId] = {}  # who answers for whom while they are away
+    business_hours: BusinessHours | None = None  # service-level clocks count only these; unset: all hours
 
     @property
     def admins(self) -> str:
@@ -78,6 +80,7 @@ class ApprovalStep(_Frozen):
     approver_field: FieldId | None = None
     min_approvals: Annotated[int, Strict(), PydanticField(ge=1)] = 1
     auto_approve: AutoApprove | None = None
+    backup: RoleRef | None = None  # asked too once the action's sla.decide_within has passed
 
     @model_validator(mode="after")
     def _satisfiable(self, info: ValidationInfo) -> Self:
@@ -134,11 +137,13 @@ class ActionSpec(_Frozen):
     fields: Annotated[tuple[Field, ...], sized(non_empty=True, maximum=50)]
     approvals: tuple[ApprovalStep, ...] = ()
     allow_self_approval: Annotated[bool, Strict()] = False
+    sla: ServiceLevel | None = None
 
     @model_validator(mode="after")
     def _unique_field_ids(self) -> Self:
         ids = [field.id for field in self.fields]
         raise_issues("Action", duplicate_issues(ids, "fields", "field id", suffix=("id",)))
+        raise_issues("Action", self._sla_issues())
         raise_issues("Action", show_if_issues(self.fields))
         raise_issues("Action", self._step_field_issues())
         return self
@@ -158,6 +163,16 @@ class ActionSpec(_Frozen):
                 if field is None or field.type is not FieldType.NUMBER:
                     yield ("approvals", index, "auto_approve", "field"), (
                         f"'{rule.field}' must be a number field of this action")
+
+    def _sla_issues(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Step clocks and backups need approval steps to act on."""
+        if not self.approvals and self.sla is not None:
+            for key in ("decide_within", "remind_every"):
+                if getattr(self.sla, key) is not None:
+                    yield ("sla", key), "has no effect: the action has no approval steps"
+        for index, step in enumerate(self.approvals):
+            if step.backup is not None and (self.sla is None or self.sla.decide_within is None):
+                yield ("approvals", index, "backup"), "is asked when sla.decide_within passes; give the action one"
 
     def field(self, field_id: str) -> Field:
         """The field with ``field_id``; KeyError if the action has none."""
