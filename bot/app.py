@@ -112,6 +112,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     tracker = Tracker(catalog, db.reader, db.unit_of_work, audit, lambda work: tasks.spawn(work, "audit"),
                       refresh_groups=catalog.refresh_groups)
     notifier = SlackNotifier(delivery_client, service.view)
+    homes = HomePublisher(delivery_client, tracker.home)
     deps = Deps(
         service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
@@ -119,10 +120,11 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         tracker=tracker,
         canceller=Canceller(catalog, db.unit_of_work, audit),
         jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys(ALL_KINDS, notifier),
-                       HOME_REFRESH: HomePublisher(delivery_client, tracker.home)}, db.wakeup(),
+                       HOME_REFRESH: homes}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait),
         delegation=Delegation(catalog, db.unit_of_work, audit),
         admin=AdminDesk(catalog, audit),
+        homes=homes,
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.home_tab import HomePublisher
 from bot.tasks import TaskSupervisor
 from domain.admin import AdminDesk
 from domain.cancellation import Canceller
@@ -24,3 +25,4 @@ class Deps:
     admin: AdminDesk
     tracker: Tracker
     canceller: Canceller
+    homes: HomePublisher

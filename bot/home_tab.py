@@ -8,11 +8,16 @@ that has not started reading yet (every job handed to this handler was committed
 arrived, so that read sees its change), and a settled job is done without a publish when a read
 of that Home began at or after its due time (the engine hands a busy second's jobs over in
 batches of 50, one after another).
+
+A person's Home is read and published by one publish at a time in this process (whether for a job
+or because they opened it), so a publish from an older read never lands after one from a newer
+read and shows them the past.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -50,6 +55,21 @@ class HomePublisher:
         self._publishing: set[asyncio.Task[None]] = set()
         self._read_at: dict[str, datetime] = {}
         """Per person, when the latest read of their Home began."""
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        """Per person, held from the read of their Home to the end of its publish."""
+
+    async def opened(self, user_id: str, open_home: LoadHome, client: ViewsPublisher) -> None:
+        """``user_id`` opened their Home: ``open_home`` records that and reads it; published with
+        ``client`` (which may retry: the person is looking at it) in turn with this person's other
+        publishes."""
+        async with self._turn(user_id):
+            await publish_home(client, user_id, await open_home(user_id))
+
+    def _turn(self, user_id: str) -> asyncio.Lock:
+        turn = self._turns.get(user_id)
+        if turn is None:
+            turn = self._turns[user_id] = asyncio.Lock()
+        return turn
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
         # every person's publish is joined or started before anything is awaited, so the jobs of
@@ -82,9 +102,10 @@ class HomePublisher:
         outcome: Outcome = Retry("the publish this job joined did not finish")
         try:
             await asyncio.sleep(0)  # jobs handed over at the same moment join first
-            self._close(user_id, gathering)  # from here on the read may miss a later change: no more joining
-            self._read_at[user_id] = datetime.now(UTC)
-            outcome = await self._publish(user_id)
+            async with self._turn(user_id):
+                self._close(user_id, gathering)  # from here on the read may miss a later change: no more joining
+                self._read_at[user_id] = datetime.now(UTC)
+                outcome = await self._publish(user_id)
         finally:
             self._close(user_id, gathering)
             gathering.set_result(outcome)

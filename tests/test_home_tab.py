@@ -8,6 +8,9 @@ from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+import bot.home_tab
 from bot.home_tab import HomePublisher
 from domain.jobs import Done, Outcome, Retry
 from domain.records import Job
@@ -97,3 +100,32 @@ async def test_a_settled_job_due_before_a_read_began_needs_no_publish_of_its_own
     later = datetime.now(UTC) + timedelta(seconds=5)
     assert await outcomes(publisher, job(5, "U1", later, settled=True)) == [Done()]  # due after the last read
     assert client.published == ["U1", "U2", "U1", "U1"]
+
+
+
+async def test_an_older_read_is_never_published_after_a_newer_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the Home while a job's publish is on its way: the open's newer read is published
+    after the job's, not overtaken by it (Slack would go on showing the older Home)."""
+    state = ["old"]
+    shown: list[str] = []
+
+    class SlowFirstClient:
+        async def views_publish(self, *, user_id: str, view: dict[str, Any]) -> None:
+            if not shown and view["label"] == "old":
+                await asyncio.sleep(0.05)  # the first publish is slow on the wire
+            shown.append(view["label"])
+
+    async def load(user_id: str) -> Home:
+        return Home([], [], [])
+
+    async def open_home(user_id: str) -> Home:
+        state[0] = "new"  # the change the person opened their Home to see
+        return Home([], [], [])
+
+    monkeypatch.setattr(bot.home_tab, "home_view", lambda home: {"type": "home", "label": state[0]})
+    publisher = HomePublisher(SlowFirstClient(), load)
+    job_publish = asyncio.ensure_future(outcomes(publisher, job(1, "U1")))
+    await asyncio.sleep(0.01)  # the job's publish has read "old" and is on its way
+    await publisher.opened("U1", open_home, SlowFirstClient())
+    assert await job_publish == [Done()]
+    assert shown == ["old", "new"]

@@ -9,7 +9,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.home_tab import publish_home
 from bot.payloads import HomeOpened
 
 HOME_TAB = "home"
@@ -20,10 +19,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         """Events are acked as the listener returns: the Home is read and published after that."""
         opened = HomeOpened.parse(body)
         if opened.tab == HOME_TAB:  # the Messages tab needs nothing
-            deps.tasks.spawn(_publish(deps, client, opened.user_id), "home")
+            deps.tasks.spawn(deps.homes.opened(opened.user_id, deps.tracker.open_home, client), "home")
 
     app.event("app_home_opened")(on_home_opened)
 
-
-async def _publish(deps: Deps, client: AsyncWebClient, user_id: str) -> None:
-    await publish_home(client, user_id, await deps.tracker.open_home(user_id))
