@@ -33,7 +33,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.handlers import actions, cancellation, commands, delegation, errors, form_inputs, home, shortcut, views
+from bot.handlers import (
+    actions,
+    cancellation,
+    commands,
+    delegation,
+    errors,
+    feedback,
+    form_inputs,
+    home,
+    shortcut,
+    views,
+)
 from bot.home_tab import HomePublisher
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
@@ -45,6 +56,8 @@ from domain.catalog import Catalog
 from domain.catalog_keeper import CatalogKeeper
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
+from domain.feedback import ASK as FEEDBACK_ASK
+from domain.feedback import FeedbackDesk
 from domain.job_desk import JobDesk
 from domain.job_runner import JobRunner
 from domain.notifications import ALL_KINDS
@@ -111,7 +124,8 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     service = RequestService(catalog, db.unit_of_work, db.reader, audit, refresh_groups=catalog.refresh_groups)
     tracker = Tracker(catalog, db.reader, db.unit_of_work, audit, lambda work: tasks.spawn(work, "audit"),
                       refresh_groups=catalog.refresh_groups)
-    notifier = SlackNotifier(delivery_client, service.view)
+    feedback_desk = FeedbackDesk(db.unit_of_work, db.reader, audit)
+    notifier = SlackNotifier(delivery_client, service.view, feedback_desk.wanted)
     homes = HomePublisher(delivery_client, tracker.home)
     deps = Deps(
         service=service,
@@ -119,12 +133,13 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         tasks=tasks,
         tracker=tracker,
         canceller=Canceller(catalog, db.unit_of_work, audit),
-        jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys(ALL_KINDS, notifier),
+        jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys((*ALL_KINDS, FEEDBACK_ASK), notifier),
                        HOME_REFRESH: homes}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait),
         delegation=Delegation(catalog, db.unit_of_work, audit),
         admin=AdminDesk(catalog, audit),
         homes=homes,
+        feedback=feedback_desk,
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(
@@ -135,7 +150,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         logger=logging.getLogger("slack_bolt"),
     )
     bolt.use(_RespondWith(client))
-    for module in (commands, actions, views, form_inputs, delegation, cancellation, home, shortcut, errors):
+    for module in (commands, actions, views, form_inputs, delegation, cancellation, home, shortcut, feedback, errors):
         module.register(bolt, deps)
     socket_mode = None
     app_token = settings.slack_app_token

@@ -10,6 +10,7 @@ from domain.admin import AdminDesk
 from domain.cancellation import Canceller
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
+from domain.feedback import FeedbackDesk
 from domain.job_runner import JobRunner
 from domain.service import RequestService
 from domain.tracking import Tracker
@@ -26,3 +27,4 @@ class Deps:
     tracker: Tracker
     canceller: Canceller
     homes: HomePublisher
+    feedback: FeedbackDesk

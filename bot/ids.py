@@ -34,3 +34,12 @@ CANCEL = "selfserve.cancel"
 PICKER = "selfserve.picker"
 PICK_ACTION = "selfserve.pick_action"
 NOTICE = "selfserve.notice"
+
+# Feedback on a finished request: the question's buttons (value: the request ref) and the
+# optional comment modal opened after an answer
+FEEDBACK_UP = "selfserve.feedback_up"
+FEEDBACK_DOWN = "selfserve.feedback_down"
+FEEDBACK_BUTTONS = re.compile(r"^selfserve\.feedback_(up|down)$")
+FEEDBACK_COMMENT = "selfserve.feedback_comment"
+FEEDBACK_COMMENT_BLOCK = "comment"
+FEEDBACK_COMMENT_INPUT = "comment"

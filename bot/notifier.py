@@ -21,8 +21,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Message
 from bot.messages.approval import approval_message
+from bot.messages.feedback import feedback_question
 from bot.messages.requester import decision_update, receipt, stuck
-from domain import notifications
+from domain import feedback, notifications
 from domain.jobs import Done, Fail, Outcome, Retry
 from domain.records import AuditEntry, DecisionRecord, Job, MessageRecord, RequestRecord
 from domain.service import RequestView
@@ -33,6 +34,7 @@ HISTORY_LOOKBACK = 50  # recent DM messages searched for an earlier attempt's po
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                               "request_timeout"})
 LoadView = Callable[[int], Awaitable[RequestView | None]]
+WantsFeedback = Callable[[str], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,16 @@ class Snapshot:
 
 
 class SlackNotifier:
-    """A ``domain.jobs.JobHandler`` for every kind in ``domain.notifications.ALL_KINDS``."""
+    """A ``domain.jobs.JobHandler`` for every kind in ``domain.notifications.ALL_KINDS`` and for
+    ``domain.feedback.ASK``."""
 
-    def __init__(self, client: AsyncWebClient, load_view: LoadView) -> None:
-        """``load_view`` reads a request as its notifications render it."""
+    def __init__(self, client: AsyncWebClient, load_view: LoadView,
+                 wants_feedback: WantsFeedback | None = None) -> None:
+        """``load_view`` reads a request as its notifications render it; ``wants_feedback(user)`` says
+        whether they still want the feedback question (None: everyone does)."""
         self._client = client
         self._load_view = load_view
+        self._wants_feedback = wants_feedback
         self._dm_channels: dict[str, str] = {}
         self._handlers: dict[str, Callable[[Snapshot, Job], Awaitable[Done]]] = {
             notifications.REQUESTER_RECEIPT: self._receipt,
@@ -75,6 +81,7 @@ class SlackNotifier:
             notifications.REQUESTER_UPDATE: self._update,
             notifications.REQUESTER_STUCK: self._stuck,
             notifications.RECEIPT_REFRESH: self._refresh_receipt,
+            feedback.ASK: self._ask_feedback,
         }
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
@@ -153,6 +160,15 @@ class SlackNotifier:
         if any(m.recipient_id == approver for m in snapshot.approvals_of(step)):
             return Done()  # posted and recorded by an earlier attempt; never ask twice
         return await self._post(snapshot, job, approver, "approval", step, snapshot.approval(step))
+
+    async def _ask_feedback(self, snapshot: Snapshot, job: Job) -> Done:
+        """The question, at most once per request, unless the requester turned questions off."""
+        request = snapshot.request
+        if any(m.purpose == "feedback" for m in snapshot.messages):
+            return Done()
+        if self._wants_feedback is not None and not await self._wants_feedback(request.requester_id):
+            return Done([], [AuditEntry("feedback_not_asked", "ok", None, request.ref, {"because": "turned_off"})])
+        return await self._post(snapshot, job, request.requester_id, "feedback", None, feedback_question(request))
 
     async def _update(self, snapshot: Snapshot, job: Job) -> Done:
         step, verdict, by = int(job.payload["step"]), str(job.payload["verdict"]), str(job.payload["by"])

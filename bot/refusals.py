@@ -16,6 +16,7 @@ from domain.errors import (
     UnknownAction,
     UnknownRequest,
 )
+from domain.feedback import FeedbackRefused
 
 
 def _by(deciders: tuple[str, ...]) -> str:
@@ -85,3 +86,10 @@ _CANNOT_DELEGATE = {
 @refusal_text.register
 def _(error: CannotDelegate) -> str:
     return _CANNOT_DELEGATE.get(error.reason, "That person can't take it over.")
+
+
+@refusal_text.register
+def _(error: FeedbackRefused) -> str:
+    if error.reason == "already_answered":
+        return f"You already gave your feedback on *{escape(error.ref)}*. Thanks!"
+    return f"I can't find a finished request of yours called `{escape(error.ref[:64])}`."

@@ -57,3 +57,7 @@ class ActionDesk:
         details: dict[str, Any] = {"action": action_id}
         details.update({"view": view_id} if error is None else {"error": error})
         await self._audit(AuditEntry("modal_opened", "ok" if error is None else "failed", actor, None, details))
+
+    async def form_closed(self, actor: str, action_id: str, view_id: str) -> None:
+        """Audit a form closed without being sent (Slack's ``view_closed``): abandonment, for the funnel."""
+        await self._audit(AuditEntry("modal_closed", "ok", actor, None, {"action": action_id[:100], "view": view_id}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from domain import notifications, surfaces
+from domain import feedback, notifications, surfaces
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog, Field
 from domain.delegation import stand_ins
@@ -135,6 +135,7 @@ class RequestService:
                 request = await self._enter_step(uow, request, 0)
             else:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
+                feedback.ask_when_finished(uow, request)
             await surfaces.after_submit(uow, self.catalog, request)
             return Submitted(request, False)
 
@@ -170,6 +171,7 @@ class RequestService:
             request = await uow.requests.set_progress(request, status, step, uow.now())
         uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "auto_approved"}))
         await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
+        feedback.ask_when_finished(uow, request)
         return request
 
     async def _route_step(self, uow: UnitOfWork, request: RequestRecord, step: int) -> None:
@@ -261,6 +263,7 @@ class RequestService:
         uow.audit(AuditEntry(f"request_{progress.status}", "ok", decision.approver_id, request.ref,
                              {"step": decision.step}))
         await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
+        feedback.ask_when_finished(uow, request)
         return request
 
     def _members(self, request: RequestRecord, step: int) -> frozenset[str]:

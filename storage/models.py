@@ -56,7 +56,7 @@ class RequestRow(Base):
     answers: Mapped[list[Any]] = mapped_column(JSON)
     catalog_fingerprint: Mapped[str] = mapped_column(String(64))
     source_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
 
@@ -131,7 +131,8 @@ class AuditEventRow(Base):
     """One link of the tamper-evident chain; ``id`` is the gap-free sequence number."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_request_ref", "request_ref", "id"),)
+    __table_args__ = (Index("ix_audit_events_request_ref", "request_ref", "id"),
+                      Index("ix_audit_events_kind_time", "kind", "occurred_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
@@ -173,3 +174,26 @@ class HomeViewerRow(Base):
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     opened_at: Mapped[datetime]
+
+
+class FeedbackRow(Base):
+    """The requester's answer to "Did this get you what you needed?": one per request (its key)."""
+
+    __tablename__ = "feedback"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    action_id: Mapped[str] = mapped_column(String(40))
+    requester_id: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FeedbackOptOutRow(Base):
+    """Someone who said ``/selfserve feedback off``: they are not asked any more."""
+
+    __tablename__ = "feedback_optout"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime]

@@ -18,6 +18,7 @@ from domain.records import AuditEntry, Job, NewJob
 from storage.driver import Driver, Transaction
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.away import AwayRepository
+from storage.repositories.feedback import FeedbackRepository
 from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
     jobs: JobRepository
     away: AwayRepository
     home_viewers: HomeViewerRepository
+    feedback: FeedbackRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -84,6 +86,7 @@ class UnitOfWork:
         self.jobs = JobRepository(tx, signals=self._driver.dialect.name == "postgresql")
         self.away = AwayRepository(tx)
         self.home_viewers = HomeViewerRepository(tx)
+        self.feedback = FeedbackRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

@@ -152,6 +152,12 @@ class Harness:
         view = await self.open_form(user_id, action)
         return await self.slack.submit_view(view, user_id=user_id, values=values)
 
-    def dms(self, user_id: str) -> list[dict[str, Any]]:
-        """Messages in the bot's DM with ``user_id``, as they look now."""
-        return list(self.stub.messages(self.stub.dm_channel(user_id)))
+    def dms(self, user_id: str, *, questions: bool = True) -> list[dict[str, Any]]:
+        """Messages in the bot's DM with ``user_id``, as they look now; without the feedback
+        question asked when a request finishes unless ``questions``."""
+        return [m for m in self.stub.messages(self.stub.dm_channel(user_id)) if questions or not is_question(m)]
+
+
+def is_question(message: dict[str, Any]) -> bool:
+    """Whether ``message`` is the feedback question (still open: with its 👍 / 👎 buttons)."""
+    return any(block.get("block_id") == "feedback" for block in message.get("blocks") or [])

@@ -57,7 +57,7 @@ async def test_request_is_routed_approved_step_by_step_and_everyone_is_told(harn
     assert await statuses(harness) == [(1, "approved", 2)]
     for approver in ("U0IT1", "U0IT2"):
         assert buttons(await approval_dm(harness, approver)) == []
-    assert "is approved" in harness.dms("U0HR1")[-1]["text"]
+    assert "is approved" in harness.dms("U0HR1", questions=False)[-1]["text"]
 
     kinds = await harness.kinds()
     for kind in ("request_created", "request_routed", "decision", "request_approved", "message_sent",
@@ -96,7 +96,7 @@ async def test_rejection_asks_for_a_reason_and_tells_the_requester(harness: Harn
     assert done.status == 200
     await harness.settle()
     assert await statuses(harness) == [(1, "rejected", 0)]
-    told = harness.dms("U0HR1")[-1]["text"]
+    told = harness.dms("U0HR1", questions=False)[-1]["text"]
     assert "rejected by <@U0HR2>" in told and "No &lt;!here&gt; budget &amp; no" in told
     assert buttons(await approval_dm(harness, "U0HR2")) == []
 

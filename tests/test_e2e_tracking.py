@@ -189,7 +189,8 @@ async def test_every_message_about_a_request_names_it_and_shows_how_it_ended(har
     await harness.settle()
     everyone = [m for user_id in ("U0HR1", "U0HR2", "U0IT1", "U0IT2") for m in harness.dms(user_id)]
     assert everyone and all("REQ-1" in m["text"] for m in everyone)
-    assert not [m for m in everyone if buttons(m)]  # nothing left to act on
+    # nothing left to act on but the feedback question
+    assert [buttons(m) for m in everyone if buttons(m)] == [["selfserve.feedback_up", "selfserve.feedback_down"]]
     assert "The request was then rejected." in shown(await approval_dm(harness, "U0HR2"))
     [receipt] = [m for m in harness.dms("U0HR1") if "submitted" in m["text"]]
     assert ":x: Rejected." in shown(receipt)

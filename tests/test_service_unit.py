@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain import notifications
+from domain import feedback, notifications
 from domain.catalog import load_catalog, parse_catalog
 from domain.errors import AlreadyDecided, NotAuthorized, RequestClosed, UnknownAction, UnknownRequest
 from domain.forms import FieldErrors
@@ -75,7 +75,7 @@ async def test_decisions_move_the_request_through_its_steps(service: RequestServ
                                  notifications.APPROVER_ASK, notifications.APPROVER_ASK,
                                  notifications.RECEIPT_REFRESH,
                                  notifications.APPROVER_REFRESH, notifications.REQUESTER_UPDATE,
-                                 notifications.RECEIPT_REFRESH, notifications.APPROVER_REFRESH]
+                                 feedback.ASK, notifications.RECEIPT_REFRESH, notifications.APPROVER_REFRESH]
 
 
 async def test_refused_decisions_are_audited_and_change_nothing(service: RequestService,
@@ -91,8 +91,8 @@ async def test_refused_decisions_are_audited_and_change_nothing(service: Request
     with pytest.raises(RequestClosed):
         await service.decide("U0HR2", "REQ-1", 0, Verdict.APPROVE)
     assert memory.store.requests[1].status == "rejected"
-    # the rejection's own jobs only: refresh its DMs, tell the requester, redraw the receipt
-    assert len(memory.store.decisions) == 1 and len(memory.queued()) == len(jobs_before) + 3
+    # the rejection's own jobs only: refresh its DMs, tell the requester, ask for feedback, redraw the receipt
+    assert len(memory.store.decisions) == 1 and len(memory.queued()) == len(jobs_before) + 4
     refused = [e for e in memory.store.audit if e.outcome == "refused"]
     assert [(e.actor, e.details and e.details["refused"]) for e in refused] == [
         ("U0HR1", "not_authorized"), ("U0IT1", "not_authorized"), ("U0OUTSIDER", "not_authorized"),

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.deps import Deps
-from bot.handlers import admin, away, cancellation, tracking
+from bot.handlers import admin, away, cancellation, feedback, tracking
 from bot.messages import Message
 from bot.payloads import SlashCommand
 
@@ -19,4 +19,5 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "cancel": cancellation.cancel,
     "away": away.away,
     "admin": admin.admin,
+    "feedback": feedback.feedback,
 }

@@ -68,5 +68,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         await ack()
 
+    async def on_request_form_closed(ack: Ack, body: dict[str, Any]) -> None:
+        closed = ViewSubmission.parse(body)
+        await ack()
+        deps.tasks.spawn(deps.desk.form_closed(closed.user_id, str(closed.metadata.get("action", "")),
+                                               closed.view_id), "audit")
+
     app.view(ids.REQUEST_FORM)(on_request_form)
+    app.view_closed(ids.REQUEST_FORM)(on_request_form_closed)
     app.view(ids.REJECT_REASON)(on_reject_reason)

@@ -189,6 +189,7 @@ def request_form(action: Action, values: Mapping[str, Raw] | None = None) -> Vie
         title=truncate(action.title, TITLE_LIMIT),
         submit="Submit",
         close="Cancel",
+        notify_on_close=True,  # a form closed unsent is abandonment, counted in the funnel
         private_metadata=json.dumps({"action": action.id}),
         blocks=blocks,
     )

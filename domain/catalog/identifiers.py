@@ -10,7 +10,8 @@ from pydantic import AfterValidator, Strict
 from pydantic_core import PydanticCustomError
 
 RESERVED_SUBCOMMANDS = frozenset(
-    {"help", "list", "status", "mine", "pending", "cancel", "away", "escalate", "audit", "stats", "admin"}
+    {"help", "list", "status", "mine", "pending", "cancel", "away", "escalate", "audit", "stats", "admin",
+     "feedback"}
 )
 
 

@@ -138,6 +138,8 @@ class ActionSpec(_Frozen):
     approvals: tuple[ApprovalStep, ...] = ()
     allow_self_approval: Annotated[bool, Strict()] = False
     sla: ServiceLevel | None = None
+    manual_minutes: Annotated[int, Strict(), PydanticField(ge=1, le=100_000)] | None = None
+    """What one request costs someone done by hand (emails, tickets, chasing): hours saved in reports."""
 
     @model_validator(mode="after")
     def _unique_field_ids(self) -> Self:
