@@ -38,7 +38,7 @@ async def main(url: str, out: str, lease: float, hang: bool) -> None:
     async with Database(engine) as database:
         runner = JobRunner(database.unit_of_work, database.reader, {"test.job": Appender(out, hang)},
                            database.wakeup(), owner=f"worker:{os.getpid()}", batch_size=20,
-                           lease=timedelta(seconds=lease))
+                           lease=timedelta(seconds=lease), max_running=10)  # few at once: both take a share
         await runner.start()
         print("ready", flush=True)
         idle_since = asyncio.get_running_loop().time()
