@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -59,6 +60,7 @@ from domain.desk import ActionDesk
 from domain.feedback import ASK as FEEDBACK_ASK
 from domain.feedback import FeedbackDesk
 from domain.job_desk import JobDesk
+from domain.job_purge import Retention
 from domain.job_runner import JobRunner
 from domain.notifications import ALL_KINDS
 from domain.service import RequestService
@@ -135,7 +137,9 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         canceller=Canceller(catalog, db.unit_of_work, audit),
         jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys((*ALL_KINDS, FEEDBACK_ASK), notifier),
                        HOME_REFRESH: homes}, db.wakeup(),
-                       owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait),
+                       owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait,
+                       retention=Retention(timedelta(days=settings.job_retention_days),
+                                           timedelta(days=settings.failed_job_retention_days))),
         delegation=Delegation(catalog, db.unit_of_work, audit),
         admin=AdminDesk(catalog, audit),
         homes=homes,

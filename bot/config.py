@@ -69,12 +69,15 @@ class Settings(BaseSettings):
     port: int = Field(default=DEFAULT_PORT, validation_alias="PORT")
     host: str = Field(default=DEFAULT_HOST, validation_alias="HOST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    job_retention_days: float = Field(default=7.0, validation_alias="JOB_RETENTION_DAYS")
+    failed_job_retention_days: float = Field(default=30.0, validation_alias="FAILED_JOB_RETENTION_DAYS")
 
     if TYPE_CHECKING:  # what type checkers see: plain str secrets are fine, pydantic makes them SecretStr
         def __init__(self, *, slack_bot_token: SecretStr | str = ..., slack_signing_secret: SecretStr | str = ...,
                      slack_app_token: SecretStr | str | None = ..., slack_api_url: str = ..., database_url: str = ...,
                      catalog_path: str = ..., port: int = ..., host: str = ...,
-                     log_level: str = ...) -> None: ...  # any left out: from the environment
+                     log_level: str = ..., job_retention_days: float = ...,
+                     failed_job_retention_days: float = ...) -> None: ...  # any left out: from the environment
 
     @classmethod
     def settings_customise_sources(
@@ -160,6 +163,23 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise _problem(f"must be one of {', '.join(LOG_LEVELS)}, got {text!r}")
         return level
+
+
+    @field_validator("job_retention_days", "failed_job_retention_days", mode="before")
+    @classmethod
+    def _days(cls, value: object, info: ValidationInfo) -> float:
+        """How long finished jobs are kept (``domain.job_purge``): a number of days above 0."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = _text(value).strip() or str(cls.model_fields[str(info.field_name)].default)
+        try:
+            days = float(text)
+        except ValueError:
+            days = 0.0
+        if not days > 0 or days == float("inf"):
+            raise _problem(f"must be a number of days above 0, got {text!r}")
+        return days
 
 
 class _Environment(PydanticBaseSettingsSource):

@@ -32,6 +32,7 @@ from domain.group_commit import GroupCommit
 from domain.job_groups import GroupRunner
 from domain.job_holds import Holds
 from domain.job_outcomes import OutcomeWriter, Recorded
+from domain.job_purge import DEFAULT_RETENTION, Purger, Retention
 from domain.jobs import JobHandler, Retry
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Wakeup
 from domain.records import Job
@@ -59,12 +60,14 @@ class JobRunner:
         max_attempts: int = 8,
         idle_wait: float = 60.0,
         max_running: int = 200,
+        retention: Retention = DEFAULT_RETENTION,
     ) -> None:
         """``handlers`` maps each job kind to the adapter that performs it; ``owner`` names this
         process in the table (host and pid); ``idle_wait`` bounds a sleep, for what no wake-up
         can signal (a lease running out, a job committed by another process on SQLite);
         ``max_running`` bounds the jobs claimed by the loop and not finished yet (jobs born claimed
-        here count, but are never refused: they are leased to this process already)."""
+        here count, but are never refused: they are leased to this process already); finished
+        jobs are purged after ``retention`` (``domain.job_purge``)."""
         self._uow = unit_of_work
         self._reader = reader
         self._handlers = dict(handlers)
@@ -81,7 +84,9 @@ class JobRunner:
                                                linger=OUTCOME_LINGER_SECONDS)
         self._started: set[int] = set()
         self._groups_runner = GroupRunner(self._handlers, self._holds, self._recorder, self._started, wakeup.wake)
+        self.purger = Purger(unit_of_work, retention)
         self._loop_task: asyncio.Task[None] | None = None
+        self._purge_task: asyncio.Task[None] | None = None
         self._groups: set[asyncio.Task[None]] = set()
         self._chains: dict[tuple[int, int], asyncio.Task[None]] = {}  # the last group started per request+handler
         self._full = False  # the loop found no room and waits for a group to finish
@@ -114,10 +119,15 @@ class JobRunner:
     async def start(self) -> None:
         await self._wakeup.start()
         self._loop_task = asyncio.get_running_loop().create_task(self._loop(), name="jobs-loop")
+        self._purge_task = asyncio.get_running_loop().create_task(self.purger.run(), name="jobs-purge")
 
     async def stop(self, grace: float = 5.0) -> None:
         """Let running jobs finish (up to ``grace``), then hand back what is left so the next
         process takes it at once instead of after the lease (a crash waits for the lease)."""
+        if self._purge_task is not None:
+            self._purge_task.cancel()
+            await asyncio.gather(self._purge_task, return_exceptions=True)
+            self._purge_task = None
         if self._loop_task is not None:
             self._stopping = True
             self._wakeup.wake()

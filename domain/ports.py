@@ -90,6 +90,14 @@ class JobStore(Protocol):
         """Wake the idle runners of every process when this transaction commits (where the
         database can: PostgreSQL), for work none of them would otherwise see before their next look."""
 
+    async def take_chore(self, name: str, now: datetime, next_due: datetime) -> bool:
+        """Claim this run of the engine's chore ``name`` if it is due (at most one process wins),
+        making it due again at ``next_due``."""
+
+    async def purge(self, done_before: datetime, failed_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` jobs finished (done, cancelled) before ``done_before`` or failed
+        before ``failed_before``, skipping rows another transaction holds; how many."""
+
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         """Cancel the request's pending jobs whose kind starts with ``kind_prefix``; how many."""
 

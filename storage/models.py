@@ -109,7 +109,7 @@ class JobRow(Base):
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"), Index("ix_jobs_finished", "status", "done_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(48))
@@ -125,6 +125,16 @@ class JobRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+class JobChoreRow(Base):
+    """When the engine's next run of a chore (the purge of finished jobs) is due: the process
+    that moves ``due_at`` forward runs it, so one process takes each run."""
+
+    __tablename__ = "job_chores"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_at: Mapped[datetime]
 
 
 class AuditEventRow(Base):

@@ -162,6 +162,12 @@ class MemoryJobs:
             if job.status == PENDING and job.lease_until is not None and job.owner == owner:
                 self._set(job_id, lease_until=None, attempts=job.attempts - (0 if keep_attempt else 1))
 
+    async def take_chore(self, name: str, now: datetime, next_due: datetime) -> bool:
+        return False
+
+    async def purge(self, done_before: datetime, failed_before: datetime, limit: int) -> int:
+        return 0
+
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         hits = [j.id for j in self._store.jobs.values()
                 if j.request_id == request_id and j.status == PENDING and j.kind.startswith(kind_prefix)]

@@ -13,16 +13,17 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, case, delete, func, or_, select, update
 
 from domain.jobs import CANCELLED, DONE, FAILED, PENDING
 from domain.ports import JobStats
 from domain.records import Job, JobState, NewJob
 from storage.driver import Transaction, first, insert_many
 from storage.driver.statement import InsertMany, PerSize, Statement, numbered
-from storage.models import JobRow, table_of
+from storage.models import JobChoreRow, JobRow, table_of
 
 JOBS = table_of(JobRow)
+CHORES = table_of(JobChoreRow)
 JOB_COLUMNS = (JOBS.c.id, JOBS.c.kind, JOBS.c.key, JOBS.c.request_id, JOBS.c.payload, JOBS.c.attempts,
                JOBS.c.due_at, JOBS.c.throttled)
 ERROR_KEPT = 2000  # characters of a failure kept in last_error
@@ -113,6 +114,17 @@ REQUEUE = Statement(update(JOBS).where(JOBS.c.id == bindparam("job_id"), JOBS.c.
                     # failed attempts may have done (a DM Slack stored before failing) before acting again
                     .values(status=PENDING, attempts=1, throttled=0, due_at=bindparam("now"), lease_until=None,
                             owner=None, done_at=None).returning(*JOBS.c))
+TAKE_CHORE = Statement(update(CHORES).where(CHORES.c.name == bindparam("name", type_=String),
+                                           CHORES.c.due_at <= bindparam("now"))
+                       .values(due_at=bindparam("next")))
+_FINISHED = or_(and_(or_(JOBS.c.status == DONE, JOBS.c.status == CANCELLED),
+                     JOBS.c.done_at < bindparam("done_before")),
+                and_(JOBS.c.status == FAILED, JOBS.c.done_at < bindparam("failed_before")))
+# A materialized CTE for the reason given at _claim; SKIP LOCKED: a row someone holds is left for the next run.
+_PURGEABLE = (select(JOBS.c.id).where(_FINISHED).limit(bindparam("limit", type_=Integer))
+              .with_for_update(skip_locked=True).cte("purgeable").prefix_with("MATERIALIZED", dialect="postgresql"))
+# RETURNING, to count: Python's sqlite3 reports no rowcount for a statement that starts with WITH.
+PURGE = Statement(delete(JOBS).where(JOBS.c.id.in_(select(_PURGEABLE.c.id))).returning(JOBS.c.id))
 NOTIFY = Statement(select(func.pg_notify(bindparam("channel", type_=String), "").label("notified")))
 
 
@@ -205,6 +217,17 @@ class JobRepository:
             released += await self._db.run(statement(len(chunk)), params)
         if released:
             await self.notify()
+
+    async def take_chore(self, name: str, now: datetime, next_due: datetime) -> bool:
+        """Whether this process runs chore ``name`` now: it is due, and nobody took it first
+        (the row's due time moves to ``next_due`` in the same statement)."""
+        return await self._db.run(TAKE_CHORE, {"name": name, "now": now, "next": next_due}) == 1
+
+    async def purge(self, done_before: datetime, failed_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` jobs that finished (done or cancelled) before ``done_before`` or
+        failed before ``failed_before``; how many."""
+        params = {"done_before": done_before, "failed_before": failed_before, "limit": limit}
+        return len(await self._db.rows(PURGE, params))
 
     async def cancel(self, request_id: int, kind_prefix: str, now: datetime) -> int:
         escaped = kind_prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")  # LIKE is literal
