@@ -25,15 +25,13 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from functools import partial
-from itertools import groupby
 
 from domain.group_commit import GroupCommit
-from domain.job_groups import GroupRunner
+from domain.job_groups import Bookkeeping, GroupRunner
 from domain.job_holds import Holds
 from domain.job_outcomes import OutcomeWriter, Recorded
 from domain.job_purge import DEFAULT_RETENTION, Purger, Retention
-from domain.jobs import JobHandler, Retry
+from domain.jobs import JobHandler
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Wakeup
 from domain.records import Job
 
@@ -82,16 +80,16 @@ class JobRunner:
         self._holds = Holds()
         self._recorder = GroupCommit[Recorded](unit_of_work, self._write_outcomes, name="job-outcomes",
                                                linger=OUTCOME_LINGER_SECONDS)
-        self._started: set[int] = set()
-        self._groups_runner = GroupRunner(self._handlers, self._holds, self._recorder, self._started, wakeup.wake)
+        self._in_flight: set[int] = set()  # claimed here and not recorded yet
+        self._started: set[int] = set()  # of those, handed to their handler
+        self._full = False  # the loop found no room and waits for a group to finish
+        self._stopping = False
+        self._groups = GroupRunner(self._handlers, self._holds, self._recorder, Bookkeeping(
+            self._in_flight, self._started, lambda: self._stopping, wakeup.wake, self._room))
         self.purger = Purger(unit_of_work, retention)
         self._loop_task: asyncio.Task[None] | None = None
         self._purge_task: asyncio.Task[None] | None = None
-        self._groups: set[asyncio.Task[None]] = set()
-        self._chains: dict[tuple[int, int], asyncio.Task[None]] = {}  # the last group started per request+handler
-        self._full = False  # the loop found no room and waits for a group to finish
-        self._in_flight: set[int] = set()
-        self._stopping = False
+        self._releases: set[asyncio.Task[None]] = set()
 
     @property
     def busy(self) -> bool:
@@ -103,11 +101,11 @@ class JobRunner:
         not running they are handed back at once for whoever claims next."""
         self._in_flight |= {job.id for job in jobs}
         if self._loop_task is not None and not self._stopping:
-            self._start(jobs)
+            self._groups.start(jobs, self._deadline())
             return
         task = asyncio.get_running_loop().create_task(self._release([job.id for job in jobs]), name="jobs-release")
-        self._groups.add(task)
-        task.add_done_callback(self._groups.discard)
+        self._releases.add(task)
+        task.add_done_callback(self._releases.discard)
 
     def handles(self, kind: str) -> bool:
         """Whether jobs of ``kind`` committed here are run here (not while stopped or stopping)."""
@@ -131,7 +129,7 @@ class JobRunner:
         if self._loop_task is not None:
             self._stopping = True
             self._wakeup.wake()
-            running = {self._loop_task, *self._groups}
+            running = {self._loop_task, *self._groups.running, *self._releases}
             self._loop_task = None
             _, late = await asyncio.wait(running, timeout=grace)
             for task in late:
@@ -174,13 +172,23 @@ class JobRunner:
         if self._full:
             return False
         count, jobs = await self._claim(room)
-        self._start(jobs)
+        self._groups.start(jobs, self._deadline())
         return count == room
+
+    def _room(self) -> None:
+        """A group finished: if the loop waits for room, it may claim again."""
+        if self._full:
+            self._full = False
+            self._wakeup.wake()
+
+    def _deadline(self) -> float:
+        """When handlers must be done with jobs claimed now: well before their lease ends."""
+        return asyncio.get_running_loop().time() + self.lease.total_seconds() * 0.75
 
     async def run_once(self) -> int:
         """Claim one batch of due jobs and run it to the end; returns how many were claimed."""
         count, jobs = await self._claim(self._batch_size)
-        await asyncio.gather(*self._start(jobs))
+        await asyncio.gather(*self._groups.start(jobs, self._deadline()))
         return count
 
     async def _claim(self, limit: int) -> tuple[int, list[Job]]:
@@ -204,53 +212,6 @@ class JobRunner:
             self._in_flight -= claimed
             raise
         return len(jobs), runnable
-
-    def _start(self, jobs: list[Job]) -> list[asyncio.Task[None]]:
-        """Jobs of one request and one handler run together, in id order, after the group of
-        theirs started before (so a request's jobs keep their order); all others apart."""
-        deadline = asyncio.get_running_loop().time() + self.lease.total_seconds() * 0.75
-
-        def group_key(job: Job) -> tuple[int, int]:
-            request = job.request_id if job.request_id is not None else -job.id
-            return request, id(self._handlers[job.kind])
-
-        tasks = []
-        for key, group in groupby(sorted(sorted(jobs, key=lambda job: job.id), key=group_key), key=group_key):
-            task = asyncio.get_running_loop().create_task(
-                self._run_group(list(group), deadline, self._chains.get(key)), name="jobs-group")
-            self._chains[key] = task
-            self._groups.add(task)
-            task.add_done_callback(partial(self._finished, key))
-            tasks.append(task)
-        return tasks
-
-    def _finished(self, key: tuple[int, int], task: asyncio.Task[None]) -> None:
-        self._groups.discard(task)
-        if self._chains.get(key) is task:
-            del self._chains[key]
-        if self._full:  # room again: the loop claims what waits
-            self._full = False
-            self._wakeup.wake()
-
-    async def _run_group(self, jobs: list[Job], deadline: float, after: asyncio.Task[None] | None) -> None:
-        """One request's jobs for one handler, once ``after`` (its previous group) is over, with
-        the claim's lease as deadline; never raises (failures become retries)."""
-        if after is not None:
-            await asyncio.wait({after})
-        if self._stopping:
-            return  # left in flight: stop() hands them back
-        recorded = await self._groups_runner.run(jobs, deadline)
-        self._recorder.flush()  # the group is over: nothing more to wait for
-        results = await asyncio.gather(*(future for _, _, future in recorded), return_exceptions=True)
-        for (job, outcome, _), result in zip(recorded, results, strict=True):
-            self._in_flight.discard(job.id)
-            self._started.discard(job.id)
-            if isinstance(result, BaseException):
-                # Recording failed (the database may be briefly away): the lease brings the job back.
-                logger.error("job outcome could not be recorded", exc_info=result)
-                self._wakeup.wake()  # plan for when its lease ends
-            elif isinstance(outcome, Retry):
-                self._wakeup.wake()  # the loop must plan for the new due time
 
     async def _write_outcomes(self, uow: UnitOfWork, recorded: Sequence[Recorded]) -> None:
         await self._outcomes.write(uow, recorded)

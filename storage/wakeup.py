@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from storage.repositories.jobs import CHANNEL
+from storage.repositories.job_statements import CHANNEL
 
 logger = logging.getLogger(__name__)
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.job_desk import JobDesk
 from domain.jobs import DONE, FAILED, Fail
 from storage.database import Database
-from storage.repositories.jobs import CHANNEL
+from storage.repositories.job_statements import CHANNEL
 from tests.conftest import PG_URL
 from tests.test_jobs import Handler, _until, enqueue, runner, states, stuck_in
 
