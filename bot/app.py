@@ -52,6 +52,7 @@ from bot.notifier import SlackNotifier
 from bot.socket_mode import SocketModeConnection, SocketModeEdge
 from bot.tasks import TaskSupervisor
 from domain.admin import AdminDesk
+from domain.analytics import Analytics
 from domain.cancellation import Canceller
 from domain.catalog import Catalog
 from domain.catalog_keeper import CatalogKeeper
@@ -144,6 +145,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         admin=AdminDesk(catalog, audit),
         homes=homes,
         feedback=feedback_desk,
+        analytics=Analytics(catalog, db.reader),
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.home_tab import HomePublisher
 from bot.tasks import TaskSupervisor
 from domain.admin import AdminDesk
+from domain.analytics import Analytics
 from domain.cancellation import Canceller
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
@@ -28,3 +29,4 @@ class Deps:
     canceller: Canceller
     homes: HomePublisher
     feedback: FeedbackDesk
+    analytics: Analytics

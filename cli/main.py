@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import audit, check, db, jobs, manifest, preview, run
+from cli import audit, check, db, jobs, manifest, preview, report, run
 from cli.mode import wants_playground
 from cli.playground import command as playground
 
@@ -61,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
     jobs_sub = jobs_cmd.add_subparsers(dest="jobs_command", metavar="retry")
     retry = jobs_sub.add_parser("retry", help="make a failed job due again (audited)")
     retry.add_argument("job_id", type=int, metavar="ID")
+
+    reporter = commands.add_parser("report", help="feedback and analytics of the last days: funnels, times, "
+                                                  "satisfaction, hours saved (HTML with charts, Markdown or JSON)")
+    reporter.add_argument("--days", type=int, default=30, help="how many days back from now (default 30)")
+    reporter.add_argument("--format", choices=report.FORMATS, default="html")
+    reporter.add_argument("--out", help="write to this file instead of stdout")
     return root
 
 
@@ -79,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return manifest.main(args.socket_mode, args.url, args.name, sys.stdout)
     if args.command == "db":
         return asyncio.run(db.upgrade())
+    if args.command == "report":
+        return asyncio.run(report.main(args.days, args.format, args.out, sys.stdout, sys.stderr))
     if args.command == "jobs":
         if args.jobs_command == "retry":
             return asyncio.run(jobs.retry(args.job_id, sys.stdout))

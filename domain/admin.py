@@ -29,6 +29,10 @@ class AdminDesk:
         self._keeper = keeper
         self._audit = audit
 
+    async def ensure_admin(self, actor: str, what: str) -> None:
+        """Refuse (``NotAuthorized``, audited as ``what``) anyone who does not hold the admin role."""
+        await self._check(actor, what)
+
     async def _check(self, actor: str, what: str) -> None:
         role = self._keeper().settings.admins
         await self._keeper.refresh_groups([role])  # a role filled from user groups, as Slack has it now

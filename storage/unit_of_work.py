@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from domain.records import AuditEntry, Job, NewJob
 from storage.driver import Driver, Transaction
+from storage.repositories.analytics import AnalyticsRepository
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.away import AwayRepository
 from storage.repositories.feedback import FeedbackRepository
@@ -51,6 +52,7 @@ class UnitOfWork:
     away: AwayRepository
     home_viewers: HomeViewerRepository
     feedback: FeedbackRepository
+    analytics: AnalyticsRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -87,6 +89,7 @@ class UnitOfWork:
         self.away = AwayRepository(tx)
         self.home_viewers = HomeViewerRepository(tx)
         self.feedback = FeedbackRepository(tx)
+        self.analytics = AnalyticsRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.deps import Deps
-from bot.handlers import admin, away, cancellation, feedback, tracking
+from bot.handlers import admin, away, cancellation, feedback, stats, tracking
 from bot.messages import Message
 from bot.payloads import SlashCommand
 
@@ -20,4 +20,5 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "away": away.away,
     "admin": admin.admin,
     "feedback": feedback.feedback,
+    "stats": stats.stats,
 }
