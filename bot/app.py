@@ -7,7 +7,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -34,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.deps import Deps
+from bot.fulfilment import wiring as fulfilment_wiring
+from bot.fulfilment.wiring import FulfilmentOptions, WebhookSession
 from bot.handlers import (
     actions,
     cancellation,
@@ -46,6 +48,7 @@ from bot.handlers import (
     shortcut,
     views,
 )
+from bot.handlers import fulfilment as fulfilment_buttons
 from bot.home_tab import HomePublisher
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
@@ -60,6 +63,7 @@ from domain.delegation import Delegation
 from domain.desk import ActionDesk
 from domain.feedback import ASK as FEEDBACK_ASK
 from domain.feedback import FeedbackDesk
+from domain.fulfilment_desk import FulfilmentDesk
 from domain.job_desk import JobDesk
 from domain.job_purge import Retention
 from domain.job_runner import JobRunner
@@ -92,6 +96,8 @@ class Runtime:
     socket_mode: SocketModeConnection | None = None
     catalog: CatalogKeeper | None = None
     """The catalog in force (and the members of its roles' Slack user groups)."""
+    webhooks: WebhookSession | None = None
+    """The HTTP session of fulfilment's webhooks."""
     """Set when SLACK_APP_TOKEN is: requests arrive over Socket Mode instead of POST /slack/events."""
 
 
@@ -107,11 +113,13 @@ def _usergroup_lookup(client: AsyncWebClient) -> Callable[[str], Awaitable[froze
 
 
 def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
-               idle_wait: float = 60.0) -> Runtime:
+               idle_wait: float = 60.0, *, fulfilment: FulfilmentOptions | None = None,
+               clock: Callable[[], datetime] | None = None) -> Runtime:
     """The Bolt app with every listener registered, and the job runner its changes feed. ``catalog``
-    is a ``CatalogKeeper`` when it can be reloaded from its file."""
+    is a ``CatalogKeeper`` when it can be reloaded from its file; ``clock`` replaces the time of
+    every unit of work (tests reach a timer's due time with it)."""
     catalog = catalog if isinstance(catalog, CatalogKeeper) else CatalogKeeper(catalog)
-    db = Database(engine)
+    db = Database(engine) if clock is None else Database(engine, clock)
     token = settings.slack_bot_token.get_secret_value()
     # Two clients on one HTTP session (set in build_web_app). Calls made while someone waits (views.open,
     # views.update, respond ...) retry a rate limit (after Retry-After) or a failed connection, a bounded
@@ -130,6 +138,9 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     feedback_desk = FeedbackDesk(db.unit_of_work, db.reader, audit)
     notifier = SlackNotifier(delivery_client, service.view, feedback_desk.wanted)
     homes = HomePublisher(delivery_client, tracker.home)
+    webhooks = WebhookSession()
+    fulfilment_handlers = fulfilment_wiring.handlers(delivery_client, notifier, service, catalog, db.unit_of_work,
+                                                     webhooks, fulfilment or FulfilmentOptions())
     deps = Deps(
         service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
@@ -137,15 +148,17 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         tracker=tracker,
         canceller=Canceller(catalog, db.unit_of_work, audit),
         jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys((*ALL_KINDS, FEEDBACK_ASK), notifier),
-                       HOME_REFRESH: homes}, db.wakeup(),
+                       HOME_REFRESH: homes, **fulfilment_handlers}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait,
                        retention=Retention(timedelta(days=settings.job_retention_days),
-                                           timedelta(days=settings.failed_job_retention_days))),
+                                           timedelta(days=settings.failed_job_retention_days)),
+                       on_failure=fulfilment_wiring.FAILURE_HOOKS),
         delegation=Delegation(catalog, db.unit_of_work, audit),
         admin=AdminDesk(catalog, audit),
         homes=homes,
         feedback=feedback_desk,
         analytics=Analytics(catalog, db.reader),
+        fulfilment=FulfilmentDesk(catalog, db.unit_of_work, audit),
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(
@@ -156,7 +169,8 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         logger=logging.getLogger("slack_bolt"),
     )
     bolt.use(_RespondWith(client))
-    for module in (commands, actions, views, form_inputs, delegation, cancellation, home, shortcut, feedback, errors):
+    for module in (commands, actions, views, form_inputs, delegation, cancellation, home, shortcut, feedback,
+                   fulfilment_buttons, errors):
         module.register(bolt, deps)
     socket_mode = None
     app_token = settings.slack_app_token
@@ -167,7 +181,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
                 lambda kind, message: deps.desk.failed(None, kind, message, malformed=True),
                 lambda kind, error: deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False))
         socket_mode = SocketModeConnection(edge)
-    return Runtime(bolt, deps, client, db, delivery_client, socket_mode, catalog)
+    return Runtime(bolt, deps, client, db, delivery_client, socket_mode, catalog, webhooks)
 
 
 class _BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -219,10 +233,11 @@ class _Respond(AsyncRespond):
 
 
 def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: AsyncEngine,
-                  idle_wait: float = 60.0) -> web.Application:
+                  idle_wait: float = 60.0, *, fulfilment: FulfilmentOptions | None = None,
+                  clock: Callable[[], datetime] | None = None) -> web.Application:
     """The aiohttp application: ``POST /slack/events`` (or, with SLACK_APP_TOKEN, a Socket Mode connection
     instead) and ``GET /healthz``."""
-    runtime = build_bolt(settings, catalog, engine, idle_wait)
+    runtime = build_bolt(settings, catalog, engine, idle_wait, fulfilment=fulfilment, clock=clock)
     app = web.Application()
     app[RUNTIME] = runtime
     endpoint = SlackEndpoint(runtime.bolt, settings.slack_signing_secret.get_secret_value(), lambda kind, error: (
@@ -248,6 +263,8 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
         finally:
             await runtime.deps.jobs.stop()
             await session.close()
+            if runtime.webhooks is not None:
+                await runtime.webhooks.close()
             await runtime.database.close()
 
     app.cleanup_ctx.append(lifecycle)

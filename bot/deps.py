@@ -12,6 +12,7 @@ from domain.cancellation import Canceller
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
 from domain.feedback import FeedbackDesk
+from domain.fulfilment_desk import FulfilmentDesk
 from domain.job_runner import JobRunner
 from domain.service import RequestService
 from domain.tracking import Tracker
@@ -30,3 +31,4 @@ class Deps:
     homes: HomePublisher
     feedback: FeedbackDesk
     analytics: Analytics
+    fulfilment: FulfilmentDesk

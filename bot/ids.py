@@ -43,3 +43,10 @@ FEEDBACK_BUTTONS = re.compile(r"^selfserve\.feedback_(up|down)$")
 FEEDBACK_COMMENT = "selfserve.feedback_comment"
 FEEDBACK_COMMENT_BLOCK = "comment"
 FEEDBACK_COMMENT_INPUT = "comment"
+
+# Fulfilment (bot.handlers.fulfilment): support runs a failed step again; the requester ends their
+# time-bound access early or asks for more time (a new request, pre-filled)
+RETRY_STEP = "selfserve.fulfilment.retry"
+END_ACCESS = "selfserve.access.end"
+EXTEND_ACCESS = "selfserve.access.extend"
+ACCESS_BLOCK = "access"

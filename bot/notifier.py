@@ -24,6 +24,7 @@ from bot.messages.approval import approval_message
 from bot.messages.feedback import feedback_question
 from bot.messages.requester import decision_update, receipt, stuck
 from domain import feedback, notifications
+from domain.fulfilment_records import PlanRecord, StepRecord
 from domain.jobs import Done, Fail, Outcome, Retry
 from domain.records import AuditEntry, DecisionRecord, Job, MessageRecord, RequestRecord
 from domain.service import RequestView
@@ -44,6 +45,8 @@ class Snapshot:
     request: RequestRecord
     decisions: list[DecisionRecord]
     messages: list[MessageRecord]
+    steps: list[StepRecord] = field(default_factory=list)
+    plan: PlanRecord | None = None
     rendered: dict[int, Message] = field(default_factory=dict, compare=False)  # shared by `after` copies
 
     def approval(self, step: int) -> Message:
@@ -98,7 +101,8 @@ class SlackNotifier:
             for job in jobs:
                 yield job, Retry(f"reading the request failed: {type(error).__name__}")
             return
-        snapshot = None if view is None else Snapshot(view.request, view.decisions, view.messages)
+        snapshot = None if view is None else Snapshot(view.request, view.decisions, view.messages, view.steps,
+                                                      view.plan)
         for job in jobs:
             handler = self._handlers.get(job.kind)
             if handler is None:
@@ -126,17 +130,21 @@ class SlackNotifier:
             self._dm_channels[user_id] = response["channel"]["id"]
         return self._dm_channels[user_id]
 
-    async def _post(self, snapshot: Snapshot, job: Job, recipient: str, purpose: str, step: int | None,
-                    message: Message) -> Done:
-        channel = await self.dm_channel(recipient)
+    async def post_once(self, channel: str, job: Job, message: Message) -> tuple[str, str]:
+        """Post ``message`` for ``job`` in ``channel`` (a DM or a channel the bot can read), or, when
+        an earlier attempt of the job posted it already, update that one; returns (channel, ts)."""
         ts = await self._earlier_post(channel, job.key) if job.attempts > 1 else None
         if ts is None:
             response = await self._client.chat_postMessage(
                 channel=channel, text=message.text, blocks=message.blocks_json(), unfurl_links=False,
                 unfurl_media=False, metadata={"event_type": JOB_EVENT, "event_payload": {"job": job.key}})
-            channel, ts = response["channel"], response["ts"]
-        else:  # an earlier attempt posted it: bring that message up to date instead
-            await self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks_json())
+            return str(response["channel"]), str(response["ts"])
+        await self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks_json())
+        return channel, ts
+
+    async def _post(self, snapshot: Snapshot, job: Job, recipient: str, purpose: str, step: int | None,
+                    message: Message) -> Done:
+        channel, ts = await self.post_once(await self.dm_channel(recipient), job, message)
         ref = snapshot.request.ref
         posted = MessageRecord(snapshot.request.id, purpose, step, recipient, channel, ts)
         details = {"purpose": purpose, "recipient": recipient, "channel": channel, "ts": ts}
@@ -153,7 +161,8 @@ class SlackNotifier:
 
     async def _receipt(self, snapshot: Snapshot, job: Job) -> Done:
         request = snapshot.request
-        return await self._post(snapshot, job, request.requester_id, "receipt", None, receipt(request))
+        return await self._post(snapshot, job, request.requester_id, "receipt", None,
+                                receipt(request, snapshot.steps, snapshot.plan))
 
     async def _ask(self, snapshot: Snapshot, job: Job) -> Done:
         step, approver = int(job.payload["step"]), str(job.payload["approver"])
@@ -199,7 +208,7 @@ class SlackNotifier:
         """Redraw the requester's receipt with the request's state now (a receipt not posted yet
         needs nothing: it is rendered from the state when it is posted)."""
         messages = snapshot.receipts()
-        await self._update_all(messages, receipt(snapshot.request))
+        await self._update_all(messages, receipt(snapshot.request, snapshot.steps, snapshot.plan))
         details = {"purpose": "receipt", "messages": len(messages)}
         return Done([], [AuditEntry("messages_updated", "ok", None, snapshot.request.ref, details)])
 

@@ -17,6 +17,7 @@ from domain.errors import (
     UnknownRequest,
 )
 from domain.feedback import FeedbackRefused
+from domain.fulfilment_desk import NothingToDo
 
 
 def _by(deciders: tuple[str, ...]) -> str:
@@ -41,6 +42,8 @@ _NOT_AUTHORIZED = {
     "not_an_approver": "Sorry, only members of the *{role}* role can decide this step.",
     "self_approval": "You can't decide on your own request; someone else in *{role}* has to.",
     "not_an_admin": "Only members of the *{role}* role can do that.",
+    "not_support": "Only support and admins can run a fulfilment step again.",
+    "not_the_requester": "Only the person who made the request can do that.",
 }
 
 
@@ -93,3 +96,8 @@ def _(error: FeedbackRefused) -> str:
     if error.reason == "already_answered":
         return f"You already gave your feedback on *{escape(error.ref)}*. Thanks!"
     return f"I can't find a finished request of yours called `{escape(error.ref[:64])}`."
+
+
+@refusal_text.register
+def _(error: NothingToDo) -> str:
+    return f"Nothing to do: {escape(error.ref)} is {escape(error.state.replace('_', ' '))} now."

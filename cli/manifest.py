@@ -52,8 +52,12 @@ SCOPES: dict[str, str] = {
     "im:write": "opening those DMs (conversations.open)",
     "im:history": "a retried DM first looks for the one an earlier attempt posted, so nobody gets it twice",
     "usergroups:read": "roles whose holders come from Slack user groups (usergroups.users.list)",
+    "users:read": "fulfilment templates name the requester (users.info)",
+    "users:read.email": "... and give their email address to other systems (requester.email)",
+    "chat:write.public": "fulfilment's notify steps post in public channels the bot was not invited to",
+    "channels:history": "a retried notify step first looks for the post an earlier attempt made",
 }
-CATALOG_ONLY = {"usergroups:read"}
+CATALOG_ONLY = {"usergroups:read", "users:read", "users:read.email", "chat:write.public", "channels:history"}
 """Scopes asked for only when the catalog uses what needs them."""
 
 
@@ -62,9 +66,18 @@ def uses_user_groups(catalog: Catalog) -> bool:
     return any(getattr(role, "usergroups", None) for role in catalog.roles.values())
 
 
+def fulfilment_steps(catalog: Catalog) -> list[object]:
+    """Every fulfilment step of the catalog (``on_approved`` and ``on_expired``)."""
+    return [step for action in catalog.actions.values() for step in (*action.on_approved, *action.on_expired)]
+
+
 def bot_scopes(catalog: Catalog) -> list[str]:
-    return [scope for scope in SCOPES if scope not in CATALOG_ONLY
-            or (scope == "usergroups:read" and uses_user_groups(catalog))]
+    steps = fulfilment_steps(catalog)
+    wanted = {"usergroups:read": uses_user_groups(catalog), "users:read": bool(steps),
+              "users:read.email": bool(steps),
+              "chat:write.public": any(getattr(step, "notify", None) for step in steps),
+              "channels:history": any(getattr(step, "notify", None) for step in steps)}
+    return [scope for scope in SCOPES if scope not in CATALOG_ONLY or wanted[scope]]
 
 
 def events_url(url: str) -> str:

@@ -9,11 +9,11 @@ cannot succeed, ends as failed and is audited.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.jobs import Done, Fail, Outcome, Retry, backoff
+from domain.jobs import Done, Effect, Fail, FailureHook, Outcome, Retry, backoff
 from domain.ports import UnitOfWork
 from domain.records import AuditEntry, Job, MessageRecord, request_ref
 
@@ -28,8 +28,10 @@ class Recorded:
 
 
 class OutcomeWriter:
-    def __init__(self, max_attempts: int) -> None:
+    def __init__(self, max_attempts: int, on_failure: Mapping[str, FailureHook] | None = None) -> None:
+        """``on_failure``: per kind, what a job's failure changes besides (``domain.jobs.FailureHook``)."""
         self.max_attempts = max_attempts
+        self._on_failure = dict(on_failure or {})
 
     async def write(self, uow: UnitOfWork, recorded: Sequence[Recorded]) -> None:
         now = uow.now()
@@ -44,27 +46,39 @@ class OutcomeWriter:
             messages += item.outcome.messages
             for entry in item.outcome.audit:
                 uow.audit(entry)
+            await _apply(uow, item.outcome.effects)
         if messages:
             await uow.requests.add_messages(messages, now)  # one statement for the whole batch
         for item in recorded:
             if isinstance(item.outcome, Retry):
                 await self._retry(uow, item.job, item.outcome)
             elif isinstance(item.outcome, Fail):
-                await self.fail(uow, item.job, item.outcome.error, item.outcome.audit)
+                await self.fail(uow, item.job, item.outcome.error, item.outcome.audit, item.outcome.effects)
 
     async def _retry(self, uow: UnitOfWork, job: Job, retry: Retry) -> None:
         if not retry.rate_limited and job.tries >= self.max_attempts:
             await self.fail(uow, job, f"gave up after {job.tries} attempts: {retry.error}", ())
             return
         delay = backoff(job.tries) if retry.after is None else retry.after
-        await uow.jobs.retry_later(job, uow.now() + timedelta(seconds=delay), retry.error,
-                                   counted=not retry.rate_limited)
+        if await uow.jobs.retry_later(job, uow.now() + timedelta(seconds=delay), retry.error,
+                                      counted=not retry.rate_limited):
+            await _apply(uow, retry.effects)
 
-    async def fail(self, uow: UnitOfWork, job: Job, error: str, audit: Sequence[AuditEntry]) -> None:
+    async def fail(self, uow: UnitOfWork, job: Job, error: str, audit: Sequence[AuditEntry],
+                   effects: Sequence[Effect] = ()) -> None:
         if not await uow.jobs.fail(job, uow.now(), error):
             return
         for entry in audit:
             uow.audit(entry)
+        await _apply(uow, effects)
+        hook = self._on_failure.get(job.kind)
+        if hook is not None:
+            await hook(uow, job, error)
         ref = request_ref(job.request_id) if job.request_id else None
         uow.audit(AuditEntry(FAILED_EVENT, "failed", None, ref,
                              {"job": job.id, "kind": job.kind, "attempts": job.attempts, "error": error[:500]}))
+
+
+async def _apply(uow: UnitOfWork, effects: Sequence[Effect]) -> None:
+    for effect in effects:
+        await effect(uow)

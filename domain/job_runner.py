@@ -31,7 +31,7 @@ from domain.job_groups import Bookkeeping, GroupRunner
 from domain.job_holds import Holds
 from domain.job_outcomes import OutcomeWriter, Recorded
 from domain.job_purge import DEFAULT_RETENTION, Purger, Retention
-from domain.jobs import JobHandler
+from domain.jobs import FailureHook, JobHandler
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Wakeup
 from domain.records import Job
 
@@ -59,13 +59,15 @@ class JobRunner:
         idle_wait: float = 60.0,
         max_running: int = 200,
         retention: Retention = DEFAULT_RETENTION,
+        on_failure: Mapping[str, FailureHook] | None = None,
     ) -> None:
         """``handlers`` maps each job kind to the adapter that performs it; ``owner`` names this
         process in the table (host and pid); ``idle_wait`` bounds a sleep, for what no wake-up
         can signal (a lease running out, a job committed by another process on SQLite);
         ``max_running`` bounds the jobs claimed by the loop and not finished yet (jobs born claimed
         here count, but are never refused: they are leased to this process already); finished
-        jobs are purged after ``retention`` (``domain.job_purge``)."""
+        jobs are purged after ``retention`` (``domain.job_purge``); ``on_failure``
+        maps a kind to what the failure of one of its jobs changes besides."""
         self._uow = unit_of_work
         self._reader = reader
         self._handlers = dict(handlers)
@@ -76,7 +78,7 @@ class JobRunner:
         self._batch_size = batch_size
         self._max_running = max_running
         self._idle_wait = idle_wait
-        self._outcomes = OutcomeWriter(max_attempts)
+        self._outcomes = OutcomeWriter(max_attempts, on_failure)
         self._holds = Holds()
         self._recorder = GroupCommit[Recorded](unit_of_work, self._write_outcomes, name="job-outcomes",
                                                linger=OUTCOME_LINGER_SECONDS)

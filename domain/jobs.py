@@ -9,11 +9,14 @@ is done instead of after the whole group: a crash can repeat at most the job in 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from domain.records import AuditEntry, Job, MessageRecord
+
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
 
 PENDING, DONE, FAILED, CANCELLED = "pending", "done", "failed", "cancelled"
 STATUSES = (PENDING, DONE, FAILED, CANCELLED)
@@ -21,6 +24,13 @@ MAX_BACKOFF_SECONDS = 300.0
 TIMER_PREFIX = "timer."
 """Timers (reminders, breaches, expiries) are kinds named ``timer.*``; they belong to a request
 and are cancelled when it finishes, so nobody is reminded of a decided request."""
+Effect = Callable[["UnitOfWork"], Awaitable[None]]
+"""A change an outcome brings with it (a step recorded, the next one queued), made in the
+transaction that records the outcome and only if the claim still holds: a job's effect on the
+domain and its completion commit together, so a crash can never keep one and lose the other."""
+FailureHook = Callable[["UnitOfWork", Job, str], Awaitable[None]]
+"""What a kind does when one of its jobs ends as failed, however that came about (its handler
+said so, its attempts ran out, its runs never reported), in the transaction that records it."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ class Done:
 
     messages: Sequence[MessageRecord] = ()
     audit: Sequence[AuditEntry] = ()
+    effects: Sequence[Effect] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class Retry:
     error: str
     after: float | None = None
     rate_limited: bool = False
+    effects: Sequence[Effect] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ class Fail:
 
     error: str
     audit: Sequence[AuditEntry] = field(default=())
+    effects: Sequence[Effect] = ()
 
 
 Outcome = Done | Retry | Fail

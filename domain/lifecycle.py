@@ -10,6 +10,8 @@ class Status(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     CANCELLED = "cancelled"  # by its requester, while it was pending
+    FAILED = "failed"  # approved, but a fulfilment step failed for good (support can retry it)
+    EXPIRED = "expired"  # approved and fulfilled; its time-bound access has ended
 
 
 class Verdict(StrEnum):
@@ -20,4 +22,4 @@ class Verdict(StrEnum):
     ``reason`` holds who), by a Delegate click or because they were away."""
 
 
-CLOSED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED, Status.CANCELLED})
+CLOSED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED, Status.CANCELLED, Status.FAILED, Status.EXPIRED})

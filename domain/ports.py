@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
+from domain.fulfilment_records import FulfilmentStore
 from domain.records import AuditEntry, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
 
 
@@ -36,6 +37,9 @@ class RequestStore(Protocol):
     async def set_progress(self, request: RequestRecord, status: str, current_step: int,
                            now: datetime) -> RequestRecord:
         """Move ``request`` on; returns it as now stored."""
+
+    async def set_status(self, request: RequestRecord, status: str, now: datetime) -> RequestRecord:
+        """Change only the status (fulfilment: ``failed``, ``expired``, back to ``approved``)."""
 
     async def decisions(self, request_id: int) -> list[DecisionRecord]:
         """The request's decisions, oldest first."""
@@ -173,6 +177,10 @@ class UnitOfWork(Protocol):
     @property
     def home_viewers(self) -> HomeViewers:
         """Who looks at their Home tab, inside this transaction."""
+
+    @property
+    def fulfilment(self) -> FulfilmentStore:
+        """Fulfilment plans and step progress, inside this transaction."""
 
     @property
     def jobs(self) -> JobStore:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
-from domain import feedback, notifications, surfaces
+from domain import feedback, fulfilment, notifications, surfaces
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog, Field
 from domain.delegation import stand_ins
 from domain.errors import DomainError
 from domain.forms import FieldErrors, Raw, validate_submission
+from domain.fulfilment_records import PlanRecord, StepRecord
 from domain.jobs import TIMER_PREFIX
 from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, DuplicateSubmission, UnitOfWork, UnitOfWorkFactory
@@ -53,6 +55,9 @@ class RequestView:
     request: RequestRecord
     decisions: list[DecisionRecord]
     messages: list[MessageRecord]
+    steps: list[StepRecord] = dataclass_field(default_factory=list)
+    """Its fulfilment steps, and ``plan`` its fulfilment (with the access window), if it has one."""
+    plan: PlanRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ class RequestService:
             status = Status.PENDING if action.approvals else Status.APPROVED
             new_request = self._new_request(actor, action, values, source_view_id)
             request = await uow.requests.add(new_request, status, uow.now())
+            await fulfilment.remember_plan(uow, request, action)
             uow.audit(AuditEntry("request_created", "ok", actor, request.ref,
                                  {"action": action.id, "status": status, "values": dict(values)}))
             uow.enqueue(notifications.REQUESTER_RECEIPT, request.id, {})
@@ -136,6 +142,7 @@ class RequestService:
             else:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
                 feedback.ask_when_finished(uow, request)
+                await fulfilment.on_approved(uow, request)
             await surfaces.after_submit(uow, self.catalog, request)
             return Submitted(request, False)
 
@@ -172,6 +179,7 @@ class RequestService:
         uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "auto_approved"}))
         await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
         feedback.ask_when_finished(uow, request)
+        await fulfilment.on_approved(uow, request)
         return request
 
     async def _route_step(self, uow: UnitOfWork, request: RequestRecord, step: int) -> None:
@@ -202,7 +210,9 @@ class RequestService:
             if request is None:
                 return None
             decisions = await uow.requests.decisions(request.id)
-            return RequestView(request, decisions, await uow.requests.messages(request.id))
+            messages = await uow.requests.messages(request.id)
+            return RequestView(request, decisions, messages, await uow.fulfilment.steps(request.id),
+                               await uow.fulfilment.plan(request.id))
 
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""
@@ -264,6 +274,8 @@ class RequestService:
                              {"step": decision.step}))
         await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
         feedback.ask_when_finished(uow, request)
+        if progress.status == Status.APPROVED:
+            await fulfilment.on_approved(uow, request)
         return request
 
     def _members(self, request: RequestRecord, step: int) -> frozenset[str]:

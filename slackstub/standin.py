@@ -123,11 +123,14 @@ class SlackStandIn(Instrumented):
         deleted: bool = False,
         is_bot: bool = False,
         tz: str = "Europe/London",
+        email: str | None = None,
     ) -> dict[str, Any]:
-        """Add (or replace) a member; returns them as users.info would. Unknown users get user_not_found."""
+        """Add (or replace) a member; returns them as users.info would (``email`` by default
+        ``<name>@example.com``, as the users:read.email scope shows it). Unknown users get user_not_found."""
         handle = name or user_id.lower()
         full_name = real_name or handle
-        user = SlackUser(user_id, handle, full_name, display_name or handle, deleted, is_bot, tz)
+        user = SlackUser(user_id, handle, full_name, display_name or handle, deleted, is_bot, tz,
+                         email or f"{handle}@example.com")
         self._workspace.add_user(user)
         return user.to_api(self.identity.team_id)
 

@@ -19,6 +19,7 @@ class SlackUser:
     deleted: bool = False
     is_bot: bool = False
     tz: str = "Europe/London"
+    email: str | None = None
 
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # fail when the user is added, not when the bot first asks about them
@@ -46,5 +47,6 @@ class SlackUser:
                 "real_name": self.real_name,
                 "real_name_normalized": self.real_name,
                 "team": team_id,
+                **({"email": self.email} if self.email else {}),
             },
         }

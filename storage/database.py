@@ -6,6 +6,8 @@ migrations and the CLI use; both point at the same database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -14,13 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.driver import Driver, open_driver
 from storage.driver.postgres import PostgresDriver
 from storage.repositories.audit import KnownHead
-from storage.unit_of_work import Dispatcher, UnitOfWork
+from storage.unit_of_work import Dispatcher, UnitOfWork, utcnow
 from storage.wakeup import LocalWakeup, PostgresWakeup
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utcnow) -> None:
+        """``clock`` is every unit of work's time (tests move it to reach a timer's due time)."""
         self.engine = engine
+        self.clock = clock
         self.driver: Driver = open_driver(engine.url.render_as_string(hide_password=False))
         self._dispatcher: Dispatcher | None = None
         self._known_head = KnownHead()
@@ -38,14 +42,14 @@ class Database:
 
     def unit_of_work(self) -> UnitOfWork:
         """A read-write transaction, committed when its ``async with`` block ends without error."""
-        return UnitOfWork(self.driver, dispatcher=self._dispatcher, known_head=self._known_head)
+        return UnitOfWork(self.driver, self.clock, dispatcher=self._dispatcher, known_head=self._known_head)
 
     def reader(self) -> UnitOfWork:
         """Reads that must not write and never wait for a writer. On SQLite they share one
         snapshot; on PostgreSQL each statement sees what was committed when it started (READ
         COMMITTED, as before), so a reader must tolerate a change between its statements:
         every change queues its own notification, which redraws from the newer state."""
-        return UnitOfWork(self.driver, read_only=True)
+        return UnitOfWork(self.driver, self.clock, read_only=True)
 
     async def close(self) -> None:
         """Close the driver's connections (the engine is the caller's to dispose)."""

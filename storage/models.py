@@ -207,3 +207,36 @@ class FeedbackOptOutRow(Base):
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     created_at: Mapped[datetime]
+
+class FulfilmentPlanRow(Base):
+    """What a request's approval sets in motion (the action's fulfilment keys when it was made),
+    and its time-bound access once granted (``domain.fulfilment``)."""
+
+    __tablename__ = "fulfilment_plans"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    granted_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class FulfilmentStepRow(Base):
+    """One fulfilment step of a request and how it went (its last attempt's detail, secrets masked)."""
+
+    __tablename__ = "fulfilment_steps"
+    __table_args__ = (UniqueConstraint("request_id", "phase", "idx", name="uq_fulfilment_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(16))
+    idx: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

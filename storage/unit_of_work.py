@@ -20,6 +20,7 @@ from storage.repositories.analytics import AnalyticsRepository
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.away import AwayRepository
 from storage.repositories.feedback import FeedbackRepository
+from storage.repositories.fulfilment import FulfilmentRepository
 from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
@@ -53,6 +54,7 @@ class UnitOfWork:
     home_viewers: HomeViewerRepository
     feedback: FeedbackRepository
     analytics: AnalyticsRepository
+    fulfilment: FulfilmentRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -90,6 +92,7 @@ class UnitOfWork:
         self.home_viewers = HomeViewerRepository(tx)
         self.feedback = FeedbackRepository(tx)
         self.analytics = AnalyticsRepository(tx)
+        self.fulfilment = FulfilmentRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

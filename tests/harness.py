@@ -9,6 +9,7 @@ answer through the same SlackClientSim methods; ``/healthz`` is served over HTTP
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -42,6 +43,8 @@ class Harness:
         self.stub = SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
         self._runner: web.AppRunner | None = None
         self.slack: SlackClientSim
+        self.offset = timedelta()
+        """How far the app's clock runs ahead of real time (tests move it to reach timers)."""
 
     async def __aenter__(self) -> Harness:
         await self.stub.start()
@@ -69,7 +72,8 @@ class Harness:
         )
         # ``catalog`` may be swapped by a test (an edit between two requests); ``keeper``, when set,
         # makes the catalog reloadable from its file as in production.
-        app = build_web_app(settings, self.keeper or (lambda: self.catalog), self.engine)
+        app = build_web_app(settings, self.keeper or (lambda: self.catalog), self.engine,
+                            clock=lambda: datetime.now(UTC) + self.offset)
         connections = self.stub.socket_mode.connections_opened
         self._runner = web.AppRunner(app)
         await self._runner.setup()  # in socket mode this connects

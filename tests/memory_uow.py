@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from domain.fulfilment_records import PlanRecord, StepRecord
 from domain.jobs import CANCELLED, DONE, FAILED, PENDING
 from domain.ports import DuplicateSubmission, JobStats
 from domain.records import AuditEntry, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
@@ -32,6 +33,8 @@ class Store:
     audit: list[AuditEntry] = field(default_factory=list)
     away: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
     home_viewers: dict[str, datetime] = field(default_factory=dict)
+    plans: dict[int, PlanRecord] = field(default_factory=dict)
+    steps: dict[tuple[int, str, int], StepRecord] = field(default_factory=dict)
 
 
 class MemoryRequests:
@@ -60,6 +63,11 @@ class MemoryRequests:
                            now: datetime) -> RequestRecord:
         updated = replace(request, status=status, current_step=current_step, updated_at=now,
                           decided_at=None if status == "pending" else now)
+        self._store.requests[request.id] = updated
+        return updated
+
+    async def set_status(self, request: RequestRecord, status: str, now: datetime) -> RequestRecord:
+        updated = replace(self._store.requests[request.id], status=status, updated_at=now)
         self._store.requests[request.id] = updated
         return updated
 
@@ -236,6 +244,48 @@ class MemoryHomeViewers:
         return {person for person in people if self._store.home_viewers.get(person, since - timedelta(1)) >= since}
 
 
+class MemoryFulfilment:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def add_plan(self, request_id: int, spec: Mapping[str, Any]) -> None:
+        self._store.plans[request_id] = PlanRecord(request_id, dict(spec))
+
+    async def plan(self, request_id: int, *, for_update: bool = False) -> PlanRecord | None:
+        return self._store.plans.get(request_id)
+
+    async def set_access(self, request_id: int, *, granted_at: datetime | None = None,
+                         expires_at: datetime | None = None, ended_at: datetime | None = None,
+                         ended_by: str | None = None) -> None:
+        plan = self._store.plans[request_id]
+        self._store.plans[request_id] = replace(
+            plan, granted_at=granted_at or plan.granted_at, expires_at=expires_at or plan.expires_at,
+            ended_at=ended_at or plan.ended_at, ended_by=ended_by or plan.ended_by)
+
+    async def add_steps(self, steps: list[StepRecord]) -> None:
+        for step in steps:
+            self._store.steps[(step.request_id, step.phase, step.index)] = step
+
+    async def steps(self, request_id: int) -> list[StepRecord]:
+        return (await self.steps_of([request_id])).get(request_id, [])
+
+    async def steps_of(self, request_ids: list[int]) -> dict[int, list[StepRecord]]:
+        found: dict[int, list[StepRecord]] = {}
+        for key in sorted(self._store.steps, key=lambda k: (k[0], k[1] != "approved", k[2])):
+            if key[0] in request_ids:
+                found.setdefault(key[0], []).append(self._store.steps[key])
+        return found
+
+    async def update_step(self, request_id: int, phase: str, index: int, now: datetime, *, status: str,
+                          attempts: int | None = None, detail: Mapping[str, Any] | None = None,
+                          result: Any = None) -> None:
+        step = self._store.steps[(request_id, phase, index)]
+        self._store.steps[(request_id, phase, index)] = replace(
+            step, status=status, attempts=step.attempts if attempts is None else attempts,
+            detail=step.detail if detail is None else detail, result=step.result if result is None else result,
+            updated_at=now, finished_at=now if status in ("done", "failed") else None)
+
+
 class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
@@ -244,6 +294,7 @@ class MemoryUnitOfWork:
         self.jobs = MemoryJobs(self._work)
         self.away = MemoryAway(self._work)
         self.home_viewers = MemoryHomeViewers(self._work)
+        self.fulfilment = MemoryFulfilment(self._work)
         self._now: datetime | None = None
 
     def now(self) -> datetime:

@@ -14,7 +14,7 @@ import yaml
 
 from bot import ids
 from cli import manifest
-from domain.catalog import Catalog, load_catalog
+from domain.catalog import Catalog, load_catalog, parse_catalog
 from tests.test_cli import BROKEN_CATALOG, acli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,20 @@ def with_user_groups(catalog: Catalog) -> Catalog:
     roles: dict[str, Any] = dict(catalog.roles)
     roles["it"] = SimpleNamespace(name="it", members=("U0IT1",), usergroups=("S0ITOPS",))
     return catalog.model_copy(update={"roles": roles})
+
+
+def with_fulfilment(catalog: Catalog) -> Catalog:
+    """The catalog with an action whose fulfilment names the requester and posts in a channel."""
+    extra = parse_catalog("""
+roles: {it: {members: [U0IT1]}}
+actions:
+  install:
+    title: Install
+    fields: [{id: what, label: What, type: text}]
+    on_approved:
+      - notify: {channel: C0OPS, message: "{{ requester.name }} got {{ form.what }}"}
+""")
+    return catalog.model_copy(update={"actions": {**catalog.actions, **extra.actions}})
 
 
 def urls(document: Any) -> list[str]:
@@ -118,7 +132,7 @@ def test_every_web_api_call_of_the_bot_has_its_scope_in_the_manifest() -> None:
     unknown = called - set(manifest.METHOD_SCOPES)
     assert not unknown, f"add these to cli/manifest.py METHOD_SCOPES: {sorted(unknown)}"
     needed = {scope for method in called if (scope := manifest.METHOD_SCOPES[method]) is not None}
-    scopes = set(manifest.bot_scopes(with_user_groups(load_catalog(E2E))))
+    scopes = set(manifest.bot_scopes(with_user_groups(with_fulfilment(load_catalog(E2E)))))
     assert needed <= scopes, f"the manifest lacks {sorted(needed - scopes)}"
     without_groups = set(manifest.bot_scopes(load_catalog(E2E)))
     assert needed - manifest.CATALOG_ONLY <= without_groups

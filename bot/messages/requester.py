@@ -8,9 +8,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 
 from bot import ids
 from bot.messages import Message
+from bot.messages.fulfilment import access_buttons, progress_blocks
 from bot.messages.summary import answer_sections, md, waiting_on
 from bot.messages.tracking import cancel_button
 from bot.mrkdwn import escape, truncate, user
+from domain.fulfilment_records import PlanRecord, StepRecord
 from domain.lifecycle import Status, Verdict
 from domain.records import DecisionRecord, RequestRecord
 
@@ -22,22 +24,30 @@ def _status_line(request: RequestRecord) -> str:
         return ":x: Rejected."
     if request.status == Status.CANCELLED:
         return f":no_entry_sign: Cancelled by {user(request.requester_id)}."
+    if request.status == Status.FAILED:
+        return ":warning: Approved, but it could not be carried out yet: support has been told."
+    if request.status == Status.EXPIRED:
+        return ":lock: Approved; the access it gave has ended."
     step = f" (step {request.current_step + 1} of {len(request.steps)})" if len(request.steps) > 1 else ""
     return f"Waiting for {waiting_on(request.steps[request.current_step])}{step}."
 
 
-def receipt(request: RequestRecord) -> Message:
+def receipt(request: RequestRecord, steps: Sequence[StepRecord] = (), plan: PlanRecord | None = None) -> Message:
     """Sent once the request is stored and redrawn at each change: its id, where it stands, its
-    answers, and a Cancel button while it is pending."""
+    answers, a Cancel button while it is pending, and once approved each fulfilment step as it
+    runs (with End access now and Extend while time-bound access lasts)."""
     intro = f"Your request *{escape(request.ref)}* for *{escape(request.action_title)}* was submitted."
     if not request.steps:
         intro += " It needs no approval."
     blocks: list[Block] = [
         SectionBlock(text=md(f"{intro}\n{_status_line(request)}")),
         *answer_sections(request.answers),
+        *progress_blocks(steps, plan),
     ]
     if request.status == Status.PENDING:
         blocks.append(ActionsBlock(block_id=ids.CANCEL, elements=[cancel_button(request)]))
+    if plan is not None and plan.granted_at is not None and plan.ended_at is None:
+        blocks.append(access_buttons(request))
     text = f"Request {escape(request.ref)} submitted: {escape(request.action_title)}"
     return Message(text=text, blocks=tuple(blocks))
 

@@ -19,10 +19,12 @@ from pydantic import (
 from pydantic import Field as PydanticField
 
 from domain.catalog.fields import Field, FieldType, show_if_issues
+from domain.catalog.fulfilment import Duration, Fulfilment, Steps, fulfilment_issues
 from domain.catalog.identifiers import ActionId, ChannelId, FieldId, RoleName, UsergroupId, UserId
 from domain.catalog.issues import duplicate_issues, raise_issues, sized
 from domain.catalog.references import approvals_problem, check_role_exists
 from domain.catalog.service_levels import BusinessHours, ServiceLevel
+from domain.catalog.template_check import template_issues
 
 RoleRef = Annotated[str, Strict(), AfterValidator(check_role_exists)]
 Keyword = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -140,6 +142,10 @@ class ActionSpec(_Frozen):
     sla: ServiceLevel | None = None
     manual_minutes: Annotated[int, Strict(), PydanticField(ge=1, le=100_000)] | None = None
     """What one request costs someone done by hand (emails, tickets, chasing): hours saved in reports."""
+    on_approved: Steps = ()  # fulfilment: carried out after the last approval (domain.catalog.fulfilment)
+    expires_after: Duration | None = None
+    warn_before: Duration | None = None
+    on_expired: Steps = ()
 
     @model_validator(mode="after")
     def _unique_field_ids(self) -> Self:
@@ -148,7 +154,14 @@ class ActionSpec(_Frozen):
         raise_issues("Action", self._sla_issues())
         raise_issues("Action", show_if_issues(self.fields))
         raise_issues("Action", self._step_field_issues())
+        raise_issues("Action", fulfilment_issues(self.fulfilment) or template_issues(self.fields, self.fulfilment))
         return self
+
+    @property
+    def fulfilment(self) -> Fulfilment:
+        """What happens once the request is approved, and when its access ends."""
+        return Fulfilment.model_construct(on_approved=self.on_approved, expires_after=self.expires_after,
+                                          warn_before=self.warn_before, on_expired=self.on_expired)
 
     def _step_field_issues(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         """Fields that steps name must exist and be of the right kind."""

@@ -38,6 +38,8 @@ BY_VIEW = Statement(select(REQUESTS).where(REQUESTS.c.source_view_id == bindpara
 SET_PROGRESS = Statement(update(REQUESTS).where(REQUESTS.c.id == bindparam("rid")).values(
     status=bindparam("status"), current_step=bindparam("current_step"), updated_at=bindparam("updated_at"),
     decided_at=bindparam("decided_at")))
+SET_STATUS = Statement(update(REQUESTS).where(REQUESTS.c.id == bindparam("rid")).values(
+    status=bindparam("status"), updated_at=bindparam("updated_at")))
 DECISIONS_OF = Statement(select(DECISIONS).where(DECISIONS.c.request_id == bindparam("rid")).order_by(DECISIONS.c.id))
 INSERT_DECISION = insert_into(DECISIONS, ["request_id", "step", "approver_id", "verdict", "reason", "created_at",
                                          "note"])
@@ -136,6 +138,11 @@ class RequestRepository:
         await self._db.run(SET_PROGRESS, {"rid": request.id, "status": status, "current_step": current_step,
                                               "updated_at": now, "decided_at": decided_at})
         return replace(request, status=status, current_step=current_step, updated_at=now, decided_at=decided_at)
+
+    async def set_status(self, request: RequestRecord, status: str, now: datetime) -> RequestRecord:
+        """Change only the status (fulfilment's ``failed`` and ``expired``); its decision time stays."""
+        await self._db.run(SET_STATUS, {"rid": request.id, "status": status, "updated_at": now})
+        return replace(request, status=status, updated_at=now)
 
     async def decisions(self, request_id: int) -> list[DecisionRecord]:
         return [DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at, r.note)

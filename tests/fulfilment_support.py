@@ -1,0 +1,61 @@
+"""Shared pieces of the fulfilment tests: a catalog pointing at the local receiver, and a flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.harness import Harness
+
+SECRET = "s3cr3t-token-value"
+CATALOG = """
+settings:
+  support_channel: C0SUPPORT
+roles:
+  it: {{members: [U0IT1]}}
+  admins: {{members: [U0ADMIN]}}
+actions:
+  software-install:
+    title: Install software
+    fields:
+      - {{id: software, label: Software, type: select, options: [Figma, Docker]}}
+      - {{id: note, label: Note, type: text, required: false}}
+    approvals: [{{role: it}}]
+    on_approved:
+      - message: >-
+          {{{{ form.software }}}} is on its way, {{{{ requester.name }}}} ({{{{ request.id }}}}). {{{{ form.note }}}}
+      - webhook:
+          url: {base}/api/installs
+          headers: {{Authorization: "Bearer ${{SELFSERVE_TEST_TOKEN}}"}}
+          json: {{user: "{{{{ requester.email }}}}", package: "{{{{ form.software }}}}", ticket: "{{{{ request.id }}}}",
+                 note: "{{{{ form.note }}}}"}}
+          timeout: {timeout}
+          retries: {retries}
+          save_as: install
+      - notify: {{channel: C0ITOPS, message: "Installed {{{{ form.software }}}} for {{{{ requester.mention }}}}"}}
+    expires_after: 8h
+    warn_before: 1h
+    on_expired:
+      - webhook:
+          url: {base}/api/revoke
+          json: {{grant: "{{{{ steps.install.id }}}}", ticket: "{{{{ request.id }}}}"}}
+"""
+
+
+def write_catalog(tmp_path: Path, base: str, *, retries: int = 3, timeout: str = "2s") -> Path:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG.format(base=base, retries=retries, timeout=timeout))
+    return path
+
+
+def receipt(harness: Harness, user_id: str = "U0EMPLOYEE") -> dict[str, Any]:
+    return next(m for m in harness.dms(user_id) if "was submitted" in str(m.get("blocks")))
+
+
+async def request_and_approve(harness: Harness, values: dict[str, Any] | None = None) -> None:
+    """U0EMPLOYEE asks for Figma; U0IT1 approves; every job that is due runs."""
+    await harness.submit("U0EMPLOYEE", "software-install", values or {"software": "Figma"})
+    await harness.settle()
+    [ask] = [m for m in harness.dms("U0IT1") if "Approval needed" in m.get("text", "")]
+    assert (await harness.slack.click(ask, "selfserve.approve", user_id="U0IT1")).status == 200
+    await harness.settle()

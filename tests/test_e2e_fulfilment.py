@@ -1,0 +1,110 @@
+"""Fulfilment end to end: approval → message, webhook, channel post; retries; failure and retry."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.fulfilment_support import SECRET, receipt, request_and_approve, write_catalog
+from tests.harness import Harness
+from tests.webhook_receiver import WebhookReceiver
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SELFSERVE_TEST_TOKEN", SECRET)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    async with WebhookReceiver() as running:
+        yield running
+
+
+async def app(engine: AsyncEngine, tmp_path: Path, receiver: WebhookReceiver, **options: object) -> Harness:
+    return Harness(engine, write_catalog(tmp_path, receiver.base, **options))  # type: ignore[arg-type]
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def everything_said(harness: Harness) -> str:
+    """Every Slack call and audit event, as text: no secret may be in it."""
+    calls = json.dumps([c.args for c in harness.stub.calls], default=str)
+    return calls + json.dumps([e.details for e in await harness.audit_events()], default=str)
+
+
+async def test_an_approved_request_is_carried_out_step_by_step(engine: AsyncEngine, tmp_path: Path,
+                                                               receiver: WebhookReceiver) -> None:
+    async with await app(engine, tmp_path, receiver) as harness:
+        await request_and_approve(harness, {"software": "Figma", "note": "<!channel> {{ 7*7 }}"})
+        [call] = receiver.received
+        assert call.path == "/api/installs" and call.headers["Authorization"] == f"Bearer {SECRET}"
+        assert call.body == {"user": "u0employee@example.com", "package": "Figma", "ticket": "REQ-1",
+                             "note": "<!channel> {{ 7*7 }}"}  # a form value is data, never template source
+        assert call.headers["Idempotency-Key"].startswith("selfserve-1-")
+        dm = next(m for m in harness.dms("U0EMPLOYEE") if "is on its way" in m["text"])
+        assert "Figma is on its way, User U0EMPLOYEE (REQ-1). &lt;!channel&gt; {{ 7*7 }}" in dm["text"]
+        [post] = harness.stub.messages("C0ITOPS")
+        assert post["text"] == "Installed Figma for <@U0EMPLOYEE>"
+        shown = str(receipt(harness)["blocks"])
+        assert shown.count(":white_check_mark:") >= 3 and "HTTP 200" in shown and "Access until" in shown
+        blocks = receipt(harness)["blocks"]
+        buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        assert buttons == ["selfserve.access.end", "selfserve.access.extend"]
+        kinds = await harness.kinds()
+        assert kinds.count("fulfilment_step_done") == 3 and "fulfilment_done" in kinds and "access_granted" in kinds
+        assert SECRET not in await everything_said(harness)
+
+
+async def test_retries_then_success_has_exactly_one_effect(engine: AsyncEngine, tmp_path: Path,
+                                                           receiver: WebhookReceiver) -> None:
+    receiver.script = [(503, {"Retry-After": "0"}), (429, {"Retry-After": "0"}), (500, {})]
+    async with await app(engine, tmp_path, receiver) as harness:
+        await request_and_approve(harness)
+        await until(lambda: bool(harness.stub.messages("C0ITOPS")))  # the runner's own loop retries, then goes on
+        await harness.settle()
+        installs = [r for r in receiver.received if r.path == "/api/installs"]
+        assert len(installs) == 4 and len({r.headers["Idempotency-Key"] for r in installs}) == 1
+        assert list(receiver.effects.values()) == [1]
+        assert harness.stub.messages("C0ITOPS")  # the steps after it ran
+        attempts = [e for e in await harness.audit_events() if e.kind == "fulfilment_attempt_failed"]
+        assert [json.loads(e.details)["status"] for e in attempts] == [503, 429, 500]
+        assert SECRET not in await everything_said(harness)  # the receiver echoed it in its error answers
+
+
+async def test_a_permanent_failure_fails_the_request_and_support_retries_it(engine: AsyncEngine, tmp_path: Path,
+                                                                             receiver: WebhookReceiver) -> None:
+    receiver.script = [(400, {})]
+    async with await app(engine, tmp_path, receiver) as harness:
+        await request_and_approve(harness)
+        assert len(receiver.received) == 1  # a 400 is not retried
+        assert not harness.stub.messages("C0ITOPS")  # the steps after it wait
+        notice = harness.dms("U0EMPLOYEE")[-1]
+        assert "could not be done" in notice["text"] or "could not be done" in str(notice["blocks"])
+        [alert] = harness.stub.messages("C0SUPPORT")
+        assert "HTTP 400" in str(alert["blocks"]) and SECRET not in json.dumps(alert)
+        assert "could not be carried out" in str(receipt(harness)["blocks"])
+        assert "fulfilment_failed" in await harness.kinds()
+
+        refused = await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0EMPLOYEE")
+        assert refused.status == 200
+        await harness.settle()
+        assert len(receiver.received) == 1
+        await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0ADMIN")
+        await harness.settle()
+        assert len(receiver.received) == 2 and list(receiver.effects.values()) == [1]
+        assert harness.stub.messages("C0ITOPS")
+        assert "could not be carried out" not in str(receipt(harness)["blocks"])
+        events = await harness.audit_events()
+        assert [e.actor for e in events if e.kind == "fulfilment_retried"] == ["U0ADMIN"]
+        assert any(e.kind == "refused" or e.outcome == "refused" for e in events if e.actor == "U0EMPLOYEE")
