@@ -52,6 +52,7 @@ from bot.handlers import fulfilment as fulfilment_buttons
 from bot.home_tab import HomePublisher
 from bot.http import SlackEndpoint
 from bot.notifier import SlackNotifier
+from bot.reminders import SlackReminders
 from bot.socket_mode import SocketModeConnection, SocketModeEdge
 from bot.tasks import TaskSupervisor
 from domain.admin import AdminDesk
@@ -67,8 +68,11 @@ from domain.fulfilment_desk import FulfilmentDesk
 from domain.job_desk import JobDesk
 from domain.job_purge import Retention
 from domain.job_runner import JobRunner
-from domain.notifications import ALL_KINDS
+from domain.jobs import JobHandler
+from domain.notifications import ALL_KINDS, APPROVER_REMIND
 from domain.service import RequestService
+from domain.service_levels import TIMER_KINDS
+from domain.sla_timers import ServiceLevelTimers
 from domain.surfaces import HOME_REFRESH
 from domain.tracking import Tracker
 from domain.usergroups import UserGroups
@@ -141,6 +145,8 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     webhooks = WebhookSession()
     fulfilment_handlers = fulfilment_wiring.handlers(delivery_client, notifier, service, catalog, db.unit_of_work,
                                                      webhooks, fulfilment or FulfilmentOptions())
+    service_levels: dict[str, JobHandler] = {APPROVER_REMIND: SlackReminders(delivery_client, service.view),
+                      **dict.fromkeys(TIMER_KINDS, ServiceLevelTimers(catalog, db.unit_of_work))}
     deps = Deps(
         service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
@@ -148,7 +154,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         tracker=tracker,
         canceller=Canceller(catalog, db.unit_of_work, audit),
         jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys((*ALL_KINDS, FEEDBACK_ASK), notifier),
-                       HOME_REFRESH: homes, **fulfilment_handlers}, db.wakeup(),
+                       **service_levels, HOME_REFRESH: homes, **fulfilment_handlers}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait,
                        retention=Retention(timedelta(days=settings.job_retention_days),
                                            timedelta(days=settings.failed_job_retention_days)),

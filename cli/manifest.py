@@ -36,6 +36,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat.delete": "chat:write",
     "conversations.open": "im:write",
     "conversations.history": "im:history",
+    "conversations.replies": "im:history",  # a retried reminder looks for its earlier reply in the thread
     "usergroups.users.list": "usergroups:read",
     "users.info": "users:read",
     "views.open": None,
@@ -50,7 +51,8 @@ SCOPES: dict[str, str] = {
     "commands": "the /selfserve command and the Self-service shortcut",
     "chat:write": "DMs to requesters and approvers, kept in step with each request",
     "im:write": "opening those DMs (conversations.open)",
-    "im:history": "a retried DM first looks for the one an earlier attempt posted, so nobody gets it twice",
+    "im:history": "a retried DM (or reminder in its thread) first looks for the one an earlier attempt posted, "
+                  "so nobody gets it twice",
     "usergroups:read": "roles whose holders come from Slack user groups (usergroups.users.list)",
     "users:read": "fulfilment templates name the requester (users.info)",
     "users:read.email": "... and give their email address to other systems (requester.email)",

@@ -22,11 +22,18 @@ REQUESTER_STUCK = "dm.requester.stuck"
 # The receipt is redrawn: the request's state now (and its Cancel button only while pending).
 RECEIPT_REFRESH = "dm.requester.receipt.refresh"
 
+# One approver of a waiting step is reminded, in the thread of their approval DM (``domain.sla_timers``).
+APPROVER_REMIND = "dm.approver.remind"
+
 ALL_KINDS = (REQUESTER_RECEIPT, APPROVER_ASK, APPROVER_REFRESH, REQUESTER_UPDATE, REQUESTER_STUCK, RECEIPT_REFRESH)
 
 
 def approver_ask(step: int, approver_id: str) -> dict[str, Any]:
     return {"step": step, "approver": approver_id}
+
+
+def approver_remind(step: int, approver_id: str, number: int) -> dict[str, Any]:
+    return {"step": step, "approver": approver_id, "number": number}
 
 
 def approver_refresh(step: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from domain.fulfilment_records import FulfilmentStore
-from domain.records import AuditEntry, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
+from domain.records import AuditEntry, Deadline, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
 
 
 class DuplicateSubmission(Exception):
@@ -152,6 +152,23 @@ class AwayStore(Protocol):
         """``user_id`` is back; False if they were not away."""
 
 
+class ServiceLevelStore(Protocol):
+    """Requests' service-level clocks: when each is due, whether it was breached, reminders sent."""
+
+    async def add(self, deadline: Deadline) -> None:
+        """Start a clock."""
+
+    async def of_requests(self, request_ids: Sequence[int]) -> list[Deadline]:
+        """The clocks of these requests, oldest first."""
+
+    async def breach(self, request_id: int, scope: str, step: int | None, now: datetime) -> bool:
+        """Mark the clock breached at ``now``; False if it already was (or does not exist)."""
+
+    async def reminded(self, request_id: int, step: int, number: int) -> bool:
+        """Count reminder ``number`` of ``step``; False unless exactly ``number - 1`` were counted
+        before (it was sent already)."""
+
+
 class HomeViewers(Protocol):
     """Who opened their App Home tab, and when they last did."""
 
@@ -181,6 +198,10 @@ class UnitOfWork(Protocol):
     @property
     def fulfilment(self) -> FulfilmentStore:
         """Fulfilment plans and step progress, inside this transaction."""
+
+    @property
+    def service_levels(self) -> ServiceLevelStore:
+        """Service-level clocks, inside this transaction."""
 
     @property
     def jobs(self) -> JobStore:

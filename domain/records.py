@@ -42,6 +42,8 @@ class Step:
     roles: tuple[str, ...] = ()
     approvers: tuple[str, ...] = ()
     auto: Mapping[str, Any] | None = None
+    backup: str | None = None
+    """The role asked too once the step is overdue (``sla.decide_within``), if any."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,21 @@ class MessageRecord:
     recipient_id: str
     channel: str
     ts: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A request's service-level clock: ``scope`` ``step`` (its step ``step`` waiting for a decision)
+    or ``request`` (the whole request, ``step`` None). ``due_at`` is None for a step that is only
+    reminded about; ``reminders`` counts the reminders sent, so a timer run twice sends one."""
+
+    request_id: int
+    scope: str
+    step: int | None
+    due_at: datetime | None
+    started_at: datetime
+    breached_at: datetime | None = None
+    reminders: int = 0
 
 
 @dataclass(frozen=True)

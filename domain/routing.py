@@ -34,8 +34,9 @@ def _step(action: Action, step: ApprovalStep, values: Mapping[str, object]) -> S
         auto = {"field": rule.field, "at_most": rule.at_most}
     if step.approver_field is not None:
         picked = values.get(step.approver_field)
-        return Step(action.field(step.approver_field).label, 1, (), (str(picked),) if picked else (), auto)
-    return Step(step.describe, step.min_approvals, step.roles, (), auto)
+        return Step(action.field(step.approver_field).label, 1, (), (str(picked),) if picked else (), auto,
+                    step.backup)
+    return Step(step.describe, step.min_approvals, step.roles, (), auto, step.backup)
 
 
 def roles_checked(action: Action) -> set[str]:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from domain import feedback, fulfilment, notifications, surfaces
+from domain import feedback, fulfilment, notifications, service_levels, surfaces
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog, Field
 from domain.delegation import stand_ins
@@ -143,6 +143,7 @@ class RequestService:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
                 feedback.ask_when_finished(uow, request)
                 await fulfilment.on_approved(uow, request)
+            await service_levels.start_request(uow, self.catalog, request)
             await surfaces.after_submit(uow, self.catalog, request)
             return Submitted(request, False)
 
@@ -196,6 +197,7 @@ class RequestService:
         approvers = eligible_approvers(request, frozenset(absent.get(person, person) for person in approvers))
         for approver in approvers:
             uow.enqueue(notifications.APPROVER_ASK, request.id, notifications.approver_ask(step, approver))
+        await service_levels.start_step(uow, self.catalog, request, step)
         outcome = "ok" if len(approvers) >= request.steps[step].min_approvals else "stuck"
         uow.audit(AuditEntry("request_routed", outcome, None, request.ref,
                              {"step": step, "role": role, "approvers": approvers}))

@@ -12,7 +12,7 @@ Each answer is audited after it has gone out (``defer``), like the other command
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.approvals import delegates, eligible_approvers
@@ -25,6 +25,7 @@ from domain.rbac import requestable_actions
 from domain.records import AuditEntry, DecisionRecord, RequestRecord, parse_request_ref
 from domain.refusals import refusal_entry
 from domain.routing import step_members
+from domain.service_levels import Standing, standings
 
 LIST_LIMIT = 20
 """Requests one list shows at most (`mine`, `pending`, `status` without an id)."""
@@ -48,6 +49,8 @@ class RequestStatus:
     request: RequestRecord
     decisions: list[DecisionRecord]
     waiting_on: tuple[str, ...]
+    service_levels: list[Standing] = field(default_factory=list)
+    """Its clocks that still run (``domain.service_levels``)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Home:
     actions: list[Action]
     open_requests: list[RequestRecord]
     waiting: list[RequestRecord]
+    service_levels: dict[int, list[Standing]] = field(default_factory=dict)
+    """The running clocks of those requests, by request id."""
 
 
 def roles_of(catalog: Catalog, user_id: str) -> list[str]:
@@ -126,13 +131,16 @@ class Tracker:
         async with self._reader() as uow:
             request = None if request_id is None else await uow.requests.get(request_id)
             decisions = [] if request is None else await uow.requests.decisions(request.id)
+            deadlines = [] if request is None else await uow.service_levels.of_requests([request.id])
+            now = uow.now()
         catalog = self._catalog()
         if request is None or not may_see(catalog, request, decisions, actor):
             refusal = RequestNotVisible(ref[:64], "unknown_request" if request is None else "not_a_viewer")
             self._defer(self._audit(refusal_entry(actor, "command", refusal, {**details, "request": ref[:64]})))
             raise refusal
         self._done(actor, details, request.ref)
-        return RequestStatus(request, decisions, waiting_on(catalog, request, decisions))
+        return RequestStatus(request, decisions, waiting_on(catalog, request, decisions),
+                             standings(catalog, request, deadlines, now))
 
     async def open_requests(self, actor: str, details: dict[str, Any]) -> list[RequestRecord]:
         """``actor``'s pending requests, newest first."""
@@ -168,7 +176,13 @@ class Tracker:
         async with self._reader() as uow:
             mine = await uow.requests.by_requester(user_id, HOME_LIMIT, open_only=True)
             waiting = await self._waiting(uow, user_id, HOME_LIMIT)
-        return Home(requestable_actions(self._catalog(), user_id), mine, waiting)
+            shown = {request.id: request for request in [*mine, *waiting]}
+            deadlines = await uow.service_levels.of_requests(sorted(shown)) if shown else []
+            now = uow.now()
+        catalog = self._catalog()
+        levels = {key: found for key, request in shown.items()
+                  if (found := standings(catalog, request, deadlines, now))}
+        return Home(requestable_actions(catalog, user_id), mine, waiting, levels)
 
     async def _waiting(self, uow: UnitOfWork, user_id: str, limit: int) -> list[RequestRecord]:
         catalog = self._catalog()

@@ -25,7 +25,7 @@ class HistoryApi:
 
     def methods(self) -> dict[str, Handler]:
         """The Web API methods this class serves."""
-        return {"conversations.history": self.history}
+        return {"conversations.history": self.history, "conversations.replies": self.replies}
 
     def history(self, args: dict[str, Any]) -> dict[str, Any]:
         """conversations.history: top-level messages between `oldest` and `latest`, newest first, `limit` a page.
@@ -57,6 +57,18 @@ class HistoryApi:
         if rest:
             answer["response_metadata"] = {"next_cursor": _cursor_for(rest[0]["ts"])}
         return answer
+
+
+    def replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: a thread's parent and its replies, oldest first (one page: threads here are short)."""
+        channel = self._ws.readable_channel(str(args.get("channel") or ""))
+        ts = str(args.get("ts") or "")
+        thread = [message for message in self._ws.history(channel)
+                  if message["ts"] == ts or message.get("thread_ts") == ts]
+        if not thread:
+            raise SlackMethodError("thread_not_found")
+        with_metadata = _flag(args.get("include_all_metadata"))
+        return {"messages": [_as_listed(message, with_metadata) for message in thread], "has_more": False}
 
 
 def _flag(value: Any) -> bool:

@@ -240,3 +240,18 @@ class FulfilmentStepRow(Base):
     result: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+class ServiceLevelRow(Base):
+    """A request's service-level clock (``domain.records.Deadline``): one per step that waited
+    under an ``sla``, and one for the whole request."""
+
+    __tablename__ = "service_levels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    step: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+    breached_at: Mapped[datetime | None]
+    reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

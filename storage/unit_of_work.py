@@ -24,6 +24,7 @@ from storage.repositories.fulfilment import FulfilmentRepository
 from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
+from storage.repositories.service_levels import ServiceLevelRepository
 
 
 def utcnow() -> datetime:
@@ -55,6 +56,7 @@ class UnitOfWork:
     feedback: FeedbackRepository
     analytics: AnalyticsRepository
     fulfilment: FulfilmentRepository
+    service_levels: ServiceLevelRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -93,6 +95,7 @@ class UnitOfWork:
         self.feedback = FeedbackRepository(tx)
         self.analytics = AnalyticsRepository(tx)
         self.fulfilment = FulfilmentRepository(tx)
+        self.service_levels = ServiceLevelRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

@@ -9,6 +9,7 @@ answer through the same SlackClientSim methods; ``/healthz`` is served over HTTP
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -33,8 +34,12 @@ DEFAULT_MODE = "http"
 
 
 class Harness:
-    def __init__(self, engine: AsyncEngine, catalog_path: Path, mode: str | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, catalog_path: Path, mode: str | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        """``clock``: the app's time, when a test sets it outright (``tests.clock.TestClock``);
+        otherwise real time moved ahead by ``offset``."""
         self.mode = mode or DEFAULT_MODE
+        self.clock = clock
         assert self.mode in MODES, self.mode
         self.engine = engine
         self.catalog: Catalog = load_catalog(catalog_path)
@@ -73,7 +78,7 @@ class Harness:
         # ``catalog`` may be swapped by a test (an edit between two requests); ``keeper``, when set,
         # makes the catalog reloadable from its file as in production.
         app = build_web_app(settings, self.keeper or (lambda: self.catalog), self.engine,
-                            clock=lambda: datetime.now(UTC) + self.offset)
+                            clock=self.clock or (lambda: datetime.now(UTC) + self.offset))
         connections = self.stub.socket_mode.connections_opened
         self._runner = web.AppRunner(app)
         await self._runner.setup()  # in socket mode this connects

@@ -17,7 +17,7 @@ from typing import Any
 from domain.fulfilment_records import PlanRecord, StepRecord
 from domain.jobs import CANCELLED, DONE, FAILED, PENDING
 from domain.ports import DuplicateSubmission, JobStats
-from domain.records import AuditEntry, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
+from domain.records import AuditEntry, Deadline, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
 from domain.surfaces import HOME_REFRESH
 
 
@@ -35,6 +35,7 @@ class Store:
     home_viewers: dict[str, datetime] = field(default_factory=dict)
     plans: dict[int, PlanRecord] = field(default_factory=dict)
     steps: dict[tuple[int, str, int], StepRecord] = field(default_factory=dict)
+    deadlines: list[Deadline] = field(default_factory=list)
 
 
 class MemoryRequests:
@@ -284,6 +285,31 @@ class MemoryFulfilment:
             step, status=status, attempts=step.attempts if attempts is None else attempts,
             detail=step.detail if detail is None else detail, result=step.result if result is None else result,
             updated_at=now, finished_at=now if status in ("done", "failed") else None)
+class MemoryServiceLevels:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def add(self, deadline: Deadline) -> None:
+        self._store.deadlines.append(deadline)
+
+    async def of_requests(self, request_ids: Sequence[int]) -> list[Deadline]:
+        return [d for d in self._store.deadlines if d.request_id in request_ids]
+
+    def _change(self, request_id: int, scope: str, step: int | None, changed: Any) -> bool:
+        for index, deadline in enumerate(self._store.deadlines):
+            if (deadline.request_id, deadline.scope, deadline.step) == (request_id, scope, step):
+                new = changed(deadline)
+                self._store.deadlines[index] = new or deadline
+                return new is not None
+        return False
+
+    async def breach(self, request_id: int, scope: str, step: int | None, now: datetime) -> bool:
+        return self._change(request_id, scope, step,
+                            lambda d: replace(d, breached_at=now) if d.breached_at is None else None)
+
+    async def reminded(self, request_id: int, step: int, number: int) -> bool:
+        return self._change(request_id, "step", step,
+                            lambda d: replace(d, reminders=number) if d.reminders == number - 1 else None)
 
 
 class MemoryUnitOfWork:
@@ -295,6 +321,7 @@ class MemoryUnitOfWork:
         self.away = MemoryAway(self._work)
         self.home_viewers = MemoryHomeViewers(self._work)
         self.fulfilment = MemoryFulfilment(self._work)
+        self.service_levels = MemoryServiceLevels(self._work)
         self._now: datetime | None = None
 
     def now(self) -> datetime:

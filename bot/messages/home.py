@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, SectionBlock
 
 from bot import ids
+from bot.messages.service_levels import service_level_block
 from bot.messages.suggestions import also_block, start_block
 from bot.messages.summary import md
 from bot.messages.tracking import request_row, waiting_rows
@@ -25,12 +26,14 @@ def home_view(home: Home) -> dict[str, Any]:
     """The Home tab as views.publish takes it."""
     blocks = [*_WAITING_HEADER]
     for request in home.waiting:
-        blocks += _rows(request, "waiting", waiting_rows)
+        blocks += _rows(request, "waiting", waiting_rows) + _dicts(*service_level_block(
+            home.service_levels.get(request.id, [])))
     if not home.waiting:
         blocks += _NOTHING_WAITING
     blocks += _OPEN_HEADER
     for request in home.open_requests:
-        blocks += _rows(request, "open", lambda r: [request_row(r)])
+        blocks += _rows(request, "open", lambda r: [request_row(r)]) + _dicts(*service_level_block(
+            home.service_levels.get(request.id, [])))
     if not home.open_requests:
         blocks += _NO_OPEN_REQUESTS
     return {"type": "home", "blocks": [*blocks, *_catalog_blocks(tuple(home.actions))]}

@@ -97,3 +97,9 @@ def headline(request: RequestRecord) -> str:
 def waiting_on(step: Step) -> str:
     count = f"{step.min_approvals} approvals" if step.min_approvals > 1 else "approval"
     return f"{count} from *{escape(step.role)}*"
+
+
+def when(moment: datetime) -> str:
+    """A moment in each reader's own time zone (Slack's date token; the fallback is UTC)."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"

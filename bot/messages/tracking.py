@@ -9,14 +9,14 @@ words for this module's refusals are registered with ``bot.refusals.refusal_text
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, ContextBlock, SectionBlock
 
 from bot import ids
 from bot.messages import Message
 from bot.messages.approval import decision_value, handover_note
-from bot.messages.summary import answer_sections, answer_value, headline, md, step_name
+from bot.messages.service_levels import service_level_text
+from bot.messages.summary import answer_sections, answer_value, headline, md, step_name, when
 from bot.mrkdwn import escape, truncate, user
 from bot.refusals import refusal_text
 from domain.cancellation import NotYourRequest
@@ -52,12 +52,6 @@ def _(error: RequestNotVisible) -> str:
 def _(error: NotYourRequest) -> str:
     return _not_an_id(error.ref) or (f"You can only cancel your own requests, and `{escape(error.ref)}` is not "
                                      f"one of them. `{ids.COMMAND} mine` lists yours.")
-
-
-def when(moment: datetime) -> str:
-    """A moment in each reader's own time zone (Slack's date token; the fallback is UTC)."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def state(request: RequestRecord) -> str:
@@ -152,7 +146,8 @@ def _step_line(status: RequestStatus, step: int) -> str:
 def _outcome(status: RequestStatus) -> str:
     request = status.request
     if request.status == Status.PENDING:
-        return f"*Pending* {state(request)}."
+        levels = service_level_text(status.service_levels)
+        return f"*Pending* {state(request)}." + (f"\n{levels}" if levels else "")
     moment = f" {when(request.decided_at)}" if request.decided_at else ""
     if request.status == Status.CANCELLED:
         return f":no_entry_sign: *Cancelled* by {user(request.requester_id)}{moment}."

@@ -77,7 +77,8 @@ def _to_record(row: Any) -> RequestRecord:
         status=row.status,
         current_step=row.current_step,
         steps=tuple(Step(role=s["role"], min_approvals=s["min_approvals"], roles=tuple(s.get("roles", [s["role"]])),
-                         approvers=tuple(s.get("approvers", [])), auto=s.get("auto")) for s in row.steps),
+                         approvers=tuple(s.get("approvers", [])), auto=s.get("auto"), backup=s.get("backup"))
+                    for s in row.steps),
         allow_self_approval=row.allow_self_approval,
         answers=tuple(Answer(field_id=a["id"], label=a["label"], value=a["value"], kind=a.get("kind", "text"),
                              shown=a.get("shown")) for a in row.answers),
@@ -101,7 +102,8 @@ class RequestRepository:
             "status": status,
             "current_step": 0,
             "steps": [{"role": s.role, "min_approvals": s.min_approvals, "roles": list(s.roles),
-                       "approvers": list(s.approvers), "auto": None if s.auto is None else dict(s.auto)}
+                       "approvers": list(s.approvers), "auto": None if s.auto is None else dict(s.auto),
+                       **({"backup": s.backup} if s.backup else {})}
                       for s in new.steps],
             "allow_self_approval": new.allow_self_approval,
             "answers": [{"id": a.field_id, "label": a.label, "value": a.value, "kind": a.kind, "shown": a.shown}
