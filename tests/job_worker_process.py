@@ -19,16 +19,18 @@ from domain.jobs import Done, Outcome
 from domain.records import Job
 from storage.database import Database
 from storage.engine import create_engine
+from storage.unit_of_work import UnitOfWork
+from tests.worker_process import LineLog, serve_until_idle
 
 
 class Appender:
     def __init__(self, path: str, hang: bool) -> None:
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        self._log = LineLog(path)
         self._hang = hang
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
         for job in jobs:
-            os.write(self._fd, f"{job.id} {job.attempts} {os.getpid()}\n".encode())
+            self._log.write(job.id, job.attempts)
             await asyncio.sleep(3600 if self._hang else 0.002)  # a little work, so the processes overlap
             yield job, Done()
 
@@ -39,17 +41,13 @@ async def main(url: str, out: str, lease: float, hang: bool) -> None:
         runner = JobRunner(database.unit_of_work, database.reader, {"test.job": Appender(out, hang)},
                            database.wakeup(), owner=f"worker:{os.getpid()}", batch_size=20,
                            lease=timedelta(seconds=lease), max_running=10)  # few at once: both take a share
-        await runner.start()
-        print("ready", flush=True)
-        idle_since = asyncio.get_running_loop().time()
-        while asyncio.get_running_loop().time() - idle_since < 1.0:
-            await asyncio.sleep(0.1)
-            async with database.reader() as uow:
-                stats = await uow.jobs.stats(uow.now())
-            if stats.due or stats.scheduled or runner.busy:
-                idle_since = asyncio.get_running_loop().time()
-        await runner.stop()
+        await serve_until_idle(runner, database, _jobs_left)
     await engine.dispose()
+
+
+async def _jobs_left(uow: UnitOfWork) -> bool:
+    stats = await uow.jobs.stats(uow.now())
+    return bool(stats.due or stats.scheduled)
 
 
 if __name__ == "__main__":

@@ -20,16 +20,18 @@ from domain.service_levels import TIMER_KINDS
 from domain.sla_timers import ServiceLevelTimers
 from storage.database import Database
 from storage.engine import create_engine
+from storage.unit_of_work import UnitOfWork
+from tests.worker_process import LineLog, serve_until_idle
 
 
 class Recorded(ServiceLevelTimers):
     def __init__(self, out: str, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
-        self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        self._log = LineLog(out)
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
         async for job, outcome in super().run(jobs):
-            os.write(self._fd, f"{job.id} {job.kind} {os.getpid()}\n".encode())
+            self._log.write(job.id, job.kind)
             yield job, outcome
 
 
@@ -40,17 +42,13 @@ async def main(url: str, catalog_path: str, out: str) -> None:
         timers = Recorded(out, lambda: catalog, database.unit_of_work)
         runner = JobRunner(database.unit_of_work, database.reader, dict.fromkeys(TIMER_KINDS, timers),
                            database.wakeup(), owner=f"timers:{os.getpid()}", batch_size=5)
-        await runner.start()
-        print("ready", flush=True)
-        idle_since = asyncio.get_running_loop().time()
-        while asyncio.get_running_loop().time() - idle_since < 1.0:
-            await asyncio.sleep(0.1)
-            async with database.reader() as uow:
-                due = await uow.jobs.next_due(TIMER_KINDS)
-                if runner.busy or (due is not None and due <= uow.now()):
-                    idle_since = asyncio.get_running_loop().time()
-        await runner.stop()
+        await serve_until_idle(runner, database, _timers_due)
     await engine.dispose()
+
+
+async def _timers_due(uow: UnitOfWork) -> bool:
+    due = await uow.jobs.next_due(TIMER_KINDS)
+    return due is not None and due <= uow.now()
 
 
 if __name__ == "__main__":
