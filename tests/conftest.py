@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 if TYPE_CHECKING:
     from storage.database import Database
     from tests.harness import Harness
+    from tests.webhook_receiver import WebhookReceiver
 
 from storage.engine import create_engine
 from storage.migrate import upgrade
@@ -144,3 +145,14 @@ async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
 
     async with Database(engine) as db:
         yield db
+
+
+@pytest.fixture
+async def receiver(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[WebhookReceiver]:
+    """A local webhook receiver for the fulfilment tests, with their catalog's ``${SELFSERVE_TEST_TOKEN}`` set."""
+    from tests.fulfilment_support import SECRET
+    from tests.webhook_receiver import WebhookReceiver
+
+    monkeypatch.setenv("SELFSERVE_TEST_TOKEN", SECRET)
+    async with WebhookReceiver() as running:
+        yield running

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +61,11 @@ async def request_and_approve(harness: Harness, values: dict[str, Any] | None = 
     [ask] = [m for m in harness.dms("U0IT1") if "Approval needed" in m.get("text", "")]
     assert (await harness.slack.click(ask, "selfserve.approve", user_id="U0IT1")).status == 200
     await harness.settle()
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait until ``condition`` holds (what another process or the runner's own loop does)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.fulfilment_support import SECRET, receipt, request_and_approve, write_catalog
+from tests.fulfilment_support import receipt, request_and_approve, write_catalog
 from tests.harness import Harness
 from tests.webhook_receiver import WebhookReceiver
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SELFSERVE_TEST_TOKEN", SECRET)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    async with WebhookReceiver() as running:
-        yield running
 
 
 def revokes(receiver: WebhookReceiver) -> list[object]:

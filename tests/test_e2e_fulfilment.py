@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.fulfilment_support import SECRET, receipt, request_and_approve, write_catalog
+from tests.fulfilment_support import SECRET, eventually, receipt, request_and_approve, write_catalog
 from tests.harness import Harness
 from tests.webhook_receiver import WebhookReceiver
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SELFSERVE_TEST_TOKEN", SECRET)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    async with WebhookReceiver() as running:
-        yield running
-
-
 async def app(engine: AsyncEngine, tmp_path: Path, receiver: WebhookReceiver, **options: object) -> Harness:
     return Harness(engine, write_catalog(tmp_path, receiver.base, **options))  # type: ignore[arg-type]
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def everything_said(harness: Harness) -> str:
@@ -71,7 +50,7 @@ async def test_retries_then_success_has_exactly_one_effect(engine: AsyncEngine, 
     receiver.script = [(503, {"Retry-After": "0"}), (429, {"Retry-After": "0"}), (500, {})]
     async with await app(engine, tmp_path, receiver) as harness:
         await request_and_approve(harness)
-        await until(lambda: bool(harness.stub.messages("C0ITOPS")))  # the runner's own loop retries, then goes on
+        await eventually(lambda: bool(harness.stub.messages("C0ITOPS")))  # the runner's own loop retries, then goes on
         await harness.settle()
         installs = [r for r in receiver.received if r.path == "/api/installs"]
         assert len(installs) == 4 and len({r.headers["Idempotency-Key"] for r in installs}) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,22 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import EVENTS_PATH
 from slackstub import SlackClientSim
-from tests.fulfilment_support import SECRET, write_catalog
+from tests.fulfilment_support import eventually, write_catalog
 from tests.harness import SIGNING_SECRET, Harness
 from tests.webhook_receiver import WebhookReceiver
 
 ROOT = Path(__file__).parent.parent
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SELFSERVE_TEST_TOKEN", SECRET)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    async with WebhookReceiver() as running:
-        yield running
 
 
 async def start_app(harness: Harness, catalog: Path) -> tuple[asyncio.subprocess.Process, SlackClientSim]:
@@ -45,14 +33,9 @@ async def start_app(harness: Harness, catalog: Path) -> tuple[asyncio.subprocess
     return process, SlackClientSim(app_url=url, signing_secret=SIGNING_SECRET, stub=harness.stub)
 
 
-async def eventually(condition: object, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def approve_through(slack: SlackClientSim, harness: Harness, ref: str) -> None:
+    """U0IT1 approves ``ref`` once its approval DM is there."""
+    await eventually(lambda: any(ref in str(m) for m in harness.dms("U0IT1")))
     ask = next(m for m in harness.dms("U0IT1") if "Approval needed" in m.get("text", "") and ref in str(m))
     assert (await slack.click(ask, "selfserve.approve", user_id="U0IT1")).status == 200
 
@@ -102,7 +85,6 @@ async def two_processes_run_each_step_once(engine: AsyncEngine, tmp_path: Path, 
         try:
             for number, slack in enumerate((slack_a, slack_b, slack_a, slack_b, slack_a, slack_b), 1):
                 await submit_through(slack, harness, "Figma")
-                await eventually(lambda n=number: any(f"REQ-{n}" in str(m) for m in harness.dms("U0IT1")))
                 await approve_through(slack, harness, f"REQ-{number}")
             await eventually(lambda: len(harness.stub.messages("C0ITOPS")) >= 6)
             await asyncio.sleep(1.0)  # anything run twice would show by now
