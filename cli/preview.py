@@ -3,7 +3,8 @@
 Prints the modal exactly as the bot sends it to views.open (``bot.modals.request_form``), as
 Block Kit JSON on stdout, and a link that opens it in Slack's Block Kit Builder on stderr (so
 ``> modal.json`` keeps the JSON clean). A service owner pastes either into a pull request that
-changes the catalog, and reviewers see the form without running anything.
+changes the catalog, and reviewers see the form without running anything. An action with
+fulfilment steps also gets, on stderr, what each step would send (``cli.preview_steps``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import quote
 
 from bot.modals.request_form import request_form_json
 from cli.common import EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM
+from cli.preview_steps import steps_preview
 from domain.catalog import Catalog, CatalogError, load_catalog
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
@@ -54,4 +56,7 @@ def main(name: str, path: str | None, out: TextIO, err: TextIO | None = None) ->
     view = request_form_json(action)
     print(json.dumps(view, indent=2, ensure_ascii=False), file=out)
     print(f"Block Kit Builder: {builder_link(view)}", file=err)
+    steps = steps_preview(action, os.environ)
+    if steps:
+        print(steps, file=err)
     return EXIT_OK

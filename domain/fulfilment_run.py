@@ -82,7 +82,11 @@ class Attempt:
 def render(prepared: Prepared, person: Person, environ: Mapping[str, str] | None = None) -> Rendered:
     """The step's templates rendered for ``person``; raises RenderError (no secret in its text)."""
     values = context(prepared.request, person, prepared.saved, prepared.access, prepared.field_ids)
-    step = prepared.step
+    return render_step(prepared.step, values, environ)
+
+
+def render_step(step: FulfilmentStep, values: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Rendered:
+    """``step`` rendered in ``values`` (a run's context, or ``preview``'s sample one)."""
     if step.message is not None:
         return Rendered(text=render_slack(step.message, values))
     if step.notify is not None:
@@ -178,4 +182,4 @@ def _saved(plan: Any, steps: list[Any]) -> list[_Saved]:
     return found
 
 
-__all__ = ["Attempt", "Prepared", "Rendered", "RenderError", "StepRunner", "outcome", "render"]
+__all__ = ["Attempt", "Prepared", "Rendered", "RenderError", "StepRunner", "outcome", "render", "render_step"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,10 @@ def test_sample_other_actions() -> None:
     assert (quantity.min, quantity.max, quantity.decimals) == (1, 20, 0)
     assert actions["laptop-order"].field("cost_center").pattern == r"^CC-\d{4}$"
     assert actions["access-request"].approvals == (ApprovalStep(role="security", min_approvals=2),)
-    assert actions["access-request"].field("end_date").type is FieldType.DATE
+    access = actions["access-request"].fulfilment
+    assert access.expires_after == timedelta(hours=8) and access.warn_before == timedelta(minutes=30)
+    assert [step.kind for step in access.on_approved] == ["webhook", "message"]
+    assert [step.label for step in access.on_expired] == ["Revoke the access", "Post in <#C0SECURITY>"]
 
 
 # --- single mistakes, each with its exact report -------------------------------------------

@@ -123,18 +123,37 @@ def free_port() -> int:
 # selfserve check
 
 
+SHIPPED_VARIABLES = {"IDP_API_TOKEN": "t1", "DEPLOY_TOKEN": "t2", "IAM_TOKEN": "t3"}
+"""The ``${VAR}``s the shipped catalog's webhooks read: with them set, its check is clean."""
+
+
 async def test_check_accepts_the_shipped_catalog(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(BROKEN_CATALOG, encoding="utf-8")
     default, named = await asyncio.gather(
-        acli("check"),  # ./catalog.yaml when neither an argument nor CATALOG_PATH is given
-        acli("check", "catalog.yaml", env={"CATALOG_PATH": str(broken)}),  # an argument beats CATALOG_PATH
+        acli("check", env=SHIPPED_VARIABLES),  # ./catalog.yaml when neither an argument nor CATALOG_PATH is given
+        acli("check", "catalog.yaml", env={"CATALOG_PATH": str(broken), **SHIPPED_VARIABLES}),  # the argument wins
     )
     assert default.returncode == 0, default
     assert re.fullmatch(r"\./catalog\.yaml: OK \(\d+ actions, \d+ roles\)\n", default.stdout), default
     assert default.stderr == "", default
     assert named.returncode == 0, named
     assert named.stdout == default.stdout.removeprefix("./"), named
+
+
+async def test_check_warns_of_each_unset_variable_at_its_line_and_still_passes() -> None:
+    result = await acli("check", env={"DEPLOY_TOKEN": "set"})
+    assert result.returncode == 0, result
+    assert re.fullmatch(r"\./catalog\.yaml: OK \(\d+ actions, \d+ roles, 3 warnings\)\n", result.stdout), result
+    lines = (ROOT / "catalog.yaml").read_text().splitlines()
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 3 and not any("DEPLOY_TOKEN" in line for line in warnings), result
+    for warning in warnings:
+        where, path, message = warning.split(": ", 2)
+        name = re.search(r"\$\{(\w+)\}", message)
+        assert name and message.startswith("warning: ") and name[1] in SHIPPED_VARIABLES, warning
+        assert f"${{{name[1]}}}" in lines[int(where.rsplit(":", 1)[1]) - 1], warning  # the line that reads it
+        assert path.endswith("webhook.headers.Authorization"), warning
 
 
 async def test_check_lists_every_problem_like_a_compiler(tmp_path: Path) -> None:

@@ -68,3 +68,23 @@ def test_a_catalog_with_problems_is_listed_and_exits_1(capsys: pytest.CaptureFix
     path.write_text(E2E_CATALOG.read_text().replace("{role: hr}", "{role: hrr}"))
     code, out, err = preview(capsys, "new-employee", "--catalog", str(path))
     assert (code, out) == (1, "") and f"{path}:" in err and "unknown role 'hrr'" in err
+
+
+def test_each_fulfilment_step_is_shown_as_it_would_be_sent_secrets_masked(capsys: pytest.CaptureFixture[str],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_TOKEN", "a-real-iam-token-value")
+    code, out, err = preview(capsys, "access-request", "--catalog", "catalog.yaml")
+    assert code == 0 and json.loads(out)["type"] == "modal"  # stdout stays the form's JSON only
+    steps = err.split("\n", 1)[1]  # after the Builder link
+    assert "After the last approval (on_approved" in steps and "When access ends (on_expired" in steps
+    assert "POST https://iam.internal.example/api/grants\n" in steps
+    assert "Authorization: ••••••" in steps and "a-real-iam-token-value" not in err
+    assert '"user": "sam@example.com"' in steps and '"system": "Production database"' in steps  # sample values
+    assert "You have Read-only access to Production database now (REQ-42)" in steps
+    assert "POST https://iam.internal.example/api/grants/sample-id/revoke" in steps  # steps.grant.id, a sample
+    assert "Access ends 8h after the last step is done (the requester is told 30m before)." in steps
+
+
+def test_an_action_without_fulfilment_shows_only_the_form(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = preview(capsys, "new-employee", "--catalog", str(E2E_CATALOG))
+    assert code == 0 and len(err.strip().splitlines()) == 1 and err.startswith("Block Kit Builder: ")

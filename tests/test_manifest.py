@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "catalog.yaml"
 E2E = Path(__file__).parent / "catalog_e2e.yaml"
 BASE_SCOPES = ["commands", "chat:write", "im:write", "im:history"]
+FULFILMENT_SCOPES = ["users:read", "users:read.email", "chat:write.public", "channels:history"]
+"""What the shipped catalog's fulfilment steps add: it names the requester and posts in channels."""
 # A Web API call in bot/: client.chat_postMessage(...), client.usergroups_users_list(...), api_call("x.y", ...)
 _SDK_CALL = re.compile(r"\.((?:chat|conversations|views|users|usergroups|auth|apps|reactions|team|bots|files|pins|"
                        r"reminders|dnd|emoji|bookmarks)_[A-Za-z_]+)\(")
@@ -87,7 +89,7 @@ def test_an_http_manifest_sends_everything_to_the_events_url() -> None:
                                       "description": "Pick something to request from the catalog"}]
     [command] = features["slash_commands"]
     assert (command["command"], command["url"], command["should_escape"]) == (ids.COMMAND, endpoint, True)
-    assert document["oauth_config"] == {"scopes": {"bot": BASE_SCOPES}}
+    assert document["oauth_config"] == {"scopes": {"bot": [*BASE_SCOPES, *FULFILMENT_SCOPES]}}
     settings = document["settings"]
     assert settings["event_subscriptions"] == {"request_url": endpoint, "bot_events": ["app_home_opened"]}
     assert settings["interactivity"] == {"is_enabled": True, "request_url": endpoint,

@@ -16,6 +16,8 @@ from aiohttp import web
 
 from bot.app import EVENTS_PATH, RUNTIME, Runtime, build_web_app
 from bot.config import Settings
+from bot.fulfilment.wiring import FulfilmentOptions
+from cli.playground.sink import MadeUpEnviron
 from domain.catalog import Catalog
 from domain.catalog_keeper import CatalogKeeper
 from slackstub import SlackClientSim, SlackStandIn
@@ -44,8 +46,9 @@ class RunningBot:
 
 
 async def start_bot(stub: SlackStandIn, catalog: Catalog, catalog_path: str, data_dir: Path,
-                    log_level: str) -> RunningBot:
-    """Migrate a fresh database in `data_dir` and serve the bot on a free local port, talking to `stub`."""
+                    log_level: str, webhooks: str) -> RunningBot:
+    """Migrate a fresh database in `data_dir` and serve the bot on a free local port, talking to `stub`; every
+    webhook goes to `webhooks` (the playground's sink), with made-up values for its ``${VAR}``s."""
     database_url = fresh_database(data_dir)
     engine = create_engine(database_url)
     await upgrade(engine)
@@ -53,7 +56,8 @@ async def start_bot(stub: SlackStandIn, catalog: Catalog, catalog_path: str, dat
     settings = Settings(slack_bot_token=stub.identity.bot_token, slack_signing_secret=secret, slack_app_token=None,
                         slack_api_url=stub.api_url, database_url=database_url, catalog_path=catalog_path, port=0,
                         host=LOCAL, log_level=log_level)
-    app = build_web_app(settings, CatalogKeeper(catalog, catalog_path), engine)
+    fulfilment = FulfilmentOptions(redirect=webhooks, environ=MadeUpEnviron())
+    app = build_web_app(settings, CatalogKeeper(catalog, catalog_path), engine, fulfilment=fulfilment)
 
     async def dispose(_: web.Application) -> None:
         await engine.dispose()

@@ -19,6 +19,7 @@ from bot.app import Runtime
 from bot.ids import SHORTCUT
 from cli.manifest import SHORTCUT_NAME
 from cli.playground.bot import LOCAL, RunningBot, start_bot
+from cli.playground.sink import WebhookSink
 from cli.playground.watch import POLL_SECONDS, watch
 from cli.playground.world import default_person, intro, populate, shown_path
 from domain.catalog import Catalog, CatalogError, load_catalog
@@ -48,6 +49,8 @@ class Playground:
         token = f"xoxb-playground-{secrets.token_hex(8)}"
         self.stub = SlackStandIn(bot_token=token, bot_name="selfserve", team_name="Playground", host=LOCAL)
         self.page = WebClient(self.stub, shortcuts={SHORTCUT: SHORTCUT_NAME})
+        self.sink = WebhookSink()
+        """Where the catalog's webhooks go (printed as they come: the playground never calls real systems)."""
         self._bot: RunningBot | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._reloads: set[asyncio.Task[None]] = set()
@@ -73,6 +76,7 @@ class Playground:
     async def start(self) -> str:
         """Start the stand-in and the page, and the bot if the catalog has no problems; returns the page's URL."""
         await self.stub.start()
+        await self.sink.start()
         self.url = await self.page.start(self.options.host, self.options.port)
         if self._catalog is not None:
             await self._start_bot(self._catalog)
@@ -91,6 +95,7 @@ class Playground:
         if self._bot is not None:
             await self._bot.stop()
             self._bot = None
+        await self.sink.stop()
         await self.stub.stop()
 
     def reload_soon(self) -> None:
@@ -129,7 +134,8 @@ class Playground:
     async def _start_bot(self, catalog: Catalog) -> None:
         options = self.options
         self._show(catalog)  # first: the bot looks up its roles' user groups as it starts
-        self._bot = await start_bot(self.stub, catalog, options.catalog_path, options.data_dir, options.log_level)
+        self._bot = await start_bot(self.stub, catalog, options.catalog_path, options.data_dir, options.log_level,
+                                    self.sink.url)
         self.page.default_user = default_person(catalog)
         self.page.attach(self._bot.sim)
 
