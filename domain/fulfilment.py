@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domain import notifications
+from domain import notifications, surfaces
 from domain.catalog import Action
 from domain.catalog.fulfilment import Fulfilment, FulfilmentStep
 from domain.fulfilment_records import APPROVED, DONE, EXPIRED, FAILED, PENDING, PlanRecord, StepRecord
@@ -78,9 +78,15 @@ async def start_phase(uow: UnitOfWork, request: RequestRecord, phase: str, steps
     await uow.fulfilment.add_steps([StepRecord(request.id, phase, index, step.kind, step.label, PENDING, 0, None,
                                                None, now) for index, step in enumerate(steps)])
     uow.enqueue(STEP_JOB, request.id, {"phase": phase, "index": 0}, key=step_job_key(request.id, phase, 0))
-    uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+    await progressed(uow, request)
     uow.audit(AuditEntry("fulfilment_started", "ok", None, request.ref,
                          {"phase": phase, "steps": [step.label for step in steps]}))
+
+
+async def progressed(uow: UnitOfWork, request: RequestRecord) -> None:
+    """A step moved: the requester's receipt is redrawn, and their Home tab if they watch it."""
+    uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+    await surfaces.refresh_homes(uow, request, [request.requester_id])
 
 
 def step_job_key(request_id: int, phase: str, index: int) -> str:
@@ -111,7 +117,7 @@ async def complete_step(uow: UnitOfWork, request_id: int, phase: str, index: int
                          {"phase": phase, "step": index, "label": steps[(phase, index)].label, **detail}))
     if request.status == Status.FAILED:  # run again after a failure, by support or an operator
         request = await uow.requests.set_status(request, Status.APPROVED, now)
-    uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+    await progressed(uow, request)
     if (phase, index + 1) in steps:
         uow.enqueue(STEP_JOB, request.id, {"phase": phase, "index": index + 1},
                     key=step_job_key(request.id, phase, index + 1))
@@ -136,7 +142,9 @@ async def record_attempt(uow: UnitOfWork, request_id: int, phase: str, index: in
     await uow.fulfilment.update_step(request_id, phase, index, uow.now(), status=PENDING, detail=detail)
     uow.audit(AuditEntry("fulfilment_attempt_failed", "retry", None, f"REQ-{request_id}",
                          {"phase": phase, "step": index, **detail}))
-    uow.enqueue(notifications.RECEIPT_REFRESH, request_id, {})
+    request = await uow.requests.get(request_id)
+    if request is not None:
+        await progressed(uow, request)
 
 
 async def step_failed(uow: UnitOfWork, job: Job, error: str) -> None:
@@ -156,6 +164,6 @@ async def step_failed(uow: UnitOfWork, job: Job, error: str) -> None:
     uow.audit(AuditEntry("fulfilment_failed", "failed", None, request.ref,
                          {"phase": phase, "step": index, "label": step.label, "attempts": step.attempts,
                           "error": error[:500]}))
-    uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+    await progressed(uow, request)
     uow.enqueue(FAILED_NOTICE, request.id, {"phase": phase, "index": index})
     uow.enqueue(SUPPORT_ALERT, request.id, {"phase": phase, "index": index})

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from domain import notifications
 from domain.catalog.fulfilment import FulfilmentStep
 from domain.catalog.template_context import Person, context
-from domain.fulfilment import complete_step, field_ids, idempotency_key, plan_of, record_attempt, steps_of
+from domain.fulfilment import complete_step, field_ids, idempotency_key, plan_of, progressed, record_attempt, steps_of
 from domain.fulfilment_records import DONE, RUNNING
 from domain.jobs import Done, Fail, Outcome, Retry
 from domain.ports import UnitOfWorkFactory
@@ -157,7 +156,7 @@ class StepRunner:
                 return None
             attempt = mine.attempts + 1
             await uow.fulfilment.update_step(request.id, phase, index, uow.now(), status=RUNNING, attempts=attempt)
-            uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+            await progressed(uow, request)
         saved = {s.result_name: s.result for s in _saved(plan_of(record), steps)}
         access = None if record.granted_at is None else (record.granted_at, record.expires_at)
         return Prepared(request, phase, index, steps_of(plan_of(record), phase)[index], attempt, saved, access,

@@ -19,6 +19,7 @@ from domain.approvals import delegates, eligible_approvers
 from domain.catalog import Action, Catalog
 from domain.desk import Defer
 from domain.errors import DomainError
+from domain.fulfilment_records import DONE, PlanRecord, StepRecord
 from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
 from domain.rbac import requestable_actions
@@ -31,6 +32,8 @@ LIST_LIMIT = 20
 """Requests one list shows at most (`mine`, `pending`, `status` without an id)."""
 HOME_LIMIT = 15
 """Open requests, and approvals waiting, that the Home tab shows at most (its view holds 100 blocks)."""
+IN_PROGRESS_LIMIT = 5
+"""Approved requests being carried out that the Home tab shows, the latest first."""
 
 
 @dataclass
@@ -51,6 +54,10 @@ class RequestStatus:
     waiting_on: tuple[str, ...]
     service_levels: list[Standing] = field(default_factory=list)
     """Its clocks that still run (``domain.service_levels``)."""
+    fulfilment: list[StepRecord] = field(default_factory=list)
+    """Every fulfilment step, phase by phase, each with its attempts and its last attempt's detail."""
+    plan: PlanRecord | None = None
+    """Its fulfilment plan and access window (None: its action carries nothing out)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,10 @@ class Home:
     waiting: list[RequestRecord]
     service_levels: dict[int, list[Standing]] = field(default_factory=dict)
     """The running clocks of those requests, by request id."""
+    in_progress: list[RequestRecord] = field(default_factory=list)
+    """The person's approved requests still being carried out, or whose fulfilment failed."""
+    steps: dict[int, list[StepRecord]] = field(default_factory=dict)
+    """The fulfilment steps of ``in_progress``, by request id."""
 
 
 def roles_of(catalog: Catalog, user_id: str) -> list[str]:
@@ -132,6 +143,8 @@ class Tracker:
             request = None if request_id is None else await uow.requests.get(request_id)
             decisions = [] if request is None else await uow.requests.decisions(request.id)
             deadlines = [] if request is None else await uow.service_levels.of_requests([request.id])
+            steps = [] if request is None else await uow.fulfilment.steps(request.id)
+            plan = None if request is None or not steps else await uow.fulfilment.plan(request.id)
             now = uow.now()
         catalog = self._catalog()
         if request is None or not may_see(catalog, request, decisions, actor):
@@ -140,7 +153,7 @@ class Tracker:
             raise refusal
         self._done(actor, details, request.ref)
         return RequestStatus(request, decisions, waiting_on(catalog, request, decisions),
-                             standings(catalog, request, deadlines, now))
+                             standings(catalog, request, deadlines, now), steps, plan)
 
     async def open_requests(self, actor: str, details: dict[str, Any]) -> list[RequestRecord]:
         """``actor``'s pending requests, newest first."""
@@ -178,11 +191,12 @@ class Tracker:
             waiting = await self._waiting(uow, user_id, HOME_LIMIT)
             shown = {request.id: request for request in [*mine, *waiting]}
             deadlines = await uow.service_levels.of_requests(sorted(shown)) if shown else []
+            in_progress, steps = await _in_progress(uow, user_id)
             now = uow.now()
         catalog = self._catalog()
         levels = {key: found for key, request in shown.items()
                   if (found := standings(catalog, request, deadlines, now))}
-        return Home(requestable_actions(catalog, user_id), mine, waiting, levels)
+        return Home(requestable_actions(catalog, user_id), mine, waiting, levels, in_progress, steps)
 
     async def _waiting(self, uow: UnitOfWork, user_id: str, limit: int) -> list[RequestRecord]:
         catalog = self._catalog()
@@ -192,3 +206,13 @@ class Tracker:
         handed = await uow.requests.handed_to(user_id, limit)
         merged = {request.id: request for request in [*by_role, *handed]}
         return sorted(merged.values(), key=lambda request: -request.id)[:limit]
+
+
+async def _in_progress(uow: UnitOfWork, user_id: str) -> tuple[list[RequestRecord], dict[int, list[StepRecord]]]:
+    """``user_id``'s latest approved requests with a step not done yet (failed ones included), and their steps."""
+    latest = [r for r in await uow.requests.by_requester(user_id, HOME_LIMIT)
+              if r.status in (Status.APPROVED, Status.FAILED)]
+    steps = await uow.fulfilment.steps_of([r.id for r in latest]) if latest else {}
+    going = [r for r in latest if any(step.status != DONE for step in steps.get(r.id, ()))]
+    going = going[:IN_PROGRESS_LIMIT]
+    return going, {r.id: steps[r.id] for r in going}

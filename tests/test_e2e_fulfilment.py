@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain import surfaces
 from tests.fulfilment_support import SECRET, eventually, receipt, request_and_approve, write_catalog
 from tests.harness import Harness
 from tests.webhook_receiver import WebhookReceiver
@@ -87,3 +90,31 @@ async def test_a_permanent_failure_fails_the_request_and_support_retries_it(engi
         events = await harness.audit_events()
         assert [e.actor for e in events if e.kind == "fulfilment_retried"] == ["U0ADMIN"]
         assert any(e.kind == "refused" or e.outcome == "refused" for e in events if e.actor == "U0EMPLOYEE")
+
+
+async def test_status_and_the_home_tab_show_every_step_and_its_last_attempt(
+        engine: AsyncEngine, tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(surfaces, "HOME_REFRESH_BATCH", timedelta(0))  # Home refreshes due at once
+    receiver.script = [(400, {})]
+    async with await app(engine, tmp_path, receiver) as harness:
+        assert (await harness.slack.app_home_opened("U0EMPLOYEE")).status == 200  # watching from now on
+        await request_and_approve(harness)
+        home = json.dumps(harness.stub.home("U0EMPLOYEE"), ensure_ascii=False)  # redrawn as the steps moved
+        assert "Being carried out" in home and "REQ-1" in home
+        assert "Message to the requester — _done_" in home and "_failed, HTTP 400_" in home
+        assert "HTTP 400 (not retried" in home and "Post in <#C0ITOPS> — _pending_" in home
+
+        answer = await harness.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve", text="status REQ-1")
+        status = json.dumps(answer.json()["blocks"], ensure_ascii=False)
+        assert "carrying it out failed" in status and "support can retry it" in status
+        assert "*Carrying it out*" in status and "_failed, HTTP 400_" in status and "_failed <!date^" in status
+        assert SECRET not in status
+
+        [alert] = harness.stub.messages("C0SUPPORT")
+        await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0ADMIN")
+        await harness.settle()
+        answer = await harness.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve", text="status REQ-1")
+        status = json.dumps(answer.json()["blocks"], ensure_ascii=False)
+        assert status.count("— _done") == 3 and "attempt 2, HTTP 200" in status and "_done <!date^" in status
+        assert "Access until" in status
+        assert "Being carried out" not in json.dumps(harness.stub.home("U0EMPLOYEE"))  # all done: off the list

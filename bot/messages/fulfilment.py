@@ -3,6 +3,7 @@ notice, support's alert with the technical detail, and the access notices."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from bot.mrkdwn import escape, truncate, user
 from domain.fulfilment_records import APPROVED, DONE, FAILED, RUNNING, PlanRecord, StepRecord
 from domain.records import RequestRecord
 
+_CHANNEL = re.compile(r"&lt;#(C[A-Z0-9]{2,20})&gt;")
 ICONS = {"pending": ":white_circle:", RUNNING: ":arrows_counterclockwise:", DONE: ":white_check_mark:",
          FAILED: ":x:"}
 
@@ -33,14 +35,32 @@ def step_line(step: StepRecord) -> str:
     status = (step.detail or {}).get("status")
     if status is not None:
         words += f", HTTP {status}"
-    return f"{ICONS.get(step.status, '')} {escape(step.label)} — _{words}_"
+    return f"{ICONS.get(step.status, '')} {_label(step.label)} — _{words}_"
 
 
-def progress_blocks(steps: Sequence[StepRecord], plan: PlanRecord | None) -> list[Block]:
-    """The fulfilment part of a receipt: each phase's steps, then the access window."""
+def _label(label: str) -> str:
+    """The step's name escaped, but a channel mention (a notify step's own name) kept a link."""
+    return _CHANNEL.sub(r"<#\1>", escape(label))
+
+
+def attempt_line(step: StepRecord) -> str | None:
+    """``status`` and the Home tab say more: when the step last moved, and its last attempt's error."""
+    error = (step.detail or {}).get("error")
+    moment = step.finished_at or step.updated_at
+    if step.status == "pending" and not step.attempts:
+        return None
+    said = f": {escape(truncate(str(error), 200))}" if error and step.status != DONE else ""
+    how = {DONE: "done", FAILED: "failed"}.get(step.status, "last attempt")
+    return f"      _{how} {when(moment)}{said}_"
+
+
+def progress_blocks(steps: Sequence[StepRecord], plan: PlanRecord | None, *, detailed: bool = False) -> list[Block]:
+    """The fulfilment part of a receipt: each phase's steps, then the access window; ``detailed``
+    adds each step's last attempt (when, and its error) for ``status`` and the Home tab."""
     blocks: list[Block] = []
     for phase, title in ((APPROVED, "Carrying it out"), ("expired", "Ending access")):
-        lines = [step_line(step) for step in steps if step.phase == phase]
+        lines = [line for step in steps if step.phase == phase
+                 for line in (step_line(step), attempt_line(step) if detailed else None) if line]
         if lines:
             blocks.append(SectionBlock(text=md(truncate(f"*{title}*\n" + "\n".join(lines), 3000))))
     if plan is not None and plan.expires_at is not None:

@@ -1,5 +1,6 @@
 """The App Home tab: approvals waiting on the person (with their buttons), their open requests
-(with Cancel), and what they may request (with Start). A Home view holds at most 100 blocks."""
+(with Cancel), their approved requests still being carried out (each fulfilment step and its last
+attempt), and what they may request (with Start). A Home view holds at most 100 blocks."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, SectionBlock
 
 from bot import ids
+from bot.messages.fulfilment import progress_blocks
 from bot.messages.service_levels import service_level_block
 from bot.messages.suggestions import also_block, start_block
 from bot.messages.summary import md
@@ -20,6 +22,8 @@ from domain.records import RequestRecord
 from domain.tracking import Home
 
 MAX_ACTIONS = 40  # with 15 waiting (2 blocks each) and 15 open requests, under the 100 blocks
+MAX_BLOCKS = 100
+"""Slack's limit for a Home view: requests being carried out take their room from the catalog list."""
 
 
 def home_view(home: Home) -> dict[str, Any]:
@@ -36,7 +40,12 @@ def home_view(home: Home) -> dict[str, Any]:
             home.service_levels.get(request.id, [])))
     if not home.open_requests:
         blocks += _NO_OPEN_REQUESTS
-    return {"type": "home", "blocks": [*blocks, *_catalog_blocks(tuple(home.actions))]}
+    if home.in_progress:
+        blocks += _IN_PROGRESS_HEADER
+    for request in home.in_progress:  # not cached: its steps move while the request row stays the same
+        blocks += _dicts(request_row(request), *progress_blocks(home.steps.get(request.id, []), None, detailed=True))
+    room = min(MAX_ACTIONS, MAX_BLOCKS - len(blocks) - 4)  # 4: the catalog part's own blocks
+    return {"type": "home", "blocks": [*blocks, *_catalog_blocks(tuple(home.actions), room)]}
 
 
 def _dicts(*blocks: Block) -> tuple[dict[str, Any], ...]:
@@ -47,6 +56,7 @@ _WAITING_HEADER = _dicts(HeaderBlock(text="Waiting on your decision"))
 _NOTHING_WAITING = _dicts(SectionBlock(text=md("Nothing is waiting on you.")))
 _OPEN_HEADER = _dicts(DividerBlock(), HeaderBlock(text="Your open requests"))
 _NO_OPEN_REQUESTS = _dicts(SectionBlock(text=md("You have no open requests.")))
+_IN_PROGRESS_HEADER = _dicts(DividerBlock(), HeaderBlock(text="Being carried out"))
 _RENDERED: OrderedDict[tuple[object, ...], tuple[dict[str, Any], ...]] = OrderedDict()
 RENDERED_ROWS = 2000  # requests' rows kept rendered (a waiting request shows in each approver's Home)
 
@@ -65,7 +75,7 @@ def _rows(request: RequestRecord, kind: str,
 
 
 @lru_cache(maxsize=256)
-def _catalog_blocks(actions: tuple[Action, ...]) -> tuple[dict[str, Any], ...]:
+def _catalog_blocks(actions: tuple[Action, ...], room: int = MAX_ACTIONS) -> tuple[dict[str, Any], ...]:
     """The part about requesting, the same for everyone who may request the same actions, so it is
     built once per catalog and set of actions (Block Kit validation costs a millisecond a Home)."""
     blocks: list[Block] = [
@@ -75,9 +85,9 @@ def _catalog_blocks(actions: tuple[Action, ...]) -> tuple[dict[str, Any], ...]:
         HeaderBlock(text="Start a request"),
     ]
     if actions:
-        blocks.extend(start_block(action) for action in actions[:MAX_ACTIONS])
-        if actions[MAX_ACTIONS:]:
-            blocks.append(also_block(actions[MAX_ACTIONS:]))
+        blocks.extend(start_block(action) for action in actions[:room])
+        if actions[room:]:
+            blocks.append(also_block(actions[room:]))
     else:
         blocks.append(SectionBlock(text=md(
             "There is nothing you can request yet. Ask an admin to add you to a role in the catalog.")))

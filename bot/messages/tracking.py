@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 from bot import ids
 from bot.messages import Message
 from bot.messages.approval import decision_value, handover_note
+from bot.messages.fulfilment import progress_blocks
 from bot.messages.service_levels import service_level_text
 from bot.messages.summary import answer_sections, answer_value, headline, md, step_name, when
 from bot.mrkdwn import escape, truncate, user
@@ -31,6 +32,8 @@ _STATE_MARKS: dict[str, str] = {
     Status.APPROVED: ":white_check_mark: approved",
     Status.REJECTED: ":x: rejected",
     Status.CANCELLED: ":no_entry_sign: cancelled",
+    Status.FAILED: ":warning: approved, but carrying it out failed",
+    Status.EXPIRED: ":lock: approved; its access has ended",
 }
 
 
@@ -153,6 +156,10 @@ def _outcome(status: RequestStatus) -> str:
         return f":no_entry_sign: *Cancelled* by {user(request.requester_id)}{moment}."
     if request.status == Status.APPROVED:
         return f":white_check_mark: *Approved*{moment}."
+    if request.status == Status.FAILED:
+        return f":warning: *Approved*{moment}, but a step of carrying it out failed; support can retry it."
+    if request.status == Status.EXPIRED:
+        return f":lock: *Approved*{moment}; the access it gave has ended."
     return f":x: *Rejected*{moment}."
 
 
@@ -166,6 +173,7 @@ def status_message(status: RequestStatus, viewer: str) -> Message:
     if request.steps:
         steps = "\n".join(_step_line(status, step) for step in range(len(request.steps)))
         blocks.append(SectionBlock(text=md(truncate(f"*Approvals*\n{steps}", 3000))))
+    blocks.extend(progress_blocks(status.fulfilment, status.plan, detailed=True))
     blocks.extend(answer_sections(request.answers))
     if request.status == Status.PENDING and viewer in status.waiting_on:
         blocks.append(decision_buttons(request))
