@@ -15,10 +15,7 @@ from domain.job_desk import JobDesk
 from domain.jobs import DONE, FAILED, Fail
 from storage.database import Database
 from storage.repositories.job_statements import CHANNEL
-from tests.conftest import PG_URL
 from tests.test_jobs import Handler, _until, enqueue, runner, states, stuck_in
-
-pytestmark = pytest.mark.skipif(PG_URL is None, reason="NOTIFY is PostgreSQL's")
 
 
 @pytest.fixture
