@@ -140,7 +140,10 @@ class SharedModel:
             if self._started:
                 return
             self._started = True
-        threading.Thread(target=self._load, name="matching-model", daemon=True).start()
+        # Not a daemon: Python ends daemon threads at exit by unwinding them wherever they are, and
+        # one still inside the model's native loading code then aborts the process ("FATAL:
+        # exception not rethrown") instead of exiting. Exit waits for the load (about a second).
+        threading.Thread(target=self._load, name="matching-model").start()
 
     def _load(self) -> None:
         started = time.perf_counter()

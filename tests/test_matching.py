@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Coroutine
 from pathlib import Path
@@ -469,3 +470,21 @@ async def test_without_the_model_matching_is_fuzzy_only_and_the_audit_says_so() 
     assert isinstance(found, Suggestions) and found.matches[0].action.id == PR
     [entry] = await audit.settle()
     assert dict(entry.details or {})["fuzzy_only"] is True
+
+
+def test_the_model_loads_in_a_thread_that_exit_waits_for() -> None:
+    """Python unwinds daemon threads wherever they are at exit; one inside the model's native loading
+    code aborted the process (``FATAL: exception not rethrown``, exit 134, about 1 exit in 30 during
+    the load). Exit must wait for the load instead."""
+    release = threading.Event()
+
+    def slow_loader() -> Any:
+        release.wait(5)
+        return None
+
+    model = SharedModel(slow_loader)
+    model.start()
+    [loading] = [thread for thread in threading.enumerate() if thread.name == "matching-model"]
+    assert not loading.daemon
+    release.set()
+    loading.join(5)
