@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
+from domain.escalation_records import EscalationRecord, NewEscalation, Thread
 from domain.fulfilment_records import FulfilmentStore
 from domain.records import AuditEntry, Deadline, DecisionRecord, Job, JobState, MessageRecord, NewRequest, RequestRecord
 
@@ -179,6 +180,43 @@ class HomeViewers(Protocol):
         """Those of ``people`` who opened their Home tab at or after ``since``."""
 
 
+class EscalationStore(Protocol):
+    """Escalations to support staff; at most one open per request (a second open one for the
+    same request fails the transaction)."""
+
+    async def add(self, new: NewEscalation, now: datetime) -> EscalationRecord:
+        """Insert an open escalation."""
+
+    async def get(self, escalation_id: int, *, for_update: bool = False) -> EscalationRecord | None:
+        """One escalation; ``for_update`` locks it until the unit of work ends."""
+
+    async def open_for(self, request_id: int) -> EscalationRecord | None:
+        """The request's escalation that is not resolved, if any."""
+
+    async def of_request(self, request_id: int) -> list[EscalationRecord]:
+        """Every escalation of the request, oldest first."""
+
+    async def save(self, escalation: EscalationRecord) -> EscalationRecord:
+        """Store its status, assignee, note, history and times; returns it as stored."""
+
+    async def set_post(self, escalation_id: int, side: str, post: Thread) -> None:
+        """Remember the message that carries the ``side`` ("support" or "requester") thread."""
+
+    async def by_thread(self, channel: str, ts: str) -> EscalationRecord | None:
+        """The escalation whose support or requester message is ``ts`` in ``channel``."""
+
+    async def open_ones(self, limit: int) -> list[EscalationRecord]:
+        """Escalations not resolved, oldest first, at most ``limit``."""
+
+
+class SeenEvents(Protocol):
+    """Events API deliveries already processed, by Slack's event id (Slack retries a delivery
+    it got no timely answer for, with the same id)."""
+
+    async def first_time(self, event_id: str, now: datetime) -> bool:
+        """Remember ``event_id``; False if it was remembered before (by any process)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: every change in it, the work it enqueues and the audit entries it
     records are committed together, or none of them."""
@@ -202,6 +240,14 @@ class UnitOfWork(Protocol):
     @property
     def service_levels(self) -> ServiceLevelStore:
         """Service-level clocks, inside this transaction."""
+
+    @property
+    def escalations(self) -> EscalationStore:
+        """Escalations, inside this transaction."""
+
+    @property
+    def seen_events(self) -> SeenEvents:
+        """Events API deliveries processed, inside this transaction."""
 
     @property
     def jobs(self) -> JobStore:

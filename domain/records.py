@@ -21,7 +21,12 @@ def request_ref(request_id: int) -> str:
 
 def parse_request_ref(ref: str) -> int | None:
     """``REQ-42`` (any case, or a bare ``42``) -> 42; anything else -> None."""
-    text = ref.strip().upper().removeprefix(REQUEST_REF_PREFIX)
+    return parse_ref(ref, REQUEST_REF_PREFIX)
+
+
+def parse_ref(ref: str, prefix: str) -> int | None:
+    """The number of ``<prefix><n>`` (any case, or a bare ``n``); None for anything else."""
+    text = ref.strip().upper().removeprefix(prefix)
     if not text.isdigit() or len(text) > 12:
         return None
     value = int(text)

@@ -255,3 +255,45 @@ class ServiceLevelRow(Base):
     started_at: Mapped[datetime]
     breached_at: Mapped[datetime | None]
     reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class EscalationRow(Base):
+    """A request (or a question) handed to support staff (``domain.escalations``).
+
+    ``open_key`` is the request id while the escalation is not resolved, NULL otherwise: its
+    unique index allows one open escalation per request however many processes escalate it."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        Index("ix_escalations_support_post", "support_channel", "support_ts"),
+        Index("ix_escalations_requester_post", "requester_channel", "requester_ts"),
+        Index("ix_escalations_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    open_key: Mapped[int | None] = mapped_column(Integer, unique=True)
+    requester_id: Mapped[str] = mapped_column(String(32))
+    opened_by: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    words: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    history: Mapped[list[Any]] = mapped_column(JSON)
+    support_channel: Mapped[str | None] = mapped_column(String(32))
+    support_ts: Mapped[str | None] = mapped_column(String(32))
+    requester_channel: Mapped[str | None] = mapped_column(String(32))
+    requester_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class SeenEventRow(Base):
+    """An Events API delivery already processed: a retry of it (same event id) is not."""
+
+    __tablename__ = "seen_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)

@@ -19,11 +19,13 @@ from storage.driver import Driver, Transaction
 from storage.repositories.analytics import AnalyticsRepository
 from storage.repositories.audit import AuditRepository, KnownHead
 from storage.repositories.away import AwayRepository
+from storage.repositories.escalations import EscalationRepository
 from storage.repositories.feedback import FeedbackRepository
 from storage.repositories.fulfilment import FulfilmentRepository
 from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
+from storage.repositories.seen_events import SeenEventRepository
 from storage.repositories.service_levels import ServiceLevelRepository
 
 
@@ -57,6 +59,8 @@ class UnitOfWork:
     analytics: AnalyticsRepository
     fulfilment: FulfilmentRepository
     service_levels: ServiceLevelRepository
+    escalations: EscalationRepository
+    seen_events: SeenEventRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -96,6 +100,8 @@ class UnitOfWork:
         self.analytics = AnalyticsRepository(tx)
         self.fulfilment = FulfilmentRepository(tx)
         self.service_levels = ServiceLevelRepository(tx)
+        self.escalations = EscalationRepository(tx)
+        self.seen_events = SeenEventRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from domain.escalation_records import EscalationRecord, EscalationStatus, NewEscalation, Thread
 from domain.fulfilment_records import PlanRecord, StepRecord
 from domain.jobs import CANCELLED, DONE, FAILED, PENDING
 from domain.ports import DuplicateSubmission, JobStats
@@ -36,6 +37,8 @@ class Store:
     plans: dict[int, PlanRecord] = field(default_factory=dict)
     steps: dict[tuple[int, str, int], StepRecord] = field(default_factory=dict)
     deadlines: list[Deadline] = field(default_factory=list)
+    escalations: dict[int, EscalationRecord] = field(default_factory=dict)
+    seen_events: set[str] = field(default_factory=set)
 
 
 class MemoryRequests:
@@ -312,6 +315,55 @@ class MemoryServiceLevels:
                             lambda d: replace(d, reminders=number) if d.reminders == number - 1 else None)
 
 
+class MemoryEscalations:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def add(self, new: NewEscalation, now: datetime) -> EscalationRecord:
+        if new.request_id is not None and await self.open_for(new.request_id) is not None:
+            raise AssertionError("a second open escalation for one request")
+        record = EscalationRecord(len(self._store.escalations) + 1, new.request_id, new.requester_id, new.opened_by,
+                                  new.reason, new.words, EscalationStatus.OPEN, None, None, new.history, now, now,
+                                  None)
+        self._store.escalations[record.id] = record
+        return record
+
+    async def get(self, escalation_id: int, *, for_update: bool = False) -> EscalationRecord | None:
+        return self._store.escalations.get(escalation_id)
+
+    async def open_for(self, request_id: int) -> EscalationRecord | None:
+        return next((e for e in self._store.escalations.values() if e.request_id == request_id and e.is_open), None)
+
+    async def of_request(self, request_id: int) -> list[EscalationRecord]:
+        return [e for e in self._store.escalations.values() if e.request_id == request_id]
+
+    async def save(self, escalation: EscalationRecord) -> EscalationRecord:
+        self._store.escalations[escalation.id] = escalation
+        return escalation
+
+    async def set_post(self, escalation_id: int, side: str, post: Thread) -> None:
+        current = self._store.escalations[escalation_id]
+        self._store.escalations[escalation_id] = replace(current, support_post=post) if side == "support" \
+            else replace(current, requester_post=post)
+
+    async def by_thread(self, channel: str, ts: str) -> EscalationRecord | None:
+        return next((e for e in self._store.escalations.values() if Thread(channel, ts) in
+                     (e.support_post, e.requester_post)), None)
+
+    async def open_ones(self, limit: int) -> list[EscalationRecord]:
+        return [e for e in self._store.escalations.values() if e.is_open][:limit]
+
+
+class MemorySeenEvents:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def first_time(self, event_id: str, now: datetime) -> bool:
+        seen = event_id in self._store.seen_events
+        self._store.seen_events.add(event_id)
+        return not seen
+
+
 class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
@@ -322,6 +374,8 @@ class MemoryUnitOfWork:
         self.home_viewers = MemoryHomeViewers(self._work)
         self.fulfilment = MemoryFulfilment(self._work)
         self.service_levels = MemoryServiceLevels(self._work)
+        self.escalations = MemoryEscalations(self._work)
+        self.seen_events = MemorySeenEvents(self._work)
         self._now: datetime | None = None
 
     def now(self) -> datetime:

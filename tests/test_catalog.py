@@ -53,7 +53,7 @@ def with_fields(*lines: str) -> str:
 def test_sample_catalog_loads_with_expected_contents() -> None:
     catalog = load_catalog(SAMPLE)
 
-    assert list(catalog.roles) == ["hr", "it", "security", "finance", "managers", "admins"]
+    assert list(catalog.roles) == ["hr", "it", "security", "finance", "managers", "admins", "support"]
     assert list(catalog.actions) == [
         "new-employee",
         "password-reset",
@@ -62,6 +62,7 @@ def test_sample_catalog_loads_with_expected_contents() -> None:
         "access-request",
     ]
     assert catalog.settings.support_channel == "C0SUPPORT"
+    assert catalog.settings.support == "support" and catalog.members_of("support") == {"U0SUP1", "U0SUP2"}
     assert catalog.fingerprint == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert catalog.members_of("hr") == frozenset({"U0HR1", "U0HR2"})
     assert catalog.roles["admins"].name == "admins"
@@ -226,6 +227,19 @@ MISTAKES = {
         "settings: {support_channel: '#help'}" + VALID,
         "catalog.yaml:1: settings.support_channel: invalid Slack channel id '#help' "
         "(expected an id like C012AB3CD)",
+    ),
+    "support channel without a support role": (
+        "settings: {support_channel: C0HELP}" + VALID,
+        "catalog.yaml:1: settings.support_channel: escalations need a support role: define a role 'support' "
+        "or name one in settings.support_role",
+    ),
+    "unknown support role": (
+        "settings: {support_channel: C0HELP, support_role: helpdesk}" + VALID,
+        "catalog.yaml:1: settings.support_role: unknown role 'helpdesk' (expected one of: hr)",
+    ),
+    "new reserved action id": (
+        VALID.replace("  onboard:", "  queue:"),
+        "catalog.yaml:5: actions.queue: 'queue' is a built-in subcommand; choose another action id",
     ),
     "no actions": (
         "roles: {}\nactions: {}\n",

@@ -10,8 +10,8 @@ from pydantic import AfterValidator, Strict
 from pydantic_core import PydanticCustomError
 
 RESERVED_SUBCOMMANDS = frozenset(
-    {"help", "list", "status", "mine", "pending", "cancel", "away", "escalate", "audit", "stats", "admin",
-     "feedback"}
+    {"help", "list", "status", "mine", "pending", "cancel", "away", "escalate", "help-me", "queue", "audit", "stats",
+     "admin", "feedback"}
 )
 
 

@@ -38,10 +38,12 @@ class _Frozen(BaseModel):
 
 
 DEFAULT_ADMIN_ROLE = "admins"
+DEFAULT_SUPPORT_ROLE = "support"
 
 
 class Settings(_Frozen):
-    support_channel: ChannelId | None = None
+    support_channel: ChannelId | None = None  # where escalations are posted; unset: no escalations
+    support_role: RoleRef | None = None  # who may triage escalations; unset: the role called "support"
     admin_role: RoleRef | None = None  # may see every request; unset: the role called "admins", if any
     out_of_office: dict[UserId, UserId] = {}  # who answers for whom while they are away
     business_hours: BusinessHours | None = None  # service-level clocks count only these; unset: all hours
@@ -50,6 +52,11 @@ class Settings(_Frozen):
     def admins(self) -> str:
         """The role whose holders may see every request."""
         return self.admin_role or DEFAULT_ADMIN_ROLE
+
+    @property
+    def support(self) -> str:
+        """The role whose holders may claim, resolve, reassign and reopen escalations."""
+        return self.support_role or DEFAULT_SUPPORT_ROLE
 
 
 class AutoApprove(_Frozen):
@@ -208,6 +215,16 @@ class CatalogDocument(_Frozen):
     people: dict[UserId, DisplayName] = {}
     roles: dict[RoleName, RoleSpec]
     actions: Annotated[dict[ActionId, ActionSpec], sized(non_empty=True)]
+
+    @model_validator(mode="after")
+    def _support_staffed(self) -> Self:
+        """Escalations posted to a channel nobody may act on would be a dead end."""
+        settings = self.settings
+        if settings.support_channel and settings.support_role is None and DEFAULT_SUPPORT_ROLE not in self.roles:
+            raise_issues("Catalog", [(("settings", "support_channel"), (
+                f"escalations need a support role: define a role {DEFAULT_SUPPORT_ROLE!r} "
+                "or name one in settings.support_role"))])
+        return self
 
 
 def _no_group_members(group: str) -> frozenset[str]:

@@ -132,6 +132,20 @@ class Upsert(Statement):
         return found
 
 
+class InsertIgnore(Upsert):
+    """``INSERT … ON CONFLICT (key) DO NOTHING``: a row already there is left alone, and the
+    statement reports 0 rows changed instead of failing the transaction."""
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            values = {name: bindparam(name, type_=self._table.c[name].type) for name in self._columns}
+            inserted = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(self._table)
+            statement = inserted.values(values).on_conflict_do_nothing(index_elements=list(self._key))
+            found = self._compiled[dialect.name] = Compiled(statement, dialect)
+        return found
+
+
 class PerSize:
     """Statements whose shape depends on a count (n VALUES rows, n ids in ``IN``), built and
     compiled once per count: every one of them is still a prepared, cached statement."""
