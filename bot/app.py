@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.deps import Deps
+from bot.escalation_notifier import EscalationNotifier
 from bot.fulfilment import wiring as fulfilment_wiring
 from bot.fulfilment.wiring import FulfilmentOptions, WebhookSession
 from bot.handlers import (
@@ -42,9 +43,11 @@ from bot.handlers import (
     commands,
     delegation,
     errors,
+    escalations,
     feedback,
     form_inputs,
     home,
+    relay,
     shortcut,
     views,
 )
@@ -62,6 +65,9 @@ from domain.catalog import Catalog
 from domain.catalog_keeper import CatalogKeeper
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
+from domain.escalation_desk import EscalationDesk
+from domain.escalation_intake import EscalationIntake
+from domain.escalations import ALL_KINDS as ESCALATION_KINDS
 from domain.feedback import ASK as FEEDBACK_ASK
 from domain.feedback import FeedbackDesk
 from domain.fulfilment_desk import FulfilmentDesk
@@ -70,6 +76,7 @@ from domain.job_purge import Retention
 from domain.job_runner import JobRunner
 from domain.jobs import JobHandler
 from domain.notifications import ALL_KINDS, APPROVER_REMIND
+from domain.relay import Relay
 from domain.service import RequestService
 from domain.service_levels import TIMER_KINDS
 from domain.sla_timers import ServiceLevelTimers
@@ -137,8 +144,10 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     tasks = TaskSupervisor()
     catalog.groups = UserGroups(_usergroup_lookup(delivery_client))  # no SDK retries: nobody waits long
     service = RequestService(catalog, db.unit_of_work, db.reader, audit, refresh_groups=catalog.refresh_groups)
+    escalation_desk = EscalationDesk(catalog, db.unit_of_work, audit, refresh_groups=catalog.refresh_groups)
+    intake = EscalationIntake(catalog, db.unit_of_work, db.reader, audit, escalation_desk)
     tracker = Tracker(catalog, db.reader, db.unit_of_work, audit, lambda work: tasks.spawn(work, "audit"),
-                      refresh_groups=catalog.refresh_groups)
+                      refresh_groups=catalog.refresh_groups, escalations=intake.for_home)
     feedback_desk = FeedbackDesk(db.unit_of_work, db.reader, audit)
     notifier = SlackNotifier(delivery_client, service.view, feedback_desk.wanted)
     homes = HomePublisher(delivery_client, tracker.home)
@@ -147,6 +156,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
                                                      webhooks, fulfilment or FulfilmentOptions())
     service_levels: dict[str, JobHandler] = {APPROVER_REMIND: SlackReminders(delivery_client, service.view),
                       **dict.fromkeys(TIMER_KINDS, ServiceLevelTimers(catalog, db.unit_of_work))}
+    escalation_notifier = EscalationNotifier(delivery_client, intake.view, intake.posted, notifier.dm_channel)
     deps = Deps(
         service=service,
         desk=ActionDesk(catalog, audit, lambda work: tasks.spawn(work, "audit")),
@@ -154,7 +164,8 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         tracker=tracker,
         canceller=Canceller(catalog, db.unit_of_work, audit),
         jobs=JobRunner(db.unit_of_work, db.reader, {**dict.fromkeys((*ALL_KINDS, FEEDBACK_ASK), notifier),
-                       **service_levels, HOME_REFRESH: homes, **fulfilment_handlers}, db.wakeup(),
+                       **service_levels, **dict.fromkeys(ESCALATION_KINDS, escalation_notifier),
+                       HOME_REFRESH: homes, **fulfilment_handlers}, db.wakeup(),
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait,
                        retention=Retention(timedelta(days=settings.job_retention_days),
                                            timedelta(days=settings.failed_job_retention_days)),
@@ -165,6 +176,9 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         feedback=feedback_desk,
         analytics=Analytics(catalog, db.reader),
         fulfilment=FulfilmentDesk(catalog, db.unit_of_work, audit),
+        escalations=escalation_desk,
+        intake=intake,
+        relay=Relay(db.unit_of_work),
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(
@@ -176,7 +190,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     )
     bolt.use(_RespondWith(client))
     for module in (commands, actions, views, form_inputs, delegation, cancellation, home, shortcut, feedback,
-                   fulfilment_buttons, errors):
+                   fulfilment_buttons, escalations, relay, errors):
         module.register(bolt, deps)
     socket_mode = None
     app_token = settings.slack_app_token

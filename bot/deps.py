@@ -11,9 +11,12 @@ from domain.analytics import Analytics
 from domain.cancellation import Canceller
 from domain.delegation import Delegation
 from domain.desk import ActionDesk
+from domain.escalation_desk import EscalationDesk
+from domain.escalation_intake import EscalationIntake
 from domain.feedback import FeedbackDesk
 from domain.fulfilment_desk import FulfilmentDesk
 from domain.job_runner import JobRunner
+from domain.relay import Relay
 from domain.service import RequestService
 from domain.tracking import Tracker
 
@@ -32,3 +35,6 @@ class Deps:
     feedback: FeedbackDesk
     analytics: Analytics
     fulfilment: FulfilmentDesk
+    escalations: EscalationDesk
+    intake: EscalationIntake
+    relay: Relay

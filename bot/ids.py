@@ -50,3 +50,15 @@ RETRY_STEP = "selfserve.fulfilment.retry"
 END_ACCESS = "selfserve.access.end"
 EXTEND_ACCESS = "selfserve.access.extend"
 ACCESS_BLOCK = "access"
+
+# Escalations: "Get help" on every DM to a requester about a request (value REQ-n); the support
+# channel message's buttons (value ESC-n) and its user picker (the escalation in its block id);
+# the resolution note's modal
+GET_HELP_ON_REQUEST = "selfserve.escalate"
+CLAIM = "selfserve.escalation.claim"
+RESOLVE = "selfserve.escalation.resolve"
+REOPEN = "selfserve.escalation.reopen"
+REASSIGN = "selfserve.escalation.reassign"
+ESCALATION_BLOCK = "selfserve.escalation."
+RESOLVE_FORM = "selfserve.resolve_form"
+RESOLVE_NOTE = "note"

@@ -17,6 +17,11 @@ def escape(text: object) -> str:
     return str(text).translate(_TABLE)
 
 
+def unescape(text: str) -> str:
+    """Slack's escaped text (``&amp;`` ``&lt;`` ``&gt;``) back to the characters typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut ``text`` to ``limit`` characters, marking the cut (Slack rejects longer texts)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

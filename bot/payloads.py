@@ -7,6 +7,7 @@ a ``MalformedPayload``, which the error handler answers with 400 and audits.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -178,3 +179,55 @@ class GlobalShortcut:
     @classmethod
     def parse(cls, body: Mapping[str, Any]) -> GlobalShortcut:
         return cls(_str(body, "user", "id"), _str(body, "callback_id"), _str(body, "trigger_id"))
+
+
+@dataclass(frozen=True)
+class UserPicked:
+    """A person picked in a user select of a message; ``target`` is what the select's block names
+    (its block id after ``prefix``)."""
+
+    picked: str
+    target: str
+    click: ButtonClick
+    """The rest of the interaction (who, the trigger, where to answer), as for a button."""
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any], prefix: str) -> UserPicked:
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
+            raise MalformedPayload("missing actions")
+        action = actions[0]
+        target = _str(action, "block_id").removeprefix(prefix)
+        click = ButtonClick.parse({**body, "actions": [{**action, "value": target}]})
+        return cls(_str(action, "selected_user"), target, click)
+
+
+SLACK_USER = re.compile(r"[UW][A-Z0-9]{1,31}")
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """A ``message`` event (Events API): someone posted ``text`` in ``channel``, in the thread of
+    ``thread_ts`` if any. ``by_person`` is False for anything but a person's plain new message (a
+    bot's or app's post, the bot's own included, an edit, a deletion, a join)."""
+
+    event_id: str
+    channel: str
+    ts: str
+    thread_ts: str | None
+    user: str
+    text: str
+    by_person: bool
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> PostedMessage:
+        event = body.get("event")
+        if not isinstance(event, Mapping):
+            raise MalformedPayload("missing event")
+        user = event.get("user")
+        person = (isinstance(user, str) and SLACK_USER.fullmatch(user) is not None and not event.get("bot_id")
+                  and not event.get("app_id") and event.get("subtype") in (None, "thread_broadcast"))
+        thread_ts = event.get("thread_ts")
+        return cls(_str(body, "event_id"), _str(event, "channel"), _str(event, "ts"),
+                   thread_ts if isinstance(thread_ts, str) and thread_ts != event.get("ts") else None,
+                   user if isinstance(user, str) else "", _str(event, "text", required=False), person)

@@ -16,6 +16,8 @@ from domain.errors import (
     UnknownAction,
     UnknownRequest,
 )
+from domain.escalation_desk import AnotherEscalationOpen, CannotReassign, EscalationTaken, UnknownEscalation
+from domain.escalation_intake import EscalationsOff
 from domain.feedback import FeedbackRefused
 from domain.fulfilment_desk import NothingToDo
 
@@ -44,6 +46,7 @@ _NOT_AUTHORIZED = {
     "not_an_admin": "Only members of the *{role}* role can do that.",
     "not_support": "Only support and admins can run a fulfilment step again.",
     "not_the_requester": "Only the person who made the request can do that.",
+    "not_support_role": "Only members of the *{role}* role can do that.",
 }
 
 
@@ -101,3 +104,40 @@ def _(error: FeedbackRefused) -> str:
 @refusal_text.register
 def _(error: NothingToDo) -> str:
     return f"Nothing to do: {escape(error.ref)} is {escape(error.state.replace('_', ' '))} now."
+
+
+@refusal_text.register
+def _(error: UnknownEscalation) -> str:
+    return f"I can't find escalation `{escape(error.ref[:64])}`."
+
+
+@refusal_text.register
+def _(error: EscalationTaken) -> str:
+    ref = escape(error.ref)
+    if error.status == "claimed":
+        holder = user(error.assignee) if error.assignee else "someone"
+        return f"*{ref}* is already claimed by {holder}. Nothing changed."
+    if error.status == "resolved":
+        return f"*{ref}* is already resolved. Nothing changed."
+    return f"*{ref}* is still open; there is nothing to reopen."
+
+
+_CANNOT_REASSIGN = {
+    "not_support": "Choose someone in the support role: only they can act on escalations.",
+    "already_theirs": "It is already theirs.",
+}
+
+
+@refusal_text.register
+def _(error: CannotReassign) -> str:
+    return _CANNOT_REASSIGN.get(error.reason, "That person can't take it over.")
+
+
+@refusal_text.register
+def _(error: AnotherEscalationOpen) -> str:
+    return f"Its request already has an open escalation, *{escape(error.other)}*: carry on there."
+
+
+@refusal_text.register
+def _(error: EscalationsOff) -> str:
+    return "No support channel is set up, so I can't pass this to a person. Please ask your IT or HR team directly."

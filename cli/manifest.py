@@ -3,8 +3,10 @@
 Paste its output into https://api.slack.com/apps → Create New App → From an app manifest. It declares
 what the bot uses and nothing more: the slash command, the "Self-service" global shortcut,
 interactivity (and the options-load URL for long lists), App Home with its Home and Messages tabs,
-the ``app_home_opened`` event, and exactly the bot scopes its Web API calls need (``usergroups:read``
-only when a role of the catalog names Slack user groups). With ``--url`` Slack sends everything to
+the ``app_home_opened`` event, the ``message`` events of escalations' relayed conversations (only with
+a support channel), and exactly the bot scopes its Web API calls and events need (``usergroups:read``
+only when a role of the catalog names Slack user groups, ``channels:history`` and ``groups:history``
+only with a support channel). With ``--url`` Slack sends everything to
 ``URL/slack/events``; with ``--socket-mode`` it sends it over the connection ``selfserve run`` opens
 with SLACK_APP_TOKEN, and no URL is needed.
 """
@@ -36,7 +38,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat.delete": "chat:write",
     "conversations.open": "im:write",
     "conversations.history": "im:history",
-    "conversations.replies": "im:history",  # a retried reminder looks for its earlier reply in the thread
+    "conversations.replies": "im:history",  # a retried reminder or relay looks for its earlier reply in the thread
     "usergroups.users.list": "usergroups:read",
     "users.info": "users:read",
     "views.open": None,
@@ -53,14 +55,21 @@ SCOPES: dict[str, str] = {
     "im:write": "opening those DMs (conversations.open)",
     "im:history": "a retried DM (or reminder in its thread) first looks for the one an earlier attempt posted, "
                   "so nobody gets it twice",
+    "channels:history": "escalations: replies in the support channel's threads (message.channels) are relayed; "
+                        "a retried notify step first looks for the post an earlier attempt made",
+    "groups:history": "escalations: the same when the support channel is private (message.groups)",
     "usergroups:read": "roles whose holders come from Slack user groups (usergroups.users.list)",
     "users:read": "fulfilment templates name the requester (users.info)",
     "users:read.email": "... and give their email address to other systems (requester.email)",
     "chat:write.public": "fulfilment's notify steps post in public channels the bot was not invited to",
-    "channels:history": "a retried notify step first looks for the post an earlier attempt made",
 }
-CATALOG_ONLY = {"usergroups:read", "users:read", "users:read.email", "chat:write.public", "channels:history"}
+ESCALATION_SCOPES = {"channels:history", "groups:history"}
+"""Asked for when the catalog sets a support channel; they serve the relay's events as much as any call."""
+CATALOG_ONLY = {"usergroups:read", "users:read", "users:read.email", "chat:write.public", *ESCALATION_SCOPES}
 """Scopes asked for only when the catalog uses what needs them."""
+ESCALATION_EVENTS = ["message.channels", "message.groups", "message.im"]
+"""Messages in the support channel (public or private) and in DMs with the app: the relayed conversation
+(``im:history``, asked for anyway, covers ``message.im``)."""
 
 
 def uses_user_groups(catalog: Catalog) -> bool:
@@ -75,10 +84,12 @@ def fulfilment_steps(catalog: Catalog) -> list[object]:
 
 def bot_scopes(catalog: Catalog) -> list[str]:
     steps = fulfilment_steps(catalog)
+    escalating = catalog.settings.support_channel is not None
     wanted = {"usergroups:read": uses_user_groups(catalog), "users:read": bool(steps),
               "users:read.email": bool(steps),
               "chat:write.public": any(getattr(step, "notify", None) for step in steps),
-              "channels:history": any(getattr(step, "notify", None) for step in steps)}
+              "channels:history": escalating or any(getattr(step, "notify", None) for step in steps),
+              "groups:history": escalating}
     return [scope for scope in SCOPES if scope not in CATALOG_ONLY or wanted[scope]]
 
 
@@ -106,7 +117,8 @@ def build(catalog: Catalog, *, name: str = DEFAULT_NAME, url: str | None = None)
         "should_escape": True,  # @someone and #channel arrive as ids
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": ["app_home_opened"]}
+    relayed = ESCALATION_EVENTS if catalog.settings.support_channel is not None else []
+    events: dict[str, Any] = {"bot_events": ["app_home_opened", *relayed]}
     if endpoint:
         interactivity.update(request_url=endpoint, message_menu_options_url=endpoint)
         events = {"request_url": endpoint, **events}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain import surfaces
+from domain import escalations, surfaces
 from domain.approvals import closed_by
 from domain.catalog import Catalog
 from domain.errors import DomainError, RequestClosed
@@ -62,6 +62,7 @@ class Canceller:
                                      {**details, "step": request.current_step}))
                 await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
                 await surfaces.after_cancel(uow, catalog, cancelled, waited_on)
+                await escalations.request_changed(uow, cancelled)
                 return cancelled
         except DomainError as refusal:
             await self._audit(refusal_entry(actor, "cancel", refusal, {**details, "request": ref[:64]}))

@@ -23,7 +23,8 @@ from domain.records import AuditEntry, RequestRecord
 from domain.surfaces import HOME_REFRESH, HOME_WATCH
 
 ESCALATION_POST = "escalation.post"
-"""Post the escalation to the support channel, or redraw its message there (payload ``{"escalation": id}``)."""
+"""Post the escalation to the support channel (payload ``{"escalation": id, "first": true}``, once), or
+redraw its message there (``{"escalation": id}``, waiting for the first post if need be)."""
 ESCALATION_TELL = "escalation.tell"
 """Tell the requester what changed (payload ``{"escalation": id, "what": event, "by": user}``); the first
 one opens the DM thread their side of the conversation happens in."""
@@ -73,7 +74,7 @@ async def escalate(uow: UnitOfWork, catalog: Catalog, request: RequestRecord | N
         request.id if request else None, requester, by, reason, words, (opened,)), now)
     uow.audit(AuditEntry(ESCALATED_EVENT, "ok", by, request.ref if request else None,
                          {"escalation": escalation.ref, "reason": reason, "words": words}))
-    uow.enqueue(ESCALATION_POST, escalation.request_id, {"escalation": escalation.id})
+    uow.enqueue(ESCALATION_POST, escalation.request_id, {"escalation": escalation.id, "first": True})
     uow.enqueue(ESCALATION_TELL, escalation.request_id, {"escalation": escalation.id, "what": OPENED, "by": by})
     await refresh_support_homes(uow, catalog, escalation)
     return escalation

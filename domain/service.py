@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from domain import feedback, fulfilment, notifications, service_levels, surfaces
+from domain import escalations, feedback, fulfilment, notifications, service_levels, surfaces
 from domain.approvals import Progress, authorize_decision, eligible_approvers, progress_after
 from domain.catalog import Action, Catalog, Field
 from domain.delegation import stand_ins
@@ -40,6 +40,8 @@ from domain.routing import (
     roles_checked,
     step_members,
 )
+
+STUCK_REASON = "nobody may decide a step"
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ class RequestService:
         if outcome == "stuck":  # too few may approve; without a word the request would wait in silence
             uow.enqueue(notifications.REQUESTER_STUCK, request.id,
                         notifications.requester_stuck(step, len(approvers)))
+            await escalations.escalate(uow, self.catalog, request, by=None, reason=STUCK_REASON)
 
     async def view(self, request_id: int) -> RequestView | None:
         """What the request's notifications are rendered from, read now; None if it is gone."""
@@ -254,6 +257,8 @@ class RequestService:
                                      {"step": step, "verdict": verdict, "reason": reason}))
                 updated = await self._after_decision(uow, updated, decision, progress)
                 await surfaces.after_decision(uow, self.catalog, updated, decision, progress.step_completed)
+                if progress.step_completed:
+                    await escalations.request_changed(uow, updated)
                 return Decided(updated, progress)
         except DomainError as refusal:
             details = {"request": ref[:64], "step": step, "verdict": verdict}

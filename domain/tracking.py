@@ -19,6 +19,7 @@ from domain.approvals import delegates, eligible_approvers
 from domain.catalog import Action, Catalog
 from domain.desk import Defer
 from domain.errors import DomainError
+from domain.escalation_records import EscalationRecord
 from domain.fulfilment_records import DONE, PlanRecord, StepRecord
 from domain.lifecycle import Status, Verdict
 from domain.ports import AuditSink, UnitOfWork, UnitOfWorkFactory
@@ -34,6 +35,9 @@ HOME_LIMIT = 15
 """Open requests, and approvals waiting, that the Home tab shows at most (its view holds 100 blocks)."""
 IN_PROGRESS_LIMIT = 5
 """Approved requests being carried out that the Home tab shows, the latest first."""
+HOME_ESCALATIONS = 10
+"""Open escalations a support person's Home tab shows at most (``/selfserve queue`` lists more)."""
+OpenEscalations = Callable[[str, int], Awaitable[list[EscalationRecord]]]
 
 
 @dataclass
@@ -62,8 +66,9 @@ class RequestStatus:
 
 @dataclass(frozen=True)
 class Home:
-    """What a person's Home tab shows: what they may request, their open requests, and the
-    requests waiting on their decision (each at its current step)."""
+    """What a person's Home tab shows: what they may request, their open requests, the
+    requests waiting on their decision (each at its current step) and, for support staff, the
+    open escalations."""
 
     actions: list[Action]
     open_requests: list[RequestRecord]
@@ -74,6 +79,7 @@ class Home:
     """The person's approved requests still being carried out, or whose fulfilment failed."""
     steps: dict[int, list[StepRecord]] = field(default_factory=dict)
     """The fulfilment steps of ``in_progress``, by request id."""
+    escalations: list[EscalationRecord] = field(default_factory=list)
 
 
 def roles_of(catalog: Catalog, user_id: str) -> list[str]:
@@ -120,16 +126,19 @@ def waiting_on(catalog: Catalog, request: RequestRecord, decisions: Sequence[Dec
 class Tracker:
     def __init__(self, catalog: Callable[[], Catalog], reader: UnitOfWorkFactory, writer: UnitOfWorkFactory,
                  audit: AuditSink, defer: Defer, *,
-                 refresh_groups: Callable[[Iterable[str]], Awaitable[None]] | None = None) -> None:
+                 refresh_groups: Callable[[Iterable[str]], Awaitable[None]] | None = None,
+                 escalations: OpenEscalations | None = None) -> None:
         """``reader`` opens read-only units of work, ``writer`` others; ``audit`` appends one event, ``defer`` runs
         that append after the answer has gone out; ``refresh_groups`` brings the Slack user groups
-        of roles up to date (the admin role's, before it decides who may see a request)."""
+        of roles up to date (the admin role's, before it decides who may see a request);
+        ``escalations`` lists the open escalations a person's Home shows (none for most)."""
         self._catalog = catalog
         self._reader = reader
         self._writer = writer
         self._audit = audit
         self._defer = defer
         self._refresh_groups = refresh_groups
+        self._escalations = escalations
 
     def _done(self, actor: str, details: dict[str, Any], ref: str | None = None) -> None:
         self._defer(self._audit(AuditEntry("command", "ok", actor, ref, details)))
@@ -196,7 +205,8 @@ class Tracker:
         catalog = self._catalog()
         levels = {key: found for key, request in shown.items()
                   if (found := standings(catalog, request, deadlines, now))}
-        return Home(requestable_actions(catalog, user_id), mine, waiting, levels, in_progress, steps)
+        escalations = await self._escalations(user_id, HOME_ESCALATIONS) if self._escalations else []
+        return Home(requestable_actions(catalog, user_id), mine, waiting, levels, in_progress, steps, escalations)
 
     async def _waiting(self, uow: UnitOfWork, user_id: str, limit: int) -> list[RequestRecord]:
         catalog = self._catalog()

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import aiohttp
 from multidict import CIMultiDict
 
-from slackstub.event_payloads import app_home_opened_event, global_shortcut_payload
+from slackstub.event_payloads import app_home_opened_event, global_shortcut_payload, message_event
 from slackstub.interaction_payloads import (
     SenderIdentity,
     action_entry,
@@ -117,11 +117,11 @@ class SlackClientSim:
             text = await response.text()
         return SimResponse(response.status, text, CIMultiDict(response.headers), time.perf_counter() - started)
 
-    async def send(self, kind: str, body: dict[str, Any]) -> SimResponse:
+    async def send(self, kind: str, body: dict[str, Any], retry: int = 0) -> SimResponse:
         """Deliver one request of `kind` ("slash_commands", "interactive" or "events_api") as this simulator's mode
         does: a signed POST (a form for commands, `payload=` for interactions, JSON for events) or an envelope."""
         if self.mode == "socket":
-            ack, elapsed = await self._stub.socket_mode.deliver(kind, body)
+            ack, elapsed = await self._stub.socket_mode.deliver(kind, body, retry_attempt=retry or None)
             if ack is None:
                 return SimResponse(0, "", CIMultiDict(), elapsed)
             text = json.dumps(ack.payload) if ack.payload is not None else ""
@@ -130,7 +130,8 @@ class SlackClientSim:
             return await self.send_raw(urlencode(body))
         if kind == "interactive":
             return await self.send_raw(urlencode({"payload": json.dumps(body)}))
-        return await self.send_raw(json.dumps(body), content_type="application/json")
+        retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return await self.send_raw(json.dumps(body), retried, content_type="application/json")
 
     async def slash_command(
         self, user_id: str, command: str, text: str = "", channel_id: str = "C0GENERAL"
@@ -274,6 +275,22 @@ class SlackClientSim:
         body = app_home_opened_event(self._sender, user_id, self._stub.dm_channel(user_id), tab,
                                      self._stub.identity.bot_user_id, self._stub.home(user_id))
         return await self.send("events_api", body)
+
+    async def post_message(self, user_id: str, channel: str, text: str, thread_ts: str | None = None,
+                           retries: int = 0) -> tuple[dict[str, Any], list[SimResponse]]:
+        """`user_id` posts `text` (escaped as Slack's client does it: typed `<!channel>` stays text) in `channel`
+        (a user id means their DM with the app), in the thread of `thread_ts` if given: stored, then sent to the
+        app as the `message` event, and again `retries` times as Slack retries a delivery (same event id,
+        X-Slack-Retry-Num or the envelope's retry_attempt). Returns the message and the app's answers."""
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        message = self._stub.post_user_message(channel, user_id, escaped, thread_ts=thread_ts)
+        return message, await self.message_events(message, retries)
+
+    async def message_events(self, message: dict[str, Any], retries: int = 0) -> list[SimResponse]:
+        """Send the `message` event of a stored `message` (any author: the bot's own posts too, as Slack does),
+        then `retries` retries of the same delivery."""
+        body = message_event(self._sender, message, self._stub.identity.bot_user_id)
+        return [await self.send("events_api", body, retry) for retry in range(retries + 1)]
 
     async def shortcut(self, callback_id: str, user_id: str) -> SimResponse:
         """`user_id` picks the app's global shortcut `callback_id` from Slack's shortcut menu (a trigger to open a

@@ -189,9 +189,11 @@ class SlackStandIn(Instrumented):
             return {**copy.deepcopy(self._workspace.message(channel, ts)), "channel": channel}
 
     def post_user_message(
-        self, channel: str, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self, channel: str, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
     ) -> dict[str, Any]:
-        """A message a human posted (the bot may not edit it); returns it with `channel`."""
+        """A message a human posted (the bot may not edit it), in the thread of `thread_ts` if given; returns it
+        with `channel`."""
         with _as_lookup_error():
             channel_id = self._workspace.resolve_channel(channel, allow_user=True)
             author = self._workspace.user(user_id).id
@@ -199,6 +201,10 @@ class SlackStandIn(Instrumented):
                    "team": self.identity.team_id}
         if blocks:
             message["blocks"] = copy.deepcopy(blocks)
+        if thread_ts:
+            with _as_lookup_error():
+                self._workspace.message(channel_id, thread_ts)  # a reply needs its thread's parent
+            message["thread_ts"] = thread_ts
         self._workspace.append(channel_id, message)
         return {**copy.deepcopy(message), "channel": channel_id}
 

@@ -182,7 +182,7 @@ async def test_check_without_an_argument_reads_catalog_path(tmp_path: Path) -> N
     assert bad.returncode == 1, bad
     assert bad.stderr.splitlines() == broken_problems(broken) + ["4 problems found."], bad
     assert good.returncode == 0, good
-    assert good.stdout == f"{E2E_CATALOG}: OK (4 actions, 4 roles)\n", good
+    assert good.stdout == f"{E2E_CATALOG}: OK (4 actions, 5 roles)\n", good
 
 
 # selfserve run: settings and catalog refused before serving

@@ -38,8 +38,9 @@ async def test_request_is_routed_approved_step_by_step_and_everyone_is_told(harn
     assert await statuses(harness) == [(1, "pending", 0)]
     [receipt] = harness.dms("U0HR1")
     assert "REQ-1" in receipt["text"]
-    # never asked to self-approve: the receipt carries only Cancel
-    assert harness.dms("U0HR2") and [buttons(m) for m in harness.dms("U0HR1")] == [["selfserve.cancel"]]
+    # never asked to self-approve: the receipt carries only Cancel and Get help
+    assert harness.dms("U0HR2") and [buttons(m) for m in harness.dms("U0HR1")] == [
+        ["selfserve.cancel", "selfserve.escalate"]]
 
     hr_dm = await approval_dm(harness, "U0HR2")
     assert buttons(hr_dm) == ["selfserve.approve", "selfserve.reject", "selfserve.delegate"]

@@ -67,7 +67,7 @@ async def test_outsider_is_refused_politely_and_audited(harness: Harness) -> Non
 
 
 async def test_reserved_subcommands_answer_without_opening_anything(harness: Harness) -> None:
-    response = await harness.slack.slash_command(user_id="U0HR1", command="/selfserve", text="escalate REQ-1")
+    response = await harness.slack.slash_command(user_id="U0HR1", command="/selfserve", text="audit REQ-1")
     assert "not available" in response.json()["text"]
     assert harness.stub.calls_to("views.open") == []
 

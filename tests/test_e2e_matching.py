@@ -103,13 +103,15 @@ async def test_gibberish_gets_nothing_matched_the_list_and_get_help(app: Harness
         ("no_match", {"text": "asdfgh qwerty zxcv", "channel": "C0GENERAL", "suggested": []})]
 
 
-async def test_get_help_points_to_the_support_channel_and_is_audited(app: Harness) -> None:
+async def test_get_help_passes_the_words_to_support_and_is_audited(app: Harness) -> None:
     message = await ask(app, "U0EMPLOYEE", "book a meeting room")
     clicked = await app.slack.click(message, "selfserve.get_help", user_id="U0EMPLOYEE")
     assert clicked.status == 200
     await app.settle()
     answer = app.stub.ephemerals("U0EMPLOYEE")[-1]
-    assert "<#C0SUPPORT>" in answer["text"] and "can't pass this on" in answer["text"]
+    assert "Support has it now: *ESC-1*" in answer["text"]
+    [posted] = app.stub.messages("C0SUPPORT")
+    assert "a question" in str(posted["blocks"]) and "book a meeting room" in str(posted["blocks"])
     assert len(app.stub.ephemerals("U0EMPLOYEE")) == 2  # the suggestions stay; the answer comes under them
     assert await details_of(app, "help_requested") == [
         ("ok", {"query": "book a meeting room", "support_channel": "C0SUPPORT"})]

@@ -130,7 +130,7 @@ async def test_cancel_on_the_receipt_updates_every_dm_and_stale_buttons_answer_w
     await harness.settle()
     stale = await command(harness, "U0SEC2", "pending")  # an ephemeral: Slack never updates those
     [receipt] = harness.dms("U0EMPLOYEE")
-    assert buttons(receipt) == ["selfserve.cancel"] and "REQ-1" in receipt["text"]
+    assert buttons(receipt) == ["selfserve.cancel", "selfserve.escalate"] and "REQ-1" in receipt["text"]
     assert receipt["blocks"][-1]["elements"][0]["confirm"]["confirm"]["text"] == "Cancel it"
 
     assert (await harness.slack.click(receipt, "selfserve.cancel", user_id="U0EMPLOYEE")).status == 200
@@ -141,7 +141,7 @@ async def test_cancel_on_the_receipt_updates_every_dm_and_stale_buttons_answer_w
         dm = await approval_dm(harness, approver)
         assert buttons(dm) == [] and "Cancelled by <@U0EMPLOYEE>" in shown(dm) and "REQ-1" in dm["text"]
     [receipt] = harness.dms("U0EMPLOYEE")
-    assert buttons(receipt) == [] and "Cancelled by <@U0EMPLOYEE>" in shown(receipt)
+    assert buttons(receipt) == ["selfserve.escalate"] and "Cancelled by <@U0EMPLOYEE>" in shown(receipt)
 
     await harness.slack.click(stale, "selfserve.approve", user_id="U0SEC2")
     assert await told(harness, "U0SEC2") == "*REQ-1* is already cancelled by <@U0EMPLOYEE>. Nothing changed."
@@ -189,8 +189,9 @@ async def test_every_message_about_a_request_names_it_and_shows_how_it_ended(har
     await harness.settle()
     everyone = [m for user_id in ("U0HR1", "U0HR2", "U0IT1", "U0IT2") for m in harness.dms(user_id)]
     assert everyone and all("REQ-1" in m["text"] for m in everyone)
-    # nothing left to act on but the feedback question
-    assert [buttons(m) for m in everyone if buttons(m)] == [["selfserve.feedback_up", "selfserve.feedback_down"]]
+    # nothing left to act on but Get help and the feedback question
+    assert [b for m in everyone for b in buttons(m) if b != "selfserve.escalate"] == [
+        "selfserve.feedback_up", "selfserve.feedback_down"]
     assert "The request was then rejected." in shown(await approval_dm(harness, "U0HR2"))
     [receipt] = [m for m in harness.dms("U0HR1") if "submitted" in m["text"]]
     assert ":x: Rejected." in shown(receipt)

@@ -20,9 +20,12 @@ from tests.test_cli import BROKEN_CATALOG, acli
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "catalog.yaml"
 E2E = Path(__file__).parent / "catalog_e2e.yaml"
-BASE_SCOPES = ["commands", "chat:write", "im:write", "im:history"]
-FULFILMENT_SCOPES = ["users:read", "users:read.email", "chat:write.public", "channels:history"]
-"""What the shipped catalog's fulfilment steps add: it names the requester and posts in channels."""
+BASE_SCOPES = ["commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history"]
+"""The E2E catalog's: it sets a support channel (escalations' relayed threads)."""
+RELAY_EVENTS = ["message.channels", "message.groups", "message.im"]
+FULFILMENT_SCOPES = ["users:read", "users:read.email", "chat:write.public"]
+"""What the shipped catalog's fulfilment steps add: it names the requester and posts in channels (the
+history of channels it asks for anyway, for escalations)."""
 # A Web API call in bot/: client.chat_postMessage(...), client.usergroups_users_list(...), api_call("x.y", ...)
 _SDK_CALL = re.compile(r"\.((?:chat|conversations|views|users|usergroups|auth|apps|reactions|team|bots|files|pins|"
                        r"reminders|dnd|emoji|bookmarks)_[A-Za-z_]+)\(")
@@ -91,7 +94,8 @@ def test_an_http_manifest_sends_everything_to_the_events_url() -> None:
     assert (command["command"], command["url"], command["should_escape"]) == (ids.COMMAND, endpoint, True)
     assert document["oauth_config"] == {"scopes": {"bot": [*BASE_SCOPES, *FULFILMENT_SCOPES]}}
     settings = document["settings"]
-    assert settings["event_subscriptions"] == {"request_url": endpoint, "bot_events": ["app_home_opened"]}
+    assert settings["event_subscriptions"] == {"request_url": endpoint, "bot_events": ["app_home_opened",
+                                                                                     *RELAY_EVENTS]}
     assert settings["interactivity"] == {"is_enabled": True, "request_url": endpoint,
                                          "message_menu_options_url": endpoint}
     assert (settings["socket_mode_enabled"], settings["org_deploy_enabled"], settings["token_rotation_enabled"]) == \
@@ -104,7 +108,8 @@ def test_a_socket_mode_manifest_has_no_urls() -> None:
     assert document["settings"]["socket_mode_enabled"] is True
     assert urls(document) == []
     assert document["settings"]["interactivity"] == {"is_enabled": True}
-    assert document["settings"]["event_subscriptions"] == {"bot_events": ["app_home_opened"]}
+    assert document["settings"]["event_subscriptions"] == {"bot_events": ["app_home_opened", "message.channels",
+                                                                          "message.groups", "message.im"]}
     assert document["display_information"]["name"] == "Selfserve (staging)"
     assert document["features"]["bot_user"]["display_name"] == "selfserve-staging"
     assert [c["command"] for c in document["features"]["slash_commands"]] == [ids.COMMAND]
@@ -117,6 +122,13 @@ def test_a_socket_mode_manifest_has_no_urls() -> None:
 ])
 def test_the_url_becomes_the_events_endpoint(url: str, expected: str) -> None:
     assert manifest.events_url(url) == expected
+
+
+def test_escalation_scopes_and_message_events_only_with_a_support_channel() -> None:
+    catalog = load_catalog(E2E)
+    quiet = catalog.model_copy(update={"settings": catalog.settings.model_copy(update={"support_channel": None})})
+    assert manifest.bot_scopes(quiet) == ["commands", "chat:write", "im:write", "im:history"]
+    assert parsed(manifest.render(quiet))["settings"]["event_subscriptions"] == {"bot_events": ["app_home_opened"]}
 
 
 def test_user_group_scope_only_when_a_role_uses_user_groups() -> None:
@@ -138,7 +150,7 @@ def test_every_web_api_call_of_the_bot_has_its_scope_in_the_manifest() -> None:
     assert needed <= scopes, f"the manifest lacks {sorted(needed - scopes)}"
     without_groups = set(manifest.bot_scopes(load_catalog(E2E)))
     assert needed - manifest.CATALOG_ONLY <= without_groups
-    assert without_groups <= needed | {"commands"}, "a scope nothing uses is asked for"
+    assert without_groups <= needed | {"commands"} | manifest.ESCALATION_SCOPES, "a scope nothing uses is asked for"
 
 
 async def test_the_command_prints_the_manifest_for_catalog_path(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.deps import Deps
+from bot.handlers.escalations import help_with_words
 from bot.handlers.shared import open_form
 from bot.handlers.subcommands import SUBCOMMANDS
 from bot.messages.help import help_message
@@ -71,11 +72,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
                          "open-form")
 
     async def on_get_help(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The words typed go to support as a question (stored before the ack)."""
         click = ButtonClick.parse(body)
-        await ack()
         channel = finder.help_requested(click.user_id, click.value)
-        deps.tasks.spawn(respond(text=help_requested_text(channel), response_type="ephemeral",
-                                 replace_original=False), "respond")
+        answer = await help_with_words(deps, click.user_id, click.value) if channel else help_requested_text()
+        await ack()
+        deps.tasks.spawn(respond(text=answer, response_type="ephemeral", replace_original=False), "respond")
 
     app.command(ANY_COMMAND)(on_command)
     app.action(ids.GET_HELP)(on_get_help)

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.deps import Deps
-from bot.handlers import admin, away, cancellation, feedback, stats, tracking
+from bot.handlers import admin, away, cancellation, escalations, feedback, stats, tracking
 from bot.messages import Message
 from bot.payloads import SlashCommand
 
@@ -21,4 +21,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "admin": admin.admin,
     "feedback": feedback.feedback,
     "stats": stats.stats,
+    "escalate": escalations.escalate,
+    "help-me": escalations.help_me,
+    "queue": escalations.queue,
 }

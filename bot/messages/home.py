@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, SectionBlock
 
 from bot import ids
+from bot.messages.escalation import queue_rows
 from bot.messages.fulfilment import progress_blocks
 from bot.messages.service_levels import service_level_block
 from bot.messages.suggestions import also_block, start_block
@@ -28,7 +29,7 @@ MAX_BLOCKS = 100
 
 def home_view(home: Home) -> dict[str, Any]:
     """The Home tab as views.publish takes it."""
-    blocks = [*_WAITING_HEADER]
+    blocks = [*_escalation_blocks(home), *_WAITING_HEADER]
     for request in home.waiting:
         blocks += _rows(request, "waiting", waiting_rows) + _dicts(*service_level_block(
             home.service_levels.get(request.id, [])))
@@ -44,8 +45,19 @@ def home_view(home: Home) -> dict[str, Any]:
         blocks += _IN_PROGRESS_HEADER
     for request in home.in_progress:  # not cached: its steps move while the request row stays the same
         blocks += _dicts(request_row(request), *progress_blocks(home.steps.get(request.id, []), None, detailed=True))
-    room = min(MAX_ACTIONS, MAX_BLOCKS - len(blocks) - 4)  # 4: the catalog part's own blocks
+    room = max(0, min(MAX_ACTIONS, MAX_BLOCKS - len(blocks) - 4))  # 4: the catalog part's own blocks
     return {"type": "home", "blocks": [*blocks, *_catalog_blocks(tuple(home.actions), room)]}
+
+
+def _escalation_blocks(home: Home) -> list[dict[str, Any]]:
+    """Support staff see the open escalations first, oldest first, with their buttons."""
+    if not home.escalations:
+        return []
+    blocks: list[Block] = [HeaderBlock(text="Open escalations")]
+    for escalation in home.escalations:
+        blocks.extend(queue_rows(escalation))
+    blocks.append(DividerBlock())
+    return [block.to_dict() for block in blocks]
 
 
 def _dicts(*blocks: Block) -> tuple[dict[str, Any], ...]:

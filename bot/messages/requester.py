@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 
 from bot import ids
 from bot.messages import Message
+from bot.messages.escalation import get_help_button
 from bot.messages.fulfilment import access_buttons, progress_blocks
 from bot.messages.summary import answer_sections, md, waiting_on
 from bot.messages.tracking import cancel_button
@@ -44,8 +45,8 @@ def receipt(request: RequestRecord, steps: Sequence[StepRecord] = (), plan: Plan
         *answer_sections(request.answers),
         *progress_blocks(steps, plan),
     ]
-    if request.status == Status.PENDING:
-        blocks.append(ActionsBlock(block_id=ids.CANCEL, elements=[cancel_button(request)]))
+    buttons = [cancel_button(request)] if request.status == Status.PENDING else []
+    blocks.append(ActionsBlock(block_id=ids.CANCEL, elements=[*buttons, get_help_button(request.ref)]))
     if plan is not None and plan.granted_at is not None and plan.ended_at is None:
         blocks.append(access_buttons(request))
     text = f"Request {escape(request.ref)} submitted: {escape(request.action_title)}"
@@ -68,7 +69,14 @@ def decision_update(
     else:
         text = (f"Step {step + 1} of {len(request.steps)} of *{ref}* ({title}) was approved by "
                 f"{user(decided_by)}. {_status_line(request)}")
-    return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(text)),))
+    return _with_help(request, text)
+
+
+def _with_help(request: RequestRecord, text: str) -> Message:
+    """A one-paragraph DM about ``request`` with its Get help button."""
+    return Message(text=truncate(text, 3000), blocks=(
+        SectionBlock(text=md(truncate(text, 3000))),
+        ActionsBlock(block_id=ids.GET_HELP_ON_REQUEST, elements=[get_help_button(request.ref)])))
 
 
 def stuck(request: RequestRecord, step: int, eligible: int) -> Message:
@@ -79,4 +87,4 @@ def stuck(request: RequestRecord, step: int, eligible: int) -> Message:
     text = (f":warning: Your request *{escape(request.ref)}* ({escape(request.action_title)}) is stuck: step "
             f"{step + 1} needs {needed} approval{'s' if needed != 1 else ''} from *{escape(role)}*, and {who} "
             f"in that role may give one. Ask an admin to add approvers to *{escape(role)}*.")
-    return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(text)),))
+    return _with_help(request, text)

@@ -67,10 +67,7 @@ def suggestions_message(found: Suggestions) -> Message:
     return Message(text="Nothing matched what you typed", blocks=tuple(blocks))
 
 
-def help_requested_text(support_channel: str | None) -> str:
-    """What the Get help button answers today: where a person can be reached (no escalation yet)."""
-    if support_channel:
-        return (f"I can't pass this on to a person myself yet. Please ask in <#{escape(support_channel)}> "
-                "and say what you were looking for; someone there will help.")
-    return ("I can't pass this on to a person myself yet, and no support channel is set up. "
+def help_requested_text() -> str:
+    """What the Get help button answers when no support channel is set up (else: an escalation)."""
+    return ("I can't pass this on to a person: no support channel is set up. "
             "Please ask your IT or HR team directly.")

@@ -39,8 +39,13 @@ def reject_reason_form(ref: str, step: int, title: str) -> View:
 
 def submitted_reason(view: Mapping[str, Any]) -> str:
     """The reason text, stripped; empty if missing or malformed."""
+    return submitted_text(view, ids.REJECT_REASON_BLOCK, ids.REJECT_REASON_INPUT, REASON_LIMIT)
+
+
+def submitted_text(view: Mapping[str, Any], block_id: str, action_id: str, limit: int) -> str:
+    """A text input's value in a submitted modal, stripped and cut to ``limit``; empty if missing or malformed."""
     try:
-        value = view["state"]["values"][ids.REJECT_REASON_BLOCK][ids.REJECT_REASON_INPUT]["value"]
+        value = view["state"]["values"][block_id][action_id]["value"]
     except (KeyError, TypeError):
         return ""
-    return value.strip()[:REASON_LIMIT] if isinstance(value, str) else ""
+    return value.strip()[:limit] if isinstance(value, str) else ""

@@ -66,14 +66,18 @@ class PageActions:
         return self.sim
 
     async def message(self, body: Body) -> Body:
-        """The message box: `/command text` runs the app's command, anything else is posted as the person."""
+        """The message box (or a thread's, with `thread_ts`): `/command text` runs the app's command, anything else
+        is posted as the person and sent to the app as its `message` event, as Slack does."""
         user, channel, typed = body["user"], text(body, "channel"), text(body, "text", "").strip()
+        thread_ts = text(body, "thread_ts", "") or None
         if not channel:
             raise BadRequest("channel must name the conversation typed in")
         if not typed:
             raise ValueError("nothing to send")
-        if not typed.startswith("/"):
-            self._stub.post_user_message(channel, user, typed.translate(SLACK_ESCAPES))
+        if not typed.startswith("/") or thread_ts:
+            message = self._stub.post_user_message(channel, user, typed.translate(SLACK_ESCAPES), thread_ts=thread_ts)
+            if self.sim is not None:
+                await self.sim.message_events(message)
             return {}
         command, _, rest = typed.partition(" ")
         if command not in self._commands:

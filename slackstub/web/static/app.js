@@ -4,7 +4,7 @@
 import { el, mrkdwn, renderBlocks } from "./blocks.js";
 import { renderModal } from "./modal.js";
 
-const page = { user: null, conversation: null, tab: "messages", state: null, modalKey: "", seen: {}, openThreads: new Set() };
+const page = { user: null, conversation: null, tab: "messages", state: null, modalKey: "", seen: {}, openThreads: new Set(), drafts: {} };
 const $ = (id) => document.getElementById(id);
 
 // --- talking to the server -------------------------------------------------------------------------------
@@ -210,22 +210,44 @@ function drawMessages(state, conversation) {
   if (!top.length) list.appendChild(el("p", "empty", "No messages yet."));
   for (const message of top) {
     const node = list.appendChild(drawMessage(state, message));
-    const thread = replies.get(message.ts);
-    if (thread) node.querySelector(".message-body").appendChild(drawThread(state, message.ts, thread));
+    if (message.ephemeral) continue;
+    node.querySelector(".message-body").appendChild(drawThread(state, conversation.id, message.ts, replies.get(message.ts) || []));
   }
   return list;
 }
 
-function drawThread(state, ts, thread) {
+// A message's thread: "n replies" opens it (a message without any offers "Reply in thread"), and an open
+// thread has its own box; what is typed there survives the page's redraws (kept per thread in page.drafts).
+function drawThread(state, channel, ts, thread) {
   const box = el("div", "thread");
   const open = page.openThreads.has(ts);
-  const toggle = box.appendChild(el("button", "thread-toggle", open ? "Hide replies" : `${thread.length} ${thread.length === 1 ? "reply" : "replies"}`));
+  const label = open ? "Hide replies" : thread.length ? `${thread.length} ${thread.length === 1 ? "reply" : "replies"}` : "Reply in thread";
+  const toggle = box.appendChild(el("button", "thread-toggle", label));
   toggle.type = "button";
   toggle.addEventListener("click", () => {
     if (open) page.openThreads.delete(ts); else page.openThreads.add(ts);
     render();
   });
-  if (open) for (const reply of thread) box.appendChild(drawMessage(state, reply));
+  if (!open) return box;
+  for (const reply of thread) box.appendChild(drawMessage(state, reply));
+  const form = box.appendChild(el("form", "thread-reply"));
+  const input = form.appendChild(el("input"));
+  input.setAttribute("aria-label", "Reply in thread");
+  input.placeholder = "Reply…";
+  input.value = page.drafts[ts] || "";
+  input.addEventListener("input", () => { page.drafts[ts] = input.value; });
+  const send = form.appendChild(el("button", "button", "Reply"));
+  send.type = "submit";
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    const answer = await post("message", { channel, text, thread_ts: ts });
+    if (answer.ok) { delete page.drafts[ts]; input.value = ""; }
+  });
+  if (page.replyFocus === ts) requestAnimationFrame(() => { input.focus(); input.setSelectionRange(input.value.length, input.value.length); });
+  input.addEventListener("focus", () => { page.replyFocus = ts; });
+  input.addEventListener("blur", () => { if (page.replyFocus === ts) page.replyFocus = null; });
   return box;
 }
 
