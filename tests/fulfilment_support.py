@@ -16,6 +16,7 @@ settings:
 roles:
   it: {{members: [U0IT1]}}
   admins: {{members: [U0ADMIN]}}
+  support: {{members: [U0SUP1]}}
 actions:
   software-install:
     title: Install software

@@ -42,7 +42,7 @@ async def test_an_approved_request_is_carried_out_step_by_step(engine: AsyncEngi
         assert shown.count(":white_check_mark:") >= 3 and "HTTP 200" in shown and "Access until" in shown
         blocks = receipt(harness)["blocks"]
         buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-        assert buttons == ["selfserve.access.end", "selfserve.access.extend"]
+        assert buttons == ["selfserve.escalate", "selfserve.access.end", "selfserve.access.extend"]  # Get help too
         kinds = await harness.kinds()
         assert kinds.count("fulfilment_step_done") == 3 and "fulfilment_done" in kinds and "access_granted" in kinds
         assert SECRET not in await everything_said(harness)
