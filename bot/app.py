@@ -68,6 +68,7 @@ from domain.desk import ActionDesk
 from domain.escalation_desk import EscalationDesk
 from domain.escalation_intake import EscalationIntake
 from domain.escalations import ALL_KINDS as ESCALATION_KINDS
+from domain.escalations import escalate_overdue
 from domain.feedback import ASK as FEEDBACK_ASK
 from domain.feedback import FeedbackDesk
 from domain.fulfilment_desk import FulfilmentDesk
@@ -155,7 +156,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     fulfilment_handlers = fulfilment_wiring.handlers(delivery_client, notifier, service, catalog, db.unit_of_work,
                                                      webhooks, fulfilment or FulfilmentOptions())
     service_levels: dict[str, JobHandler] = {APPROVER_REMIND: SlackReminders(delivery_client, service.view),
-                      **dict.fromkeys(TIMER_KINDS, ServiceLevelTimers(catalog, db.unit_of_work))}
+                      **dict.fromkeys(TIMER_KINDS, ServiceLevelTimers(catalog, db.unit_of_work, escalate_overdue))}
     escalation_notifier = EscalationNotifier(delivery_client, intake.view, intake.posted, notifier.dm_channel)
     deps = Deps(
         service=service,

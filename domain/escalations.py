@@ -80,6 +80,12 @@ async def escalate(uow: UnitOfWork, catalog: Catalog, request: RequestRecord | N
     return escalation
 
 
+async def escalate_overdue(uow: UnitOfWork, catalog: Catalog, request: RequestRecord, reason: str) -> None:
+    """The service levels' way in (``domain.sla_timers.Escalate``): the bot escalates a request
+    whose clock ran out, in the timer's unit of work."""
+    await escalate(uow, catalog, request, by=None, reason=reason)
+
+
 async def _again(uow: UnitOfWork, catalog: Catalog, current: EscalationRecord, request: RequestRecord,
                  by: str | None, reason: str, words: str | None) -> EscalationRecord:
     known = any(event.reason == reason for event in current.history)

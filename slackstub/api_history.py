@@ -59,21 +59,6 @@ class HistoryApi:
         return answer
 
     def replies(self, args: dict[str, Any]) -> dict[str, Any]:
-        """conversations.replies: a thread's parent then its replies, oldest first, `limit` of them (no paging
-        here: the stand-in's threads are short); thread_not_found for a ts that starts no thread."""
-        channel = self._ws.readable_channel(str(args.get("channel") or ""))
-        ts = str(args.get("ts") or "")
-        parent = self._ws.message(channel, ts) if ts else None
-        if parent is None:
-            raise SlackMethodError("thread_not_found")
-        with_metadata = _flag(args.get("include_all_metadata"))
-        thread = [parent, *(m for m in self._ws.history(channel) if m.get("thread_ts") == ts and m["ts"] != ts)]
-        limit = _limit(args.get("limit"))
-        return {"messages": [_as_listed(message, with_metadata) for message in thread[:limit]],
-                "has_more": len(thread) > limit}
-
-
-    def replies(self, args: dict[str, Any]) -> dict[str, Any]:
         """conversations.replies: a thread's parent and its replies, oldest first (one page: threads here are short)."""
         channel = self._ws.readable_channel(str(args.get("channel") or ""))
         ts = str(args.get("ts") or "")

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from domain.catalog import parse_catalog
+from tests.clock import TestClock
 from tests.conftest import E2E_CATALOG
 from tests.harness import Harness
 from tests.test_e2e_approval_flow import GOOD, approval_dm
+from tests.test_e2e_service_levels import MONDAY_9, SLA_CATALOG, move, submit
 from tests.test_e2e_tracking import command, told
 
 SUPPORT = "C0SUPPORT"
@@ -206,3 +212,22 @@ async def test_url_verification_is_answered(harness: Harness) -> None:
     body = {"token": "t", "challenge": "c-123", "type": "url_verification"}
     response = await harness.slack.send_raw(json.dumps(body), content_type="application/json")
     assert response.status == 200 and "c-123" in response.text
+
+
+async def test_an_overdue_approval_escalates_once_with_its_reason(engine: AsyncEngine, tmp_path: Path) -> None:
+    """The service levels' breach timer calls ``domain.escalations.escalate``: one escalation, posted with
+    the reason, and a second breach of the same request (its whole-request clock) adds to its history."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(SLA_CATALOG.read_text().replace(
+        "settings:\n", "settings:\n  support_channel: C0SUPPORT\n").replace(
+        "  admins: {members: [U0ADMIN]}\n", "  admins: {members: [U0ADMIN]}\n  support: {members: [U0SUP1]}\n"))
+    clock = TestClock(MONDAY_9)
+    async with Harness(engine, catalog, clock=clock) as sla:
+        await submit(sla)
+        await move(sla, clock, MONDAY_9 + timedelta(hours=8))
+        text = shown(support_post(sla))
+        assert "Why: approval overdue" in text and "escalated by the bot" in text
+        await move(sla, clock, MONDAY_9 + timedelta(days=10))
+        assert len([m for m in sla.stub.messages(SUPPORT) if m.get("thread_ts") in (None, m["ts"])]) == 1
+        assert "escalated again (request overdue)" in shown(support_post(sla))
+        assert "I passed your request" in requester_root(sla, "U0EMPLOYEE")["text"]

@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.messages import Message
-from bot.messages.summary import md
-from bot.messages.tracking import status_message, when
+from bot.messages.summary import md, when
+from bot.messages.tracking import status_message
 from bot.mrkdwn import escape, truncate, unescape, user
 from domain.escalation_intake import EscalationView
 from domain.escalation_records import EscalationEvent, EscalationRecord, EscalationStatus
