@@ -31,7 +31,7 @@ class Appender:
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:
         for job in jobs:
             self._log.write(job.id, job.attempts)
-            await asyncio.sleep(3600 if self._hang else 0.002)  # a little work, so the processes overlap
+            await asyncio.sleep(3600 if self._hang else 0.01)  # a little work, so the processes overlap
             yield job, Done()
 
 
@@ -40,7 +40,7 @@ async def main(url: str, out: str, lease: float, hang: bool) -> None:
     async with Database(engine) as database:
         runner = JobRunner(database.unit_of_work, database.reader, {"test.job": Appender(out, hang)},
                            database.wakeup(), owner=f"worker:{os.getpid()}", batch_size=20,
-                           lease=timedelta(seconds=lease), max_running=10)  # few at once: both take a share
+                           lease=timedelta(seconds=lease), max_running=5)  # few at once: both take a share
         await serve_until_idle(runner, database, _jobs_left)
     await engine.dispose()
 
