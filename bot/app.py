@@ -54,6 +54,7 @@ from bot.handlers import (
 from bot.handlers import fulfilment as fulfilment_buttons
 from bot.home_tab import HomePublisher
 from bot.http import SlackEndpoint
+from bot.metrics import CountingWebClient, Metrics, metrics_endpoint
 from bot.notifier import SlackNotifier
 from bot.reminders import SlackReminders
 from bot.socket_mode import SocketModeConnection, SocketModeEdge
@@ -72,6 +73,7 @@ from domain.escalations import escalate_overdue
 from domain.feedback import ASK as FEEDBACK_ASK
 from domain.feedback import FeedbackDesk
 from domain.fulfilment_desk import FulfilmentDesk
+from domain.gauges import read_gauges
 from domain.job_desk import JobDesk
 from domain.job_purge import Retention
 from domain.job_runner import JobRunner
@@ -81,6 +83,7 @@ from domain.relay import Relay
 from domain.service import RequestService
 from domain.service_levels import TIMER_KINDS
 from domain.sla_timers import ServiceLevelTimers
+from domain.social_proof import SocialProof
 from domain.surfaces import HOME_REFRESH
 from domain.tracking import Tracker
 from domain.usergroups import UserGroups
@@ -110,6 +113,7 @@ class Runtime:
     """The catalog in force (and the members of its roles' Slack user groups)."""
     webhooks: WebhookSession | None = None
     """The HTTP session of fulfilment's webhooks."""
+    metrics: Metrics | None = None
     """Set when SLACK_APP_TOKEN is: requests arrive over Socket Mode instead of POST /slack/events."""
 
 
@@ -138,17 +142,22 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
     # number of times. The job engine's client has no SDK retries: chat.postMessage repeated blindly after a
     # dropped connection posts twice. The engine retries instead, and a retried post first looks for the
     # earlier one (bot.notifier).
-    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    metrics = Metrics(owner)
+    client = CountingWebClient(token=token, base_url=settings.slack_api_url, metrics=metrics, retry_handlers=[
         _BoundedRateLimitRetry(max_retry_count=2), AsyncConnectionErrorRetryHandler(max_retry_count=2)])
-    delivery_client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[])
+    delivery_client = CountingWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[],
+                                        metrics=metrics)
     audit = AuditWriter(db.unit_of_work).write
     tasks = TaskSupervisor()
     catalog.groups = UserGroups(_usergroup_lookup(delivery_client))  # no SDK retries: nobody waits long
     service = RequestService(catalog, db.unit_of_work, db.reader, audit, refresh_groups=catalog.refresh_groups)
     escalation_desk = EscalationDesk(catalog, db.unit_of_work, audit, refresh_groups=catalog.refresh_groups)
     intake = EscalationIntake(catalog, db.unit_of_work, db.reader, audit, escalation_desk)
+    proof = SocialProof(db.reader, lambda work: tasks.spawn(work, "social-proof"))
     tracker = Tracker(catalog, db.reader, db.unit_of_work, audit, lambda work: tasks.spawn(work, "audit"),
-                      refresh_groups=catalog.refresh_groups, escalations=intake.for_home)
+                      refresh_groups=catalog.refresh_groups, escalations=intake.for_home,
+                      proof=proof.line)
     feedback_desk = FeedbackDesk(db.unit_of_work, db.reader, audit)
     notifier = SlackNotifier(delivery_client, service.view, feedback_desk.wanted)
     homes = HomePublisher(delivery_client, tracker.home)
@@ -180,6 +189,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         escalations=escalation_desk,
         intake=intake,
         relay=Relay(db.unit_of_work),
+        proof=proof,
     )
     db.run_jobs_in(deps.jobs)
     bolt = AsyncApp(
@@ -190,6 +200,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
         logger=logging.getLogger("slack_bolt"),
     )
     bolt.use(_RespondWith(client))
+    bolt.use(_CountCalls(metrics))
     for module in (commands, actions, views, form_inputs, delegation, cancellation, home, shortcut, feedback,
                    fulfilment_buttons, escalations, relay, errors):
         module.register(bolt, deps)
@@ -200,9 +211,10 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
             return SocketModeEdge(
                 bolt, app_token.get_secret_value(), client,
                 lambda kind, message: deps.desk.failed(None, kind, message, malformed=True),
-                lambda kind, error: deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False))
+                lambda kind, error: deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False),
+                observe=metrics.acked)
         socket_mode = SocketModeConnection(edge)
-    return Runtime(bolt, deps, client, db, delivery_client, socket_mode, catalog, webhooks)
+    return Runtime(bolt, deps, client, db, delivery_client, socket_mode, catalog, webhooks, metrics)
 
 
 class _BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -229,6 +241,19 @@ class _RespondWith(AsyncMiddleware):
                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
         if req.context.response_url:
             req.context["respond"] = _Respond(req.context.response_url, self._client)
+        return await next()
+
+
+class _CountCalls(AsyncMiddleware):
+    """Listeners' ``client`` counts its Web API calls too (Bolt builds a plain one per request)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        if req.context.client is not None:
+            req.context["client"] = CountingWebClient.like(req.context.client, self._metrics)
         return await next()
 
 
@@ -262,9 +287,12 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
     app = web.Application()
     app[RUNTIME] = runtime
     endpoint = SlackEndpoint(runtime.bolt, settings.slack_signing_secret.get_secret_value(), lambda kind, error: (
-        runtime.deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False)))
+        runtime.deps.desk.failed(None, kind, f"{type(error).__name__}: {error}", malformed=False)),
+        observe=runtime.metrics.acked if runtime.metrics else None)
     if runtime.socket_mode is None:
         app.router.add_post(EVENTS_PATH, endpoint.handle)
+    if runtime.metrics is not None:
+        app.router.add_get("/metrics", metrics_endpoint(runtime.metrics, lambda: read_gauges(runtime.database.reader)))
     app.router.add_get("/healthz", _health(JobDesk(runtime.database.unit_of_work, runtime.database.reader)))
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:

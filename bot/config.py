@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     port: int = Field(default=DEFAULT_PORT, validation_alias="PORT")
     host: str = Field(default=DEFAULT_HOST, validation_alias="HOST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    log_format: str = Field(default="text", validation_alias="LOG_FORMAT")
     job_retention_days: float = Field(default=7.0, validation_alias="JOB_RETENTION_DAYS")
     failed_job_retention_days: float = Field(default=30.0, validation_alias="FAILED_JOB_RETENTION_DAYS")
 
@@ -76,7 +77,7 @@ class Settings(BaseSettings):
         def __init__(self, *, slack_bot_token: SecretStr | str = ..., slack_signing_secret: SecretStr | str = ...,
                      slack_app_token: SecretStr | str | None = ..., slack_api_url: str = ..., database_url: str = ...,
                      catalog_path: str = ..., port: int = ..., host: str = ...,
-                     log_level: str = ..., job_retention_days: float = ...,
+                     log_level: str = ..., log_format: str = ..., job_retention_days: float = ...,
                      failed_job_retention_days: float = ...) -> None: ...  # any left out: from the environment
 
     @classmethod
@@ -154,6 +155,15 @@ class Settings(BaseSettings):
         if not stripped.isascii() or not stripped.isdecimal() or not 1 <= int(stripped) <= 65535:
             raise _problem(f"must be a number from 1 to 65535, got {text!r}")
         return int(stripped)
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> str:
+        text = _text(value)
+        chosen = (text.strip() or "text").lower()
+        if chosen not in ("text", "json"):
+            raise _problem(f"must be text or json, got {text!r}")
+        return chosen
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from domain.fulfilment_desk import FulfilmentDesk
 from domain.job_runner import JobRunner
 from domain.relay import Relay
 from domain.service import RequestService
+from domain.social_proof import SocialProof
 from domain.tracking import Tracker
 
 
@@ -38,3 +39,4 @@ class Deps:
     escalations: EscalationDesk
     intake: EscalationIntake
     relay: Relay
+    proof: SocialProof

@@ -11,6 +11,7 @@ bug: it goes to the Bolt error handler (audited, 500), never to a 4xx that would
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from aiohttp import web
@@ -19,21 +20,26 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.edge import EdgeRejection, parse_body, signature_is_valid, validate
+from bot.logging_setup import bind_slack_request
 
 logger = logging.getLogger(__name__)
 
 
 OnBug = Callable[[str, Exception], None]
+Observe = Callable[[str, float], None]
 
 
 class SlackEndpoint:
-    def __init__(self, bolt: AsyncApp, signing_secret: str, on_bug: OnBug) -> None:
-        """``on_bug(kind, error)`` audits an exception that escaped Bolt's own error handler."""
+    def __init__(self, bolt: AsyncApp, signing_secret: str, on_bug: OnBug, observe: Observe | None = None) -> None:
+        """``on_bug(kind, error)`` audits an exception that escaped Bolt's own error handler;
+        ``observe(kind, seconds)`` hears how long each valid request took to answer (metrics)."""
         self._bolt = bolt
         self._secret = signing_secret
         self._on_bug = on_bug
+        self._observe = observe
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
         body = await request.read()
         headers = request.headers
         if not signature_is_valid(self._secret, body, headers.get("X-Slack-Request-Timestamp"),
@@ -44,6 +50,7 @@ class SlackEndpoint:
             kind = validate(parsed)
         except EdgeRejection as rejection:
             return web.json_response({"error": rejection.message}, status=rejection.status)
+        bind_slack_request(parsed)  # this request's task: its log lines name the user (and request)
         # A dict body is only accepted outside "http" mode; the mode matters to Bolt only for
         # its request verification (disabled, done above) and to copy the parsed body, not
         # re-parse raw text, for lazy listeners.
@@ -55,4 +62,6 @@ class SlackEndpoint:
             logger.exception("dispatch failed for a %s request", kind)
             self._on_bug(kind, error)
             return web.Response(status=500)
+        if self._observe is not None:
+            self._observe(kind, time.monotonic() - started)
         return await to_aiohttp_response(bolt_response)

@@ -61,6 +61,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.edge import EdgeRejection, parse_body, request_kind, validate
+from bot.logging_setup import bind_slack_request
 
 logger = logging.getLogger(__name__)
 
@@ -125,14 +126,18 @@ class SocketModeEdge(AsyncSocketModeHandler):
     client: _EnvelopeClient
 
     def __init__(self, app: AsyncApp, app_token: str, web_client: AsyncWebClient, on_refused: OnRefused,
-                 on_bug: OnBug, *, ping_interval: float = 10.0, ack_budget: float | None = None) -> None:
-        """``ack_budget``: seconds before an unanswered envelope is acked anyway (default: ACK_BUDGET)."""
+                 on_bug: OnBug, *, ping_interval: float = 10.0, ack_budget: float | None = None,
+                 observe: Callable[[str, float], None] | None = None) -> None:
+        """``ack_budget``: seconds before an unanswered envelope is acked anyway (default: ACK_BUDGET);
+        ``observe(kind, seconds)`` hears how long each envelope took to be acked (metrics)."""
         # Not super().__init__(): that builds the stock client, which would parse envelopes itself.
         self.app = app
         self.app_token = app_token
         self._on_refused = on_refused
         self._on_bug = on_bug
         self._ack_budget = ack_budget
+        self._observe = observe
+        self._arrived: dict[str, tuple[str, float]] = {}
         self.client = _EnvelopeClient(self.receive, app_token=app_token, web_client=web_client,
                                       logger=logging.getLogger("slack_sdk.socket_mode"), ping_interval=ping_interval)
 
@@ -188,6 +193,14 @@ class SocketModeEdge(AsyncSocketModeHandler):
 
     async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         """Dispatch a validated envelope through Bolt and ack it (see the module docstring)."""
+        self._arrived[req.envelope_id] = (request_kind(req.payload), time.monotonic())
+        bind_slack_request(req.payload)  # each envelope runs in its own task
+        try:
+            await self._handle(req)
+        finally:
+            self._arrived.pop(req.envelope_id, None)  # one never acked (our bug) is not timed
+
+    async def _handle(self, req: SocketModeRequest) -> None:
         started = time.monotonic()
         if req.type == "events_api":
             await self._ack(req.envelope_id)
@@ -246,6 +259,9 @@ class SocketModeEdge(AsyncSocketModeHandler):
             logger.warning("a late command answer was refused: %d %s", sent.status_code, sent.body[:200])
 
     async def _ack(self, envelope_id: str, payload: dict[str, Any] | None = None) -> None:
+        arrived = self._arrived.pop(envelope_id, None)
+        if arrived is not None and self._observe is not None:
+            self._observe(arrived[0], time.monotonic() - arrived[1])
         try:
             await self.client.send_socket_mode_response(SocketModeResponse(envelope_id=envelope_id, payload=payload))
         except Exception as error:  # the socket went away: Slack treats the envelope as unanswered

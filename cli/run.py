@@ -98,7 +98,7 @@ def main() -> int:
         settings = load_settings()
     except ConfigError as error:
         return fail_config(error)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         catalog = load_catalog(settings.catalog_path)
     except CatalogError as error:

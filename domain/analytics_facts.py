@@ -15,6 +15,8 @@ from typing import Protocol
 
 ESCALATED = "escalated"
 SLA_BREACHED = "sla_breached"
+FULFILLED = "fulfilment_done"
+"""Issue 12's event when an approved request's ``on_approved`` steps are all done."""
 
 
 @dataclass(frozen=True)
@@ -93,4 +95,4 @@ async def gather_facts(store: AnalyticsStore, since: datetime, until: datetime) 
     """All the facts of one period, read in one snapshot."""
     return Facts(since, until, await store.requests(since), await store.decisions(since),
                  await store.form_events(since), await store.feedback(since),
-                 await store.flagged((ESCALATED, SLA_BREACHED), since))
+                 await store.flagged((ESCALATED, SLA_BREACHED, FULFILLED), since))

@@ -12,11 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.analytics_facts import ESCALATED, SLA_BREACHED, DecisionFact, Facts, RequestFact
+from domain.analytics_facts import ESCALATED, FULFILLED, SLA_BREACHED, DecisionFact, Facts, RequestFact
 from domain.routing import AUTO_APPROVER
 
-COMPLETED = frozenset({"approved", "fulfilled"})
-"""A request that got what it asked for (``fulfilled``: issue 12's state after approval)."""
+COMPLETED = frozenset({"approved", "expired"})
+"""A request that got what it asked for (``expired``: fulfilled, and its time-bound access has ended;
+``failed``, approved but not carried out, is not)."""
+APPROVED = frozenset({"approved", "expired", "failed"})
 IDLE_AFTER = timedelta(days=1)
 """A form opened and neither sent nor closed for this long counts as abandoned."""
 COMMENTS_KEPT = 5
@@ -142,9 +144,10 @@ def figures(info: ActionInfo, facts: Facts, minutes_of: Mapping[str, int]) -> Fi
         action_id=info.action_id, title=info.title,
         opened=len(opened), closed_unsent=sum(1 for v in unsent if v in closed),
         idle_unsent=sum(1 for v in unsent if v not in closed and opened[v] <= facts.until - IDLE_AFTER),
-        submitted=len(requests), approved=statuses["approved"] + statuses["fulfilled"],
+        submitted=len(requests), approved=sum(statuses[status] for status in APPROVED),
         rejected=statuses["rejected"], cancelled=statuses["cancelled"], pending=statuses["pending"],
-        fulfilled=statuses["fulfilled"], completed=len(completed),
+        fulfilled=sum(1 for r in requests if r.id in facts.flagged.get(FULFILLED, set()) or r.status == "expired"),
+        completed=len(completed),
         steps=tuple(_step(k, requests, by_request) for k in range(info.steps)),
         failed_fields=tuple(Counter(f for e in facts.forms if e.kind == "invalid" for f in e.fields).most_common()),
         first_decision=Spread.of([s for r in requests if (s := _first_decision(r, by_request)) is not None]),

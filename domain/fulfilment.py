@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domain import notifications, surfaces
+from domain import feedback, notifications, surfaces
 from domain.catalog import Action
 from domain.catalog.fulfilment import Fulfilment, FulfilmentStep
 from domain.fulfilment_records import APPROVED, DONE, EXPIRED, FAILED, PENDING, PlanRecord, StepRecord
@@ -131,6 +131,7 @@ async def phase_done(uow: UnitOfWork, request: RequestRecord, record: PlanRecord
 
     if phase == APPROVED:
         uow.audit(AuditEntry("fulfilment_done", "ok", None, request.ref, {"phase": phase}))
+        feedback.ask_when_finished(uow, request)  # asked once per request, whoever asks first
         await access.grant(uow, request, plan_of(record))
     else:
         await access.ended(uow, request)
@@ -166,4 +167,5 @@ async def step_failed(uow: UnitOfWork, job: Job, error: str) -> None:
                           "error": error[:500]}))
     await progressed(uow, request)
     uow.enqueue(FAILED_NOTICE, request.id, {"phase": phase, "index": index})
+    feedback.ask_when_finished(uow, request)
     uow.enqueue(SUPPORT_ALERT, request.id, {"phase": phase, "index": index})

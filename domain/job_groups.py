@@ -21,7 +21,8 @@ from domain.group_commit import GroupCommit
 from domain.job_holds import Holds
 from domain.job_outcomes import Recorded
 from domain.jobs import JobHandler, Outcome, Retry, after_rate_limit, backoff
-from domain.records import Job
+from domain.log_context import bind
+from domain.records import Job, request_ref
 
 logger = logging.getLogger(__name__)
 Queued = tuple[Job, Outcome, "asyncio.Future[None]"]
@@ -83,6 +84,8 @@ class GroupRunner:
             await asyncio.wait({after})
         if self._books.stopping():
             return  # left in flight: the runner's stop hands them back
+        if jobs[0].request_id is not None:  # this task's own context: the group's log lines name the request
+            bind(request=request_ref(jobs[0].request_id))
         queued = await self._outcomes(jobs, deadline)
         self._recorder.flush()  # the group is over: nothing more to wait for
         results = await asyncio.gather(*(future for _, _, future in queued), return_exceptions=True)

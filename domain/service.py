@@ -143,7 +143,7 @@ class RequestService:
                 request = await self._enter_step(uow, request, 0)
             else:
                 uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "no_approval_needed"}))
-                feedback.ask_when_finished(uow, request)
+                self._ask_feedback(uow, request)
                 await fulfilment.on_approved(uow, request)
             await service_levels.start_request(uow, self.catalog, request)
             await surfaces.after_submit(uow, self.catalog, request)
@@ -181,7 +181,7 @@ class RequestService:
             request = await uow.requests.set_progress(request, status, step, uow.now())
         uow.audit(AuditEntry("request_approved", "ok", None, request.ref, {"reason": "auto_approved"}))
         await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
-        feedback.ask_when_finished(uow, request)
+        self._ask_feedback(uow, request)
         await fulfilment.on_approved(uow, request)
         return request
 
@@ -280,10 +280,17 @@ class RequestService:
         uow.audit(AuditEntry(f"request_{progress.status}", "ok", decision.approver_id, request.ref,
                              {"step": decision.step}))
         await uow.jobs.cancel(request.id, TIMER_PREFIX, uow.now())
-        feedback.ask_when_finished(uow, request)
+        self._ask_feedback(uow, request)
         if progress.status == Status.APPROVED:
             await fulfilment.on_approved(uow, request)
         return request
+
+    def _ask_feedback(self, uow: UnitOfWork, request: RequestRecord) -> None:
+        """A request that ends here is asked about now; one still to be carried out (``on_approved``
+        steps) once fulfilment is done or has failed (``domain.fulfilment``)."""
+        action = self.catalog.actions.get(request.action_id)
+        if request.status != Status.APPROVED or action is None or not action.on_approved:
+            feedback.ask_when_finished(uow, request)
 
     def _members(self, request: RequestRecord, step: int) -> frozenset[str]:
         return members_for(self.catalog, request, step)

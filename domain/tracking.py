@@ -80,6 +80,8 @@ class Home:
     steps: dict[int, list[StepRecord]] = field(default_factory=dict)
     """The fulfilment steps of ``in_progress``, by request id."""
     escalations: list[EscalationRecord] = field(default_factory=list)
+    proofs: tuple[str | None, ...] = ()
+    """How each of ``actions`` usually goes (``domain.social_proof``), when known."""
 
 
 def roles_of(catalog: Catalog, user_id: str) -> list[str]:
@@ -127,11 +129,13 @@ class Tracker:
     def __init__(self, catalog: Callable[[], Catalog], reader: UnitOfWorkFactory, writer: UnitOfWorkFactory,
                  audit: AuditSink, defer: Defer, *,
                  refresh_groups: Callable[[Iterable[str]], Awaitable[None]] | None = None,
-                 escalations: OpenEscalations | None = None) -> None:
+                 escalations: OpenEscalations | None = None,
+                 proof: Callable[[str], str | None] | None = None) -> None:
         """``reader`` opens read-only units of work, ``writer`` others; ``audit`` appends one event, ``defer`` runs
         that append after the answer has gone out; ``refresh_groups`` brings the Slack user groups
         of roles up to date (the admin role's, before it decides who may see a request);
-        ``escalations`` lists the open escalations a person's Home shows (none for most)."""
+        ``escalations`` lists the open escalations a person's Home shows (none for most); ``proof``
+        says how an action usually goes (the Home catalog shows it)."""
         self._catalog = catalog
         self._reader = reader
         self._writer = writer
@@ -139,6 +143,7 @@ class Tracker:
         self._defer = defer
         self._refresh_groups = refresh_groups
         self._escalations = escalations
+        self._proof = proof
 
     def _done(self, actor: str, details: dict[str, Any], ref: str | None = None) -> None:
         self._defer(self._audit(AuditEntry("command", "ok", actor, ref, details)))
@@ -206,7 +211,9 @@ class Tracker:
         levels = {key: found for key, request in shown.items()
                   if (found := standings(catalog, request, deadlines, now))}
         escalations = await self._escalations(user_id, HOME_ESCALATIONS) if self._escalations else []
-        return Home(requestable_actions(catalog, user_id), mine, waiting, levels, in_progress, steps, escalations)
+        actions = requestable_actions(catalog, user_id)
+        proofs = tuple(self._proof(a.id) for a in actions) if self._proof else ()
+        return Home(actions, mine, waiting, levels, in_progress, steps, escalations, proofs)
 
     async def _waiting(self, uow: UnitOfWork, user_id: str, limit: int) -> list[RequestRecord]:
         catalog = self._catalog()

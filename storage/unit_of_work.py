@@ -22,6 +22,7 @@ from storage.repositories.away import AwayRepository
 from storage.repositories.escalations import EscalationRepository
 from storage.repositories.feedback import FeedbackRepository
 from storage.repositories.fulfilment import FulfilmentRepository
+from storage.repositories.gauges import GaugeRepository
 from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.requests import RequestRepository
@@ -61,6 +62,7 @@ class UnitOfWork:
     service_levels: ServiceLevelRepository
     escalations: EscalationRepository
     seen_events: SeenEventRepository
+    gauges: GaugeRepository
     audit_log: AuditRepository
 
     def __init__(self, driver: Driver, clock: Callable[[], datetime] = utcnow, *, read_only: bool = False,
@@ -102,6 +104,7 @@ class UnitOfWork:
         self.service_levels = ServiceLevelRepository(tx)
         self.escalations = EscalationRepository(tx)
         self.seen_events = SeenEventRepository(tx)
+        self.gauges = GaugeRepository(tx)
         self.audit_log = AuditRepository(tx, self._known_head)
         return self
 

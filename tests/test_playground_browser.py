@@ -75,6 +75,12 @@ async def test_new_employee_from_the_slash_command_to_the_final_approval(ui: Pla
     await expect(ui.message("Last approval by")).to_contain_text(  # not the feedback question, which says so too
         "✅ Your request REQ-1 (Onboard a new employee) is approved")
     await ui.shot("requester-told-approved")
+    question = ui.message("Did this get you what you needed?")  # the feedback question, answered in place
+    await question.get_by_role("button", name="👍 Yes").click()
+    await expect(ui.modal("Thanks!")).to_contain_text("Anything to add?")
+    await ui.modal("Thanks!").get_by_role("button", name="Skip").click()
+    await expect(question.get_by_role("button", name="👍 Yes")).to_have_count(0)
+    await expect(question).to_contain_text("Thanks for your feedback!")
     await ui.tab("Home")
     await expect(page.locator("#pane")).to_contain_text("You have no open requests.")
     await ui.shot("requester-home")

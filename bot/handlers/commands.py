@@ -43,7 +43,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         name = command.subcommand
         details = {"text": command.text[:200], "channel": command.channel_id}
         if name in HELP_WORDS:
-            message = help_message(tuple(deps.desk.help(command.user_id, details)))
+            actions = tuple(deps.desk.help(command.user_id, details))
+            message = help_message(actions, tuple(deps.proof.line(a.id) for a in actions))
             await ack(response_type="ephemeral", text=message.text, blocks=message.blocks_json())
             return
         if name in SUBCOMMANDS:

@@ -46,7 +46,7 @@ def home_view(home: Home) -> dict[str, Any]:
     for request in home.in_progress:  # not cached: its steps move while the request row stays the same
         blocks += _dicts(request_row(request), *progress_blocks(home.steps.get(request.id, []), None, detailed=True))
     room = max(0, min(MAX_ACTIONS, MAX_BLOCKS - len(blocks) - 4))  # 4: the catalog part's own blocks
-    return {"type": "home", "blocks": [*blocks, *_catalog_blocks(tuple(home.actions), room)]}
+    return {"type": "home", "blocks": [*blocks, *_catalog_blocks(tuple(home.actions), room, home.proofs)]}
 
 
 def _escalation_blocks(home: Home) -> list[dict[str, Any]]:
@@ -87,7 +87,8 @@ def _rows(request: RequestRecord, kind: str,
 
 
 @lru_cache(maxsize=256)
-def _catalog_blocks(actions: tuple[Action, ...], room: int = MAX_ACTIONS) -> tuple[dict[str, Any], ...]:
+def _catalog_blocks(actions: tuple[Action, ...], room: int = MAX_ACTIONS,
+                    proofs: tuple[str | None, ...] = ()) -> tuple[dict[str, Any], ...]:
     """The part about requesting, the same for everyone who may request the same actions, so it is
     built once per catalog and set of actions (Block Kit validation costs a millisecond a Home)."""
     blocks: list[Block] = [
@@ -97,7 +98,8 @@ def _catalog_blocks(actions: tuple[Action, ...], room: int = MAX_ACTIONS) -> tup
         HeaderBlock(text="Start a request"),
     ]
     if actions:
-        blocks.extend(start_block(action) for action in actions[:room])
+        shown = proofs or (None,) * len(actions)
+        blocks.extend(start_block(action, proof=proof) for action, proof in zip(actions[:room], shown, strict=False))
         if actions[room:]:
             blocks.append(also_block(actions[room:]))
     else:

@@ -18,11 +18,14 @@ QUERY_CARRIED = 200  # ... and that the Get help button carries to its handler (
 LISTED = 20  # requestable actions named when nothing matched (`/selfserve help` has them all)
 
 
-def start_block(action: Action, action_id: str = ids.OPEN_FORM) -> Block:
-    """The action's title, id and description, with a Start button (``action_id``: what it does)."""
+def start_block(action: Action, action_id: str = ids.OPEN_FORM, proof: str | None = None) -> Block:
+    """The action's title, id and description, with a Start button (``action_id``: what it does),
+    and how it usually goes (``domain.social_proof``) when known."""
     text = f"*{escape(action.title)}*  `{ids.COMMAND} {escape(action.id)}`"
     if action.description:
         text += f"\n{escape(action.description)}"
+    if proof:
+        text += f"\n_{escape(proof)}_"
     return SectionBlock(
         text=md(truncate(text, 3000)),
         accessory=ButtonElement(text="Start", action_id=action_id, value=action.id, style="primary"),
