@@ -167,5 +167,4 @@ async def step_failed(uow: UnitOfWork, job: Job, error: str) -> None:
                           "error": error[:500]}))
     await progressed(uow, request)
     uow.enqueue(FAILED_NOTICE, request.id, {"phase": phase, "index": index})
-    feedback.ask_when_finished(uow, request)
     uow.enqueue(SUPPORT_ALERT, request.id, {"phase": phase, "index": index})

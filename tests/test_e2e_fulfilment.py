@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain import surfaces
 from tests.fulfilment_support import SECRET, eventually, receipt, request_and_approve, write_catalog
-from tests.harness import Harness
+from tests.harness import Harness, is_question
 from tests.webhook_receiver import WebhookReceiver
 
 
@@ -46,6 +46,9 @@ async def test_an_approved_request_is_carried_out_step_by_step(engine: AsyncEngi
         kinds = await harness.kinds()
         assert kinds.count("fulfilment_step_done") == 3 and "fulfilment_done" in kinds and "access_granted" in kinds
         assert SECRET not in await everything_said(harness)
+        # the feedback question came once the request was carried out, not at its approval
+        [asked] = [m for m in harness.dms("U0EMPLOYEE") if is_question(m)]
+        assert float(asked["ts"]) > float(dm["ts"])  # after the fulfilment step's own DM
 
 
 async def test_retries_then_success_has_exactly_one_effect(engine: AsyncEngine, tmp_path: Path,
