@@ -179,7 +179,7 @@ def build_bolt(settings: Settings, catalog: Callable[[], Catalog], engine: Async
                        owner=f"{socket.gethostname()}:{os.getpid()}", idle_wait=idle_wait,
                        retention=Retention(timedelta(days=settings.job_retention_days),
                                            timedelta(days=settings.failed_job_retention_days)),
-                       on_failure=fulfilment_wiring.FAILURE_HOOKS),
+                       on_failure=fulfilment_wiring.failure_hooks(catalog, fulfilment or FulfilmentOptions())),
         delegation=Delegation(catalog, db.unit_of_work, audit),
         admin=AdminDesk(catalog, audit),
         homes=homes,

@@ -113,7 +113,9 @@ class EscalationIntake:
             status = None
             if request is not None:
                 decisions = await uow.requests.decisions(request.id)
-                status = RequestStatus(request, decisions, waiting_on(catalog, request, decisions))
+                status = RequestStatus(request, decisions, waiting_on(catalog, request, decisions),
+                                       fulfilment=await uow.fulfilment.steps(request.id),
+                                       plan=await uow.fulfilment.plan(request.id))
         return EscalationView(escalation, status, catalog.settings.support_channel)
 
     async def posted(self, escalation_id: int, side: str, post: Thread) -> None:

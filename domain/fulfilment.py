@@ -6,9 +6,10 @@
   (``on_approved``). Each step's completion is recorded in the transaction that marks its job
   done, and that same transaction queues the next step (``domain.jobs.Effect``): a crash repeats
   at most the step in hand (whose webhook carries the same Idempotency-Key), never a finished one.
-* A step that fails for good (``step_failed``, the job kind's failure hook) fails the request:
-  the requester is told in plain words, support gets the technical detail, and support can run
-  the step again (``domain.fulfilment_desk``).
+* A step that fails for good (``fail_step``, called by the job kind's failure hook in
+  ``domain.fulfilment_failure``) fails the request: the requester is told in plain words, support
+  gets the technical detail as an escalation, and support can run the step again
+  (``domain.fulfilment_desk``).
 * The plan row is locked by every change of a request's fulfilment, so a completion, a retry and
   an early end of access never interleave.
 """
@@ -16,9 +17,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from domain import feedback, notifications, surfaces
+from domain import escalations, feedback, notifications, surfaces
 from domain.catalog import Action
 from domain.catalog.fulfilment import Fulfilment, FulfilmentStep
 from domain.fulfilment_records import APPROVED, DONE, EXPIRED, FAILED, PENDING, PlanRecord, StepRecord
@@ -30,8 +32,9 @@ STEP_JOB = "fulfil.step"
 """Run one step (payload ``{"phase", "index"}``): ``bot.fulfilment`` performs it."""
 FAILED_NOTICE = "dm.requester.fulfilment_failed"
 """Tell the requester, in plain words, that their approved request could not be carried out."""
-SUPPORT_ALERT = "fulfil.support_alert"
-"""Tell support which step failed and why, with a Retry button."""
+ADMIN_ALERT = "fulfil.support_alert"
+"""Without a support channel (so no escalation): tell each admin by DM which step failed and why,
+with a Retry button. The kind keeps its old name so that jobs queued before still run."""
 PHASE_KEYS = {APPROVED: "on_approved", EXPIRED: "on_expired"}
 
 
@@ -84,8 +87,10 @@ async def start_phase(uow: UnitOfWork, request: RequestRecord, phase: str, steps
 
 
 async def progressed(uow: UnitOfWork, request: RequestRecord) -> None:
-    """A step moved: the requester's receipt is redrawn, and their Home tab if they watch it."""
+    """A step moved: the requester's receipt is redrawn, their Home tab if they watch it, and the
+    messages of the request's escalations (support sees the steps, and Retry only while one failed)."""
     uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+    await escalations.request_changed(uow, request)
     await surfaces.refresh_homes(uow, request, [request.requester_id])
 
 
@@ -148,23 +153,24 @@ async def record_attempt(uow: UnitOfWork, request_id: int, phase: str, index: in
         await progressed(uow, request)
 
 
-async def step_failed(uow: UnitOfWork, job: Job, error: str) -> None:
-    """The failure hook of ``fulfil.step``: the step and the request fail; requester and support are told."""
+async def fail_step(uow: UnitOfWork, job: Job, error: str) -> tuple[RequestRecord, StepRecord] | None:
+    """The step of ``job`` and its request fail; the requester is told. Returns them (with the step
+    as failed) for the caller to tell support; None when the request or its plan is gone."""
     if job.request_id is None:
-        return
+        return None
     record = await uow.fulfilment.plan(job.request_id, for_update=True)
     request = await uow.requests.get(job.request_id)
     if record is None or request is None:
-        return
+        return None
     phase, index = str(job.payload["phase"]), int(job.payload["index"])
     now = uow.now()
     step = next(s for s in await uow.fulfilment.steps(request.id) if (s.phase, s.index) == (phase, index))
     detail = {**(step.detail or {}), "error": error[:500]}
     await uow.fulfilment.update_step(request.id, phase, index, now, status=FAILED, detail=detail)
-    await uow.requests.set_status(request, Status.FAILED, now)
+    request = await uow.requests.set_status(request, Status.FAILED, now)
     uow.audit(AuditEntry("fulfilment_failed", "failed", None, request.ref,
                          {"phase": phase, "step": index, "label": step.label, "attempts": step.attempts,
                           "error": error[:500]}))
     await progressed(uow, request)
     uow.enqueue(FAILED_NOTICE, request.id, {"phase": phase, "index": index})
-    uow.enqueue(SUPPORT_ALERT, request.id, {"phase": phase, "index": index})
+    return request, replace(step, status=FAILED, detail=detail)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain import access, notifications
+from domain import access, escalations, notifications
 from domain.catalog import Action, Catalog
 from domain.errors import DomainError, NotAuthorized, UnknownRequest
 from domain.forms import Raw, as_raw
@@ -60,6 +60,7 @@ class FulfilmentDesk:
                 request = await uow.requests.set_status(request, Status.APPROVED, now)
                 uow.enqueue(STEP_JOB, request.id, {"phase": phase, "index": index})
                 uow.enqueue(notifications.RECEIPT_REFRESH, request.id, {})
+                await escalations.request_changed(uow, request)  # the escalation shows it running
                 uow.audit(AuditEntry("fulfilment_retried", "ok", actor, request.ref,
                                      {"phase": phase, "step": index, "label": step.label}))
                 return request

@@ -45,9 +45,12 @@ actions:
 """
 
 
-def write_catalog(tmp_path: Path, base: str, *, retries: int = 3, timeout: str = "2s") -> Path:
+def write_catalog(tmp_path: Path, base: str, *, retries: int = 3, timeout: str = "2s",
+                  support_channel: bool = True) -> Path:
+    """``support_channel`` False: a catalog without one (so no escalations)."""
     path = tmp_path / "catalog.yaml"
-    path.write_text(CATALOG.format(base=base, retries=retries, timeout=timeout))
+    text = CATALOG.format(base=base, retries=retries, timeout=timeout)
+    path.write_text(text if support_channel else text.replace("support_channel: C0SUPPORT", "admin_role: admins"))
     return path
 
 

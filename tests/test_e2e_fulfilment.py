@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain import surfaces
+from storage.database import Database
 from tests.fulfilment_support import SECRET, eventually, receipt, request_and_approve, write_catalog
 from tests.harness import Harness, is_question
 from tests.webhook_receiver import WebhookReceiver
@@ -67,32 +69,71 @@ async def test_retries_then_success_has_exactly_one_effect(engine: AsyncEngine, 
         assert SECRET not in await everything_said(harness)  # the receiver echoed it in its error answers
 
 
-async def test_a_permanent_failure_fails_the_request_and_support_retries_it(engine: AsyncEngine, tmp_path: Path,
-                                                                             receiver: WebhookReceiver) -> None:
+def buttons(message: dict[str, Any]) -> list[str]:
+    return [e["action_id"] for b in message.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+
+
+async def test_a_permanent_failure_is_escalated_to_support_who_retry_it(engine: AsyncEngine, tmp_path: Path,
+                                                                        receiver: WebhookReceiver) -> None:
     receiver.script = [(400, {})]
     async with await app(engine, tmp_path, receiver) as harness:
         await request_and_approve(harness)
         assert len(receiver.received) == 1  # a 400 is not retried
         assert not harness.stub.messages("C0ITOPS")  # the steps after it wait
-        notice = harness.dms("U0EMPLOYEE")[-1]
-        assert "could not be done" in notice["text"] or "could not be done" in str(notice["blocks"])
-        [alert] = harness.stub.messages("C0SUPPORT")
-        assert "HTTP 400" in str(alert["blocks"]) and SECRET not in json.dumps(alert)
+        assert any("could not be done" in m["text"] for m in harness.dms("U0EMPLOYEE"))  # in plain words
+        told = next(m for m in harness.dms("U0EMPLOYEE") if ":sos:" in m["text"])  # their side of the thread
+        assert "I passed your request *REQ-1* to support (ESC-1): step 2 could not be done" in told["text"]
+        [escalation] = harness.stub.messages("C0SUPPORT")  # the escalation, nothing posted besides
+        shown = json.dumps(escalation, ensure_ascii=False)
+        assert "*ESC-1* · <@U0EMPLOYEE> needs help with *REQ-1*" in shown and "escalated by the bot" in shown
+        assert "HTTP status: 400" in shown and "Call: POST http://" in shown
+        assert "Idempotency-Key: selfserve-1-" in shown and "Response:" in shown
+        assert "${SELFSERVE_TEST_TOKEN}" not in shown and SECRET not in shown  # the answer echoed it: masked
+        assert buttons(escalation) == ["selfserve.fulfilment.retry", "selfserve.escalation.claim",
+                                       "selfserve.escalation.resolve", "selfserve.escalation.reassign"]
         assert "could not be carried out" in str(receipt(harness)["blocks"])
-        assert "fulfilment_failed" in await harness.kinds()
+        events = await harness.audit_events()
+        [escalated] = [json.loads(e.details) for e in events if e.kind == "escalated"]
+        assert escalated["escalation"] == "ESC-1" and escalated["reason"].startswith("step 2 could not be done: ")
+        assert "HTTP status: 400" in escalated["words"] and SECRET not in escalated["words"]
+        assert [e.kind for e in events].index("fulfilment_failed") < [e.kind for e in events].index("escalated")
+        async with Database(harness.engine) as database, database.reader() as uow:
+            [row] = await uow.escalations.of_request(1)
+        assert row.opened_by is None and row.is_open and "HTTP status: 400" in (row.words or "")
 
-        refused = await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0EMPLOYEE")
+        refused = await harness.slack.click(escalation, "selfserve.fulfilment.retry", user_id="U0EMPLOYEE")
         assert refused.status == 200
         await harness.settle()
         assert len(receiver.received) == 1
-        await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0ADMIN")
+        await harness.slack.click(escalation, "selfserve.escalation.claim", user_id="U0SUP1")
+        await harness.settle()
+        await harness.slack.click(harness.stub.messages("C0SUPPORT")[0], "selfserve.fulfilment.retry",
+                                  user_id="U0SUP1")  # the receiver is fixed: the scripted 400 is spent
         await harness.settle()
         assert len(receiver.received) == 2 and list(receiver.effects.values()) == [1]
         assert harness.stub.messages("C0ITOPS")
         assert "could not be carried out" not in str(receipt(harness)["blocks"])
+        [redrawn] = harness.stub.messages("C0SUPPORT")
+        assert "selfserve.fulfilment.retry" not in buttons(redrawn)  # the step is done: no Retry left
+        now_shown = json.dumps(redrawn, ensure_ascii=False)
+        assert ":raising_hand: *Claimed* by <@U0SUP1>" in now_shown and now_shown.count("— _done") == 3
         events = await harness.audit_events()
-        assert [e.actor for e in events if e.kind == "fulfilment_retried"] == ["U0ADMIN"]
-        assert any(e.kind == "refused" or e.outcome == "refused" for e in events if e.actor == "U0EMPLOYEE")
+        assert [e.actor for e in events if e.kind == "fulfilment_retried"] == ["U0SUP1"]
+        assert any(e.outcome == "refused" for e in events if e.actor == "U0EMPLOYEE")
+        assert [e.kind for e in events].count("escalated") == 1
+
+
+async def test_without_a_support_channel_admins_are_told_and_retry(engine: AsyncEngine, tmp_path: Path,
+                                                                    receiver: WebhookReceiver) -> None:
+    receiver.script = [(400, {})]
+    async with await app(engine, tmp_path, receiver, support_channel=False) as harness:
+        await request_and_approve(harness)
+        [alert] = [m for m in harness.dms("U0ADMIN") if "failed" in m["text"]]
+        assert "HTTP 400" in str(alert["blocks"]) and buttons(alert) == ["selfserve.fulfilment.retry"]
+        assert "escalated" not in await harness.kinds()
+        await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0ADMIN")
+        await harness.settle()
+        assert len(receiver.received) == 2 and harness.stub.messages("C0ITOPS")
 
 
 async def test_status_and_the_home_tab_show_every_step_and_its_last_attempt(
@@ -113,8 +154,8 @@ async def test_status_and_the_home_tab_show_every_step_and_its_last_attempt(
         assert "*Carrying it out*" in status and "_failed, HTTP 400_" in status and "_failed <!date^" in status
         assert SECRET not in status
 
-        [alert] = harness.stub.messages("C0SUPPORT")
-        await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0ADMIN")
+        [escalation] = harness.stub.messages("C0SUPPORT")
+        await harness.slack.click(escalation, "selfserve.fulfilment.retry", user_id="U0ADMIN")  # admins may too
         await harness.settle()
         answer = await harness.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve", text="status REQ-1")
         status = json.dumps(answer.json()["blocks"], ensure_ascii=False)

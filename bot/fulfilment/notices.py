@@ -1,5 +1,6 @@
 """Slack notices about fulfilment, one job each: the requester's failure notice and access
-notices (DMs), and support's alert with the technical detail and a Retry button.
+notices (DMs), and, only where the catalog sets no support channel (so a failure is not escalated,
+``domain.fulfilment_failure``), the admins' alert with the technical detail and a Retry button.
 
 Each is rendered from the request's state when it is delivered and posted once per job
 (``SlackNotifier.post_once``). A heads-up that comes due after the access ended (downtime) says
@@ -18,15 +19,15 @@ from bot.messages.fulfilment import access_ended, access_warning, failed_notice,
 from bot.notifier import SlackNotifier, outcome_of
 from domain.access import ACCESS_ENDED, ACCESS_WARNING
 from domain.catalog import Catalog
-from domain.fulfilment import FAILED_NOTICE, SUPPORT_ALERT, plan_of
+from domain.fulfilment import ADMIN_ALERT, FAILED_NOTICE, plan_of
 from domain.fulfilment_records import APPROVED, StepRecord
 from domain.jobs import Done, Outcome, Retry
 from domain.records import AuditEntry, Job, MessageRecord
 from domain.service import RequestView
 
-KINDS = (FAILED_NOTICE, SUPPORT_ALERT, ACCESS_WARNING, ACCESS_ENDED)
+KINDS = (FAILED_NOTICE, ADMIN_ALERT, ACCESS_WARNING, ACCESS_ENDED)
 ALERT = "fulfilment_alert"
-"""The purpose of support's alert message, kept so that a retry can redraw it."""
+"""The purpose of the admins' alert messages, as recorded."""
 LoadView = Callable[[int], Awaitable[RequestView | None]]
 
 
@@ -69,8 +70,9 @@ class FulfilmentNotices:
                                 {"purpose": purpose, "recipient": view.request.requester_id, "channel": channel})])
 
     async def _alert(self, job: Job, view: RequestView, step: StepRecord) -> Done:
-        """In the support channel (without one: to each admin), with the call as the catalog
-        writes it (``${VAR}`` unresolved, so no secret) and the recorded detail."""
+        """To each admin by DM, with the call as the catalog writes it (``${VAR}`` unresolved, so no
+        secret) and the recorded detail; in the support channel for a job queued before failures were
+        escalated, or when one was set since the failure."""
         call = None
         if view.plan is not None:
             plan = plan_of(view.plan)

@@ -15,7 +15,8 @@ from bot.fulfilment.steps import StepPerformer
 from bot.notifier import SlackNotifier
 from domain.access import ACCESS_END, AccessTimer
 from domain.catalog import Catalog
-from domain.fulfilment import STEP_JOB, step_failed
+from domain.fulfilment import STEP_JOB
+from domain.fulfilment_failure import StepFailed
 from domain.fulfilment_run import StepRunner
 from domain.jobs import FailureHook, JobHandler
 from domain.ports import UnitOfWorkFactory
@@ -57,4 +58,6 @@ def handlers(client: AsyncWebClient, notifier: SlackNotifier, service: RequestSe
     return {STEP_JOB: steps, ACCESS_END: AccessTimer(), **dict.fromkeys(NOTICE_KINDS, notices)}
 
 
-FAILURE_HOOKS: dict[str, FailureHook] = {STEP_JOB: step_failed}
+def failure_hooks(catalog: Callable[[], Catalog], options: FulfilmentOptions) -> dict[str, FailureHook]:
+    """A step failing for good is escalated; its words are masked with the ``${VAR}``s the steps read."""
+    return {STEP_JOB: StepFailed(catalog, options.environ)}

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.messages import Message
+from bot.messages.fulfilment import retry_blocks
 from bot.messages.summary import md, when
 from bot.messages.tracking import status_message
 from bot.mrkdwn import escape, truncate, unescape, user
@@ -69,7 +70,8 @@ def _event(event: EscalationEvent) -> str:
 
 def support_message(view: EscalationView, now: datetime) -> Message:
     """The escalation in the support channel: who, about what, why, the requester's words, how long
-    it has waited, its request's state, history and answers, and the buttons its state allows."""
+    it has waited, its request's state, history and answers, and the buttons its state allows (with
+    Retry for a fulfilment step that failed, whatever became of the escalation)."""
     escalation = view.escalation
     about = f"*{escape(view.request.request.ref)}* · {escape(view.request.request.action_title)}" \
         if view.request else "a question"
@@ -83,6 +85,7 @@ def support_message(view: EscalationView, now: datetime) -> Message:
         blocks.append(SectionBlock(text=md(f"{who(event.by)} wrote:\n{quote(event.text or '')}")))
     if view.request is not None:
         blocks.extend(status_message(view.request, viewer="").blocks[:4])
+        blocks.extend(retry_blocks(view.request.request, view.request.fulfilment))  # a failed step's Retry
     history = "\n".join(_event(e) for e in escalation.history[-10:])
     blocks.append(ContextBlock(elements=[md(truncate(history, 3000))]))
     blocks.append(support_buttons(escalation))

@@ -1,5 +1,6 @@
 """What people see of fulfilment: each step's progress on the receipt, the plain-words failure
-notice, support's alert with the technical detail, and the access notices."""
+notice, the Retry button support finds on a failure's escalation, the admins' alert (no support
+channel) and the access notices."""
 
 from __future__ import annotations
 
@@ -90,8 +91,17 @@ def failed_notice(request: RequestRecord, step: StepRecord) -> Message:
     return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(text)),))
 
 
+def retry_blocks(request: RequestRecord, steps: Sequence[StepRecord]) -> list[Block]:
+    """A Retry button for each failed step (support role and admins; ``bot.handlers.fulfilment``)."""
+    return [ActionsBlock(block_id=f"retry.{request.id}.{step.phase}.{step.index}", elements=[ButtonElement(
+        text=f"Retry step {step.index + 1}", action_id=ids.RETRY_STEP,
+        value=f"{request.ref}:{step.phase}:{step.index}", style="primary")])
+        for step in steps if step.status == FAILED]
+
+
 def support_alert(request: RequestRecord, step: StepRecord, call: str | None) -> Message:
-    """For support: which step failed, how (status, answer, error: secrets masked), and Retry."""
+    """For admins when there is no support channel: which step failed, how (status, answer,
+    error: secrets masked), and Retry."""
     detail = step.detail or {}
     lines = [f":rotating_light: Fulfilment of *{escape(request.ref)}* ({escape(request.action_title)}) for "
              f"{user(request.requester_id)} failed at step {step.index + 1}: *{escape(step.label)}* "
@@ -106,9 +116,7 @@ def support_alert(request: RequestRecord, step: StepRecord, call: str | None) ->
     text = "\n".join(lines)
     blocks: list[Block] = [SectionBlock(text=md(truncate(text, 3000)))]
     if step.status == FAILED:
-        blocks.append(ActionsBlock(block_id=f"retry.{request.id}", elements=[ButtonElement(
-            text="Retry step", action_id=ids.RETRY_STEP, value=f"{request.ref}:{step.phase}:{step.index}",
-            style="primary")]))
+        blocks.extend(retry_blocks(request, [step]))
     else:
         blocks.append(ContextBlock(elements=[md(f"Retried: now _{escape(step.status)}_.")]))
     return Message(text=truncate(f"Fulfilment of {escape(request.ref)} failed", 3000), blocks=tuple(blocks))
