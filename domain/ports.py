@@ -216,6 +216,9 @@ class SeenEvents(Protocol):
     async def first_time(self, event_id: str, now: datetime) -> bool:
         """Remember ``event_id``; False if it was remembered before (by any process)."""
 
+    async def purge(self, before: datetime, limit: int) -> int:
+        """Forget up to ``limit`` event ids remembered before ``before``; how many went."""
+
 
 class UnitOfWork(Protocol):
     """One transaction: every change in it, the work it enqueues and the audit entries it

@@ -38,7 +38,7 @@ class Store:
     steps: dict[tuple[int, str, int], StepRecord] = field(default_factory=dict)
     deadlines: list[Deadline] = field(default_factory=list)
     escalations: dict[int, EscalationRecord] = field(default_factory=dict)
-    seen_events: set[str] = field(default_factory=set)
+    seen_events: dict[str, datetime] = field(default_factory=dict)
 
 
 class MemoryRequests:
@@ -360,8 +360,14 @@ class MemorySeenEvents:
 
     async def first_time(self, event_id: str, now: datetime) -> bool:
         seen = event_id in self._store.seen_events
-        self._store.seen_events.add(event_id)
+        self._store.seen_events.setdefault(event_id, now)
         return not seen
+
+    async def purge(self, before: datetime, limit: int) -> int:
+        old = [event_id for event_id, at in self._store.seen_events.items() if at < before][:limit]
+        for event_id in old:
+            del self._store.seen_events[event_id]
+        return len(old)
 
 
 class MemoryUnitOfWork:

@@ -53,6 +53,20 @@ async def test_finished_jobs_are_purged_after_their_retention_in_batches(databas
     assert await purger.run_once() is None  # done for this period
 
 
+async def test_seen_events_are_forgotten_after_a_day_with_the_jobs(database: Database) -> None:
+    now = await now_of(database)
+    async with database.unit_of_work() as uow:
+        for n in range(5):
+            assert await uow.seen_events.first_time(f"Ev-old-{n}", now - DAY - timedelta(minutes=1))
+        assert await uow.seen_events.first_time("Ev-lately", now - timedelta(hours=23))
+    await finished(database, "old", DONE, 8 * DAY)
+    assert await Purger(database.unit_of_work, Retention(), batch=2).run_once() == 6  # 1 job, 5 events
+    async with database.unit_of_work() as uow:
+        assert not await uow.seen_events.first_time("Ev-lately", now)  # kept: a retry of it is still known
+        assert await uow.seen_events.first_time("Ev-old-0", now)  # forgotten (Slack stopped retrying long ago)
+    assert await names(database) == set()
+
+
 async def test_one_process_purges_each_period(engine: AsyncEngine, database: Database) -> None:
     await finished(database, "old", DONE, 8 * DAY)
     async with Database(engine) as other:
