@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk.models.views import View
 
 from bot.messages.home import home_view
 from bot.messages.tracking import pending_list, request_list, status_message
 from domain.catalog import parse_catalog
+from domain.escalation_records import EscalationRecord
+from domain.fulfilment_records import StepRecord
 from domain.records import Answer, DecisionRecord, RequestRecord, Step
 from domain.routing import AUTO_APPROVER
-from domain.tracking import HOME_LIMIT, LIST_LIMIT, Home, RequestStatus
+from domain.service_levels import Standing
+from domain.tracking import HOME_ESCALATIONS, HOME_LIMIT, IN_PROGRESS_LIMIT, LIST_LIMIT, Home, RequestStatus
 from slackstub.view_validation import MAX_VIEW_BLOCKS, validate_home_view
 
 MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -57,3 +62,29 @@ def test_the_home_tab_stays_within_slacks_limits_when_everything_is_full() -> No
     assert len(view["blocks"]) <= MAX_VIEW_BLOCKS
     validate_home_view(view)  # as views.publish checks it
     assert "Also, with `/selfserve <id>`: `a40`, `a41`" in text_of(view["blocks"])  # the rest named
+
+
+def test_a_support_persons_full_home_caps_each_section_and_names_the_command_for_the_rest() -> None:
+    """Open escalations, approvals waiting, open requests and requests being carried out, each as
+    many as the Home reads, every row at its largest (a clock under it, both phases of steps)."""
+    actions = "\n".join(f"  a{n}: {{title: Action {n}, fields: [{{id: x, label: X, type: text}}]}}" for n in range(60))
+    catalog = parse_catalog(f"roles:\n  hr: {{members: [U0HR1]}}\nactions:\n{actions}\n")
+    full = [replace(REQUEST, id=n) for n in range(1, HOME_LIMIT + 1)]
+    clocks = {r.id: [Standing("request", None, MOMENT, timedelta(hours=-2), True),
+                     Standing("step", 1, MOMENT, timedelta(hours=1), False)] for r in full}
+    going = [replace(REQUEST, id=100 + n, status="failed") for n in range(IN_PROGRESS_LIMIT)]
+    steps = {r.id: [StepRecord(r.id, phase, i, "webhook", f"Call {i}", "failed", 3, {"status": 500, "error": "x" * 400},
+                               None, MOMENT) for phase in ("approved", "expired") for i in range(3)] for r in going}
+    open_ones = [EscalationRecord(n, n, "U0EMP", None, "asked for help", "w" * 2000, "open", None, None, (), MOMENT,
+                                  MOMENT, None) for n in range(1, HOME_ESCALATIONS + 1)]
+    view = home_view(Home(list(catalog.actions.values()), full, full, clocks, going, steps, open_ones))
+    assert len(view["blocks"]) <= MAX_VIEW_BLOCKS
+    validate_home_view(view)  # as views.publish checks it
+    View(**view).to_dict()  # and as slack_sdk's builders check Slack's limits
+    text = text_of(view["blocks"])
+    assert "and at least 2 more — `/selfserve queue`" in text and "and at least 5 more — `/selfserve pending`" in text
+    assert "and at least 5 more — `/selfserve mine`" in text and "and at least 2 more — `/selfserve mine`" in text
+    assert text.count("*ESC-") == 8 and "Start a request" in text
+    fewer = text_of(home_view(Home([], full[:12], full[:3], {}, going[:1], steps, open_ones[:2]))["blocks"])
+    assert "and 2 more — `/selfserve mine`" in fewer  # all were read: the count is exact
+    assert fewer.count(" more — `/selfserve") == 1  # nothing else left out, nothing else said
