@@ -78,6 +78,7 @@ from domain.job_desk import JobDesk
 from domain.job_purge import Retention
 from domain.job_runner import JobRunner
 from domain.jobs import JobHandler
+from domain.matching import MODEL
 from domain.notifications import ALL_KINDS, APPROVER_REMIND
 from domain.relay import Relay
 from domain.service import RequestService
@@ -305,6 +306,10 @@ def build_web_app(settings: Settings, catalog: Callable[[], Catalog], engine: As
         try:
             if runtime.socket_mode is not None:
                 await runtime.socket_mode.start()
+            # Once the app is sure to serve (a refused app token has stopped it by now), so the first
+            # person to type words does not wait for the model, and a start that fails is not held up
+            # at exit by a load nobody needs.
+            MODEL.start()
             yield
             if runtime.socket_mode is not None:
                 await runtime.socket_mode.stop()  # envelopes in flight are acked first

@@ -314,10 +314,6 @@ class ActionFinder:
         self._model = model
         self._index: CatalogIndex | None = None
 
-    def warm_up(self) -> None:
-        """Start loading the model now, so the first person to type words does not wait for it."""
-        self._model.start()
-
     async def lookup(self, actor: str, text: str, details: dict[str, Any]) -> Action | Suggestions:
         """The action ``text`` names, or suggestions for it. Refusals (an action ``actor`` may
         not request, a mistyped id) are raised as typed, audited ``DomainError``s."""

@@ -36,7 +36,6 @@ Ack = Callable[..., Awaitable[Any]]
 def register(app: AsyncApp, deps: Deps) -> None:
     finder = ActionFinder(deps.desk, lambda: deps.service.catalog, deps.service.audit,
                           lambda work: deps.tasks.spawn(work, "audit"))
-    finder.warm_up()  # the model loads in a thread while the app starts
 
     async def on_command(ack: Ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         command = SlashCommand.parse(body)
