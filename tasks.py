@@ -3,7 +3,7 @@
 
     python3 tasks.py run     # virtualenv + dependencies, then the bot: with no Slack settings the playground
                              # in the browser (http://127.0.0.1:3000/), else migrate and serve Slack on $PORT
-    python3 tasks.py test    # virtualenv + dependencies, run the whole test suite
+    python3 tasks.py test    # virtualenv + dependencies (and Debian's chromium), run the whole test suite
     python3 tasks.py lint    # ruff and mypy --strict, as configured in pyproject.toml
     python3 tasks.py bench   # the latency benchmark (see bench/README.md)
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -47,6 +48,23 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_browser() -> None:
+    """The browser tests drive Debian's chromium (Playwright cannot download its own browsers
+    here): installed with apt-get when it is missing, as root or through sudo."""
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if os.path.exists(chromium):
+        return
+    apt = shutil.which("apt-get")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    if apt is None or (sudo and shutil.which("sudo") is None):
+        sys.exit(f"the browser tests need Chromium at {chromium}: install Debian's chromium package "
+                 "(or set CHROMIUM to a Chromium binary)")
+    print("installing chromium (apt-get) for the browser tests ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, apt, "update", "-q"], check=True, env=env)
+    subprocess.run([*sudo, apt, "install", "-y", "-q", "chromium"], check=True, env=env)
+
+
 def main(argv: list[str]) -> int:
     commands = {
         "run": [str(BIN / "selfserve"), "run"],
@@ -58,6 +76,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     ensure_environment()
+    if argv[0] == "test":
+        ensure_browser()
     os.chdir(ROOT)
     return subprocess.call([*commands[argv[0]], *argv[1:]])
 
