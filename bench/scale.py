@@ -1,4 +1,5 @@
-"""The scale scenario: 100,000 requests and 1,000,000 audit events, then the reads that must stay fast.
+"""The scale scenario: 100,000 requests and 1,000,000 audit events, then the reads that must stay fast
+(lookups, the audit export and verification, and ``selfserve report`` over 30 days holding every request).
 
 Queries run through the app's own repository code and CLI, against a fresh database filled
 by bench.fill; the CLI runs as a child process so its wall time and peak RSS are its own.
@@ -11,14 +12,18 @@ import random
 import subprocess
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text, update
 
 from bench import fill
-from bench.servers import ROOT, code_env, create_pg_database, drop_pg_database
+from bench.servers import CATALOG, ROOT, code_env, create_pg_database, drop_pg_database
 from bench.stats import ms, percentile
+from cli.report import render
+from domain.analytics import Analytics
+from domain.catalog import load_catalog
 from storage.database import Database
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -67,7 +72,7 @@ def _vm_hwm_kib(pid: int) -> int:
         return 0
 
 
-def _cli(url: str, *args: str) -> tuple[float, int, int, str]:
+def _cli(url: str, *args: str, catalog: Path | None = None) -> tuple[float, int, int, str]:
     """Run ``selfserve args`` (stdout to /dev/null); wall seconds, peak RSS in KiB, exit code, stderr.
 
     Peak RSS is polled from /proc/<pid>/status VmHWM every 20 ms rather than taken from
@@ -75,7 +80,7 @@ def _cli(url: str, *args: str) -> tuple[float, int, int, str]:
     ru_maxrss, so it would report this (large) benchmark process instead of the CLI.
     VmHWM only grows, so polling can miss at most the last 20 ms of growth.
     """
-    env = {**code_env(), "DATABASE_URL": url}
+    env = {**code_env(), "DATABASE_URL": url, **({"CATALOG_PATH": str(catalog)} if catalog else {})}
     peak = 0
     started = time.perf_counter()
     with open(os.devnull, "w") as sink, tempfile.TemporaryFile() as err:
@@ -88,6 +93,44 @@ def _cli(url: str, *args: str) -> tuple[float, int, int, str]:
         err.seek(0)
         said = err.read().decode(errors="replace")
     return seconds, peak, int(child.returncode), said
+
+
+async def _into_last_days(url: str, n_requests: int, days: int = 30) -> None:
+    """Move every request into the last ``days`` days (the fill spreads them over a year), each
+    decided as long after its creation as before: the report then reads all of them."""
+    span = days * 86400 * 0.97 / n_requests
+    now = datetime.now(UTC)
+    moved = update(RequestRow).where(RequestRow.id == bindparam("rid")).values(
+        created_at=bindparam("created"), decided_at=bindparam("decided"), updated_at=bindparam("created"))
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            rows = (await conn.execute(select(RequestRow.id, RequestRow.created_at, RequestRow.decided_at))).all()
+            params = []
+            for r in rows:
+                created = now - timedelta(seconds=(r.id - 1) * span + 60)
+                params.append({"rid": r.id, "created": created,
+                               "decided": None if r.decided_at is None else created + (r.decided_at - r.created_at)})
+            await conn.execute(moved, params)
+    finally:
+        await engine.dispose()
+
+
+async def _report_compute(url: str) -> float:
+    """Seconds to compute the 30-day report and render it as HTML, in this process (the CLI's wall
+    time adds the interpreter's start and imports)."""
+    catalog = load_catalog(CATALOG)
+    engine = create_engine(url)
+    try:
+        async with Database(engine) as database:
+            started = time.perf_counter()
+            report = await Analytics(lambda: catalog, database.reader).report(30)
+            render(report, "html")
+            seconds = time.perf_counter() - started
+            assert report.total.submitted > 0
+    finally:
+        await engine.dispose()
+    return seconds
 
 
 async def _size(url: str, path: str | None) -> int:
@@ -124,6 +167,10 @@ async def _one(database: str, url: str, sqlite_path: str | None, sizes: tuple[in
     result.update(verify_seconds=round(seconds, 2), verify_rows_per_s=round(n_events / seconds),
                   verify_peak_rss_mb=round(rss / 1024, 1), verify_exit=code,
                   verify_said=err.strip()[:200] or "intact (exit 0)")
+    await _into_last_days(url, n_requests)
+    result["report_30d_compute_seconds"] = round(await _report_compute(url), 2)
+    seconds, rss, code, err = _cli(url, "report", "--days", "30", "--format", "json", catalog=CATALOG)
+    result.update(report_30d_seconds=round(seconds, 2), report_peak_rss_mb=round(rss / 1024, 1), report_exit=code)
     result["database_mb"] = round(await _size(url, sqlite_path) / 2**20, 1)
     print(f"scale {database}: {result}", flush=True)
     return result
@@ -152,9 +199,12 @@ def verdicts(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 ("audit export rows/s", r["export_rows_per_s"], "≥", 50_000, "rows/s"),
                 ("audit export peak RSS", r["export_peak_rss_mb"], "<", 200, "MB"),
                 ("audit verify rows/s", r["verify_rows_per_s"], "≥", 50_000, "rows/s"),
-                ("status lookup p99", r["status_by_id_p99_ms"], "<", 10, "ms")):
+                ("status lookup p99", r["status_by_id_p99_ms"], "<", 10, "ms"),
+                ("report over 30 days of every request", r["report_30d_compute_seconds"], "<", 5, "s")):
             met = value >= limit if op == "≥" else value < limit
             if target.startswith("audit") and r[target.split()[1] + "_exit"] != 0:
+                met = False
+            if target.startswith("report") and r["report_exit"] != 0:
                 met = False
             out.append({"target": target, "server": r["database"], "scenario": "scale", "value": value, "op": op,
                         "limit": limit, "unit": unit, "met": met})

@@ -133,6 +133,7 @@ def figures(info: ActionInfo, facts: Facts, minutes_of: Mapping[str, int]) -> Fi
     completed = [r for r in requests if r.status in COMPLETED]
     escalated = facts.flagged.get(ESCALATED, set())
     by_request = _decisions_by_request(facts.decisions)
+    ends = _step_ends(by_request) if info.steps else {}
     opened = {e.view_id: e.at for e in facts.forms if e.kind == "opened" and e.view_id}
     closed = {e.view_id for e in facts.forms if e.kind == "closed"}
     sent = {r.view_id for r in requests}
@@ -148,7 +149,7 @@ def figures(info: ActionInfo, facts: Facts, minutes_of: Mapping[str, int]) -> Fi
         rejected=statuses["rejected"], cancelled=statuses["cancelled"], pending=statuses["pending"],
         fulfilled=sum(1 for r in requests if r.id in facts.flagged.get(FULFILLED, set()) or r.status == "expired"),
         completed=len(completed),
-        steps=tuple(_step(k, requests, by_request) for k in range(info.steps)),
+        steps=tuple(_step(k, requests, ends) for k in range(info.steps)) if info.steps else (),
         failed_fields=tuple(Counter(f for e in facts.forms if e.kind == "invalid" for f in e.fields).most_common()),
         first_decision=Spread.of([s for r in requests if (s := _first_decision(r, by_request)) is not None]),
         completion=Spread.of([(r.decided_at - r.created_at).total_seconds() for r in completed if r.decided_at]),
@@ -177,9 +178,9 @@ def _first_decision(request: RequestFact, by_request: dict[int, list[DecisionFac
     return (min(times) - request.created_at).total_seconds() if times else None
 
 
-def _step(step: int, requests: Sequence[RequestFact], by_request: dict[int, list[DecisionFact]]) -> StepFigures:
+def _step(step: int, requests: Sequence[RequestFact], ended: dict[int, dict[int, datetime]]) -> StepFigures:
     here = [r for r in requests if r.current_step == step]
-    durations = [s for r in requests if (s := _step_seconds(r, step, by_request)) is not None]
+    durations = [s for r in requests if r.current_step >= step and (s := _step_seconds(r, step, ended)) is not None]
     return StepFigures(step, reached=sum(1 for r in requests if r.current_step >= step),
                        approved=sum(1 for r in requests if r.current_step > step),
                        rejected=sum(1 for r in here if r.status == "rejected"),
@@ -187,12 +188,20 @@ def _step(step: int, requests: Sequence[RequestFact], by_request: dict[int, list
                        waiting=sum(1 for r in here if r.status == "pending"), time=Spread.of(durations))
 
 
-def _step_seconds(request: RequestFact, step: int, by_request: dict[int, list[DecisionFact]]) -> float | None:
+def _step_ends(by_request: dict[int, list[DecisionFact]]) -> dict[int, dict[int, datetime]]:
+    """Per request, per step, when its last verdict was given (computed once for every step)."""
+    ends: dict[int, dict[int, datetime]] = {}
+    for request_id, decisions in by_request.items():
+        ended = ends[request_id] = {}
+        for decision in decisions:
+            ended[decision.step] = max(ended.get(decision.step, decision.created_at), decision.created_at)
+    return ends
+
+
+def _step_seconds(request: RequestFact, step: int, ends: dict[int, dict[int, datetime]]) -> float | None:
     """How long ``step`` took: from its start to the verdict that completed it (None: not decided)."""
-    ended: dict[int, datetime] = {}
-    for decision in by_request.get(request.id, ()):
-        ended[decision.step] = max(ended.get(decision.step, decision.created_at), decision.created_at)
-    if step not in ended or (step >= request.current_step and request.status != "rejected"):
+    ended = ends.get(request.id)
+    if not ended or step not in ended or (step >= request.current_step and request.status != "rejected"):
         return None
     started = request.created_at if step == 0 else ended.get(step - 1)
     return None if started is None else (ended[step] - started).total_seconds()

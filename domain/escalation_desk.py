@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from domain import feedback
 from domain.catalog import Catalog
 from domain.errors import DomainError, NotAuthorized
 from domain.escalation_records import EscalationEvent, EscalationRecord, EscalationStatus, parse_escalation_ref
@@ -157,6 +158,10 @@ class EscalationDesk:
                 uow.enqueue(ESCALATION_POST, saved.request_id, {"escalation": saved.id})
                 uow.enqueue(ESCALATION_TELL, saved.request_id, {"escalation": saved.id, "what": what, "by": actor})
                 await refresh_support_homes(uow, self._catalog(), saved)
+                if what == RESOLVED and saved.request_id is not None:  # the requester is asked how it went
+                    request = await uow.requests.get(saved.request_id)
+                    if request is not None:
+                        feedback.ask_when_finished(uow, request)
                 return saved
         except DomainError as refusal:
             await self._audit(refusal_entry(actor, "escalation", refusal, {"escalation": ref[:64], "do": what}))

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from domain import feedback
 from domain.catalog import Catalog
 from domain.escalation_records import (
     EscalationEvent,
     EscalationRecord,
     NewEscalation,
 )
+from domain.lifecycle import Status
 from domain.ports import UnitOfWork
 from domain.records import AuditEntry, RequestRecord
 from domain.surfaces import HOME_REFRESH, HOME_WATCH
@@ -104,8 +106,11 @@ async def _again(uow: UnitOfWork, catalog: Catalog, current: EscalationRecord, r
 async def request_changed(uow: UnitOfWork, request: RequestRecord) -> None:
     """``request`` moved on (a step decided, approved, rejected or cancelled): its escalations'
     messages in the support channel show it."""
-    for escalation in await uow.escalations.of_request(request.id):
+    escalated = await uow.escalations.of_request(request.id)
+    for escalation in escalated:
         uow.enqueue(ESCALATION_POST, request.id, {"escalation": escalation.id})
+    if escalated and request.status == Status.CANCELLED:  # cancelled after an escalation: how did it go?
+        feedback.ask_when_finished(uow, request)
 
 
 async def refresh_support_homes(uow: UnitOfWork, catalog: Catalog, escalation: EscalationRecord) -> None:

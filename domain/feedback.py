@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.errors import DomainError
-from domain.lifecycle import CLOSED_STATUSES
 from domain.ports import AuditSink, RequestStore, UnitOfWork
 from domain.records import AuditEntry, RequestRecord, parse_request_ref
 from domain.refusals import refusal_entry
@@ -43,8 +42,8 @@ class FeedbackRecord:
 
 @dataclass
 class FeedbackRefused(DomainError):
-    """``reason``: ``unknown_request`` (none, not finished, or someone else's: alike, so ids
-    cannot be probed) or ``already_answered`` (``rating`` is the answer kept)."""
+    """``reason``: ``unknown_request`` (none, or someone else's: alike, so ids cannot be probed)
+    or ``already_answered`` (``rating`` is the answer kept)."""
 
     ref: str
     reason: str
@@ -85,7 +84,8 @@ FeedbackUnits = Callable[[], AbstractAsyncContextManager[FeedbackUnit]]
 
 
 def ask_when_finished(uow: UnitOfWork, request: RequestRecord) -> None:
-    """Queue the question for a request that has just finished (approved or rejected)."""
+    """Queue the question for a request that has just finished (done, rejected, cancelled after an
+    escalation) or whose escalation was resolved; it is posted once per request, whoever asks."""
     uow.enqueue(ASK, request.id, {})
 
 
@@ -145,6 +145,6 @@ class FeedbackDesk:
     async def _own_finished(uow: FeedbackUnit, actor: str, ref: str) -> RequestRecord:
         request_id = parse_request_ref(ref)
         request = None if request_id is None else await uow.requests.get(request_id, for_update=True)
-        if request is None or request.requester_id != actor or request.status not in CLOSED_STATUSES:
+        if request is None or request.requester_id != actor:  # asked once finished or its escalation resolved
             raise FeedbackRefused(ref[:64], "unknown_request")
         return request

@@ -105,3 +105,38 @@ async def test_a_form_closed_unsent_is_recorded_as_abandoned(harness: Harness) -
     await harness.settle()
     [event] = [e for e in await harness.audit_events() if e.kind == "modal_closed"]
     assert (event.actor, json.loads(event.details)) == ("U0EMPLOYEE", {"action": "lunch-order", "view": view["id"]})
+
+
+async def test_asked_when_cancelled_after_an_escalation_or_when_it_is_resolved_once(harness: Harness) -> None:
+    from tests.test_e2e_escalations import get_help, support_post
+
+    await get_help(harness)  # REQ-1, escalated as ESC-1
+    await command(harness, "U0HR1", "cancel REQ-1")
+    await harness.settle()
+    assert "REQ-1 is cancelled" in question(harness, "U0HR1")["text"]
+    await harness.slack.click(support_post(harness), "selfserve.escalation.resolve", user_id="U0SUP1")
+    form = (await harness.stub.wait_for("views.open"))[-1].response["view"]
+    await harness.slack.submit_view(form, user_id="U0SUP1", values={"note": "Done by hand"})
+    await harness.settle()
+    assert len([m for m in harness.dms("U0HR1") if is_question(m)]) == 1  # once per request
+    await harness.submit("U0HR1", "new-employee", {"full_name": "Bo", "email": "bo@example.com",
+                                                   "start_date": "2026-12-01", "department": "Sales", "laptops": "1"})
+    await harness.settle()
+    await command(harness, "U0HR1", "cancel REQ-2")  # never escalated: a withdrawal, nothing to ask
+    await harness.settle()
+    assert [m["text"][:5] for m in harness.dms("U0HR1") if is_question(m)] == ["REQ-1"]
+
+
+async def test_asked_when_an_escalation_of_a_pending_request_is_resolved(harness: Harness) -> None:
+    from tests.test_e2e_escalations import get_help, support_post
+
+    await get_help(harness)
+    await harness.slack.click(support_post(harness), "selfserve.escalation.resolve", user_id="U0SUP1")
+    form = (await harness.stub.wait_for("views.open"))[-1].response["view"]
+    await harness.slack.submit_view(form, user_id="U0SUP1", values={"note": "Explained the steps"})
+    await harness.settle()
+    asked = question(harness, "U0HR1")
+    assert asked["text"].startswith("REQ-1: help resolved.") and "Support resolved" in json.dumps(asked["blocks"])
+    await harness.slack.click(asked, "selfserve.feedback_up", user_id="U0HR1")
+    await harness.settle()
+    assert await feedback_rows(harness) == [(1, "new-employee", "up", None)]

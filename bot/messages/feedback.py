@@ -16,12 +16,19 @@ EMOJI = {Rating.UP: "👍", Rating.DOWN: "👎"}
 
 
 def _about(request: RequestRecord) -> str:
-    return f"*{escape(request.ref)}* · {escape(truncate(request.action_title, 200))} is {escape(request.status)}."
+    what = f"*{escape(request.ref)}* · {escape(truncate(request.action_title, 200))}"
+    if request.status == "pending":  # asked because its escalation was resolved
+        return f"Support resolved your request for help with {what}."
+    return f"{what} is {escape(request.status)}."
+
+
+def _state(request: RequestRecord) -> str:
+    return f"{request.ref}: help resolved" if request.status == "pending" else f"{request.ref} is {request.status}"
 
 
 def feedback_question(request: RequestRecord) -> Message:
     """👍 / 👎 buttons, each carrying the request's ref."""
-    return Message(text=f"{request.ref} is {request.status}. {QUESTION}", blocks=(
+    return Message(text=f"{_state(request)}. {QUESTION}", blocks=(
         SectionBlock(text=md(f"{_about(request)} {QUESTION}")),
         ActionsBlock(block_id="feedback", elements=[
             ButtonElement(text="👍 Yes", action_id=ids.FEEDBACK_UP, value=request.ref),
