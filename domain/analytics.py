@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from domain.analytics_facts import AnalyticsStore, Facts, gather_facts
-from domain.analytics_figures import COMPLETED, ActionInfo, Figures, StepFigures, figures, percentile
+from domain.analytics_facts import COMPLETED, AnalyticsStore, Facts, gather_facts
+from domain.analytics_figures import ActionInfo, Figures, StepFigures, figures, percentile
 from domain.catalog import Catalog
 
 ALL_ACTIONS = "*"
@@ -84,15 +84,16 @@ def _narrowed(facts: Facts, action_id: str) -> Facts:
     return Facts(facts.since, facts.until, requests, [d for d in facts.decisions if d.request_id in ids],
                  [e for e in facts.forms if e.action_id == action_id],
                  [f for f in facts.feedback if f.action_id == action_id],
-                 {kind: found & ids for kind, found in facts.flagged.items()})
+                 {kind: found & ids for kind, found in facts.flagged.items()},
+                 {rid: at for rid, at in facts.fulfilled_at.items() if rid in ids})
 
 
 def _daily(facts: Facts, days: int) -> tuple[Day, ...]:
     """Per day of the period (UTC), the requests completed and their median time to completion."""
     durations: dict[date, list[float]] = {}
     for r in facts.requests:
-        if r.status in COMPLETED and r.decided_at is not None:
-            durations.setdefault(r.decided_at.date(), []).append((r.decided_at - r.created_at).total_seconds())
+        if (end := facts.completed_at(r)) is not None:
+            durations.setdefault(end.date(), []).append((end - r.created_at).total_seconds())
     first = facts.until.date() - timedelta(days=days - 1)
     return tuple(Day(day, len(durations.get(day, [])), percentile(durations.get(day, []), 50))
                  for day in (first + timedelta(days=n) for n in range(days)))

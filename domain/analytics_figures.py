@@ -12,12 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.analytics_facts import ESCALATED, FULFILLED, SLA_BREACHED, DecisionFact, Facts, RequestFact
+from domain.analytics_facts import COMPLETED, ESCALATED, FULFILLED, SLA_BREACHED, DecisionFact, Facts, RequestFact
 from domain.routing import AUTO_APPROVER
 
-COMPLETED = frozenset({"approved", "expired"})
-"""A request that got what it asked for (``expired``: fulfilled, and its time-bound access has ended;
-``failed``, approved but not carried out, is not)."""
 APPROVED = frozenset({"approved", "expired", "failed"})
 IDLE_AFTER = timedelta(days=1)
 """A form opened and neither sent nor closed for this long counts as abandoned."""
@@ -152,7 +149,8 @@ def figures(info: ActionInfo, facts: Facts, minutes_of: Mapping[str, int]) -> Fi
         steps=tuple(_step(k, requests, ends) for k in range(info.steps)) if info.steps else (),
         failed_fields=tuple(Counter(f for e in facts.forms if e.kind == "invalid" for f in e.fields).most_common()),
         first_decision=Spread.of([s for r in requests if (s := _first_decision(r, by_request)) is not None]),
-        completion=Spread.of([(r.decided_at - r.created_at).total_seconds() for r in completed if r.decided_at]),
+        completion=Spread.of([(end - r.created_at).total_seconds() for r in completed
+                              if (end := facts.completed_at(r)) is not None]),
         escalated=sum(1 for r in requests if r.id in escalated),
         breached=sum(1 for r in requests if r.id in facts.flagged.get(SLA_BREACHED, set())),
         sla_requests=len(requests) if info.has_sla else 0, up=ratings["up"], down=ratings["down"],

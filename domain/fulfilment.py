@@ -119,7 +119,8 @@ async def complete_step(uow: UnitOfWork, request_id: int, phase: str, index: int
     await uow.fulfilment.update_step(request_id, phase, index, now, status=DONE, detail=detail,
                                      result=result if result is not None else None)
     uow.audit(AuditEntry("fulfilment_step_done", "ok", None, request.ref,
-                         {"phase": phase, "step": index, "label": steps[(phase, index)].label, **detail}))
+                         {"phase": phase, "step": index, "label": steps[(phase, index)].label,
+                          "step_kind": steps[(phase, index)].kind, **detail}))
     if request.status == Status.FAILED:  # run again after a failure, by support or an operator
         request = await uow.requests.set_status(request, Status.APPROVED, now)
     await progressed(uow, request)
@@ -146,8 +147,9 @@ async def record_attempt(uow: UnitOfWork, request_id: int, phase: str, index: in
                          detail: Mapping[str, Any]) -> None:
     """An attempt that will be tried again: what happened, for status and the audit log."""
     await uow.fulfilment.update_step(request_id, phase, index, uow.now(), status=PENDING, detail=detail)
+    kind = next((s.kind for s in await uow.fulfilment.steps(request_id) if (s.phase, s.index) == (phase, index)), None)
     uow.audit(AuditEntry("fulfilment_attempt_failed", "retry", None, f"REQ-{request_id}",
-                         {"phase": phase, "step": index, **detail}))
+                         {"phase": phase, "step": index, "step_kind": kind, **detail}))
     request = await uow.requests.get(request_id)
     if request is not None:
         await progressed(uow, request)
@@ -169,8 +171,8 @@ async def fail_step(uow: UnitOfWork, job: Job, error: str) -> tuple[RequestRecor
     await uow.fulfilment.update_step(request.id, phase, index, now, status=FAILED, detail=detail)
     request = await uow.requests.set_status(request, Status.FAILED, now)
     uow.audit(AuditEntry("fulfilment_failed", "failed", None, request.ref,
-                         {"phase": phase, "step": index, "label": step.label, "attempts": step.attempts,
-                          "error": error[:500]}))
+                         {"phase": phase, "step": index, "label": step.label, "step_kind": step.kind,
+                          "attempts": step.attempts, "error": error[:500]}))
     await progressed(uow, request)
     uow.enqueue(FAILED_NOTICE, request.id, {"phase": phase, "index": index})
     return request, replace(step, status=FAILED, detail=detail)

@@ -11,7 +11,10 @@ from typing import Protocol
 
 FULFILMENT_ATTEMPTS = {"fulfilment_step_done": "ok", "fulfilment_attempt_failed": "retry",
                        "fulfilment_failed": "failed"}
-"""Issue 12's audit kinds for a fulfilment step's (webhook's) attempts, by the outcome they mean."""
+"""Issue 12's audit kinds for a fulfilment step's attempts, by the outcome they mean. Only webhook
+steps' attempts are counted: the events name their step's kind (``step_kind`` in the details); one
+written before they did is counted when it carries an HTTP ``status``, the only sign of a webhook it has."""
+WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class GaugeStore(Protocol):
 
     async def queue_by_kind(self, now: datetime) -> dict[str, QueueDepth]: ...
 
-    async def audit_counts(self, kinds: Collection[str]) -> dict[str, int]: ...
+    async def step_attempt_counts(self, kinds: Collection[str], step_kind: str) -> dict[str, int]:
+        """Per audit kind, its events about a step of ``step_kind``."""
 
 
 class GaugeUnit(Protocol):
@@ -47,6 +51,6 @@ class GaugeUnit(Protocol):
 
 async def read_gauges(reader: Callable[[], AbstractAsyncContextManager[GaugeUnit]]) -> Gauges:
     async with reader() as uow:
-        counts = await uow.gauges.audit_counts(FULFILMENT_ATTEMPTS)
+        counts = await uow.gauges.step_attempt_counts(FULFILMENT_ATTEMPTS, WEBHOOK)
         return Gauges(await uow.gauges.requests_by_state(), await uow.gauges.queue_by_kind(uow.now()),
                       {outcome: counts.get(kind, 0) for kind, outcome in FULFILMENT_ATTEMPTS.items()})

@@ -66,6 +66,10 @@ async def test_retries_then_success_has_exactly_one_effect(engine: AsyncEngine, 
         assert harness.stub.messages("C0ITOPS")  # the steps after it ran
         attempts = [e for e in await harness.audit_events() if e.kind == "fulfilment_attempt_failed"]
         assert [json.loads(e.details)["status"] for e in attempts] == [503, 429, 500]
+        assert {json.loads(e.details)["step_kind"] for e in attempts} == {"webhook"}  # /metrics counts these
+        done = [json.loads(e.details)["step_kind"] for e in await harness.audit_events()
+                if e.kind == "fulfilment_step_done"]
+        assert "webhook" in done and set(done) - {"webhook"}  # the other steps say theirs
         assert SECRET not in await everything_said(harness)  # the receiver echoed it in its error answers
 
 

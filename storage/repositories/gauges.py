@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import String, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from domain.gauges import QueueDepth
 from domain.jobs import PENDING
@@ -21,7 +25,42 @@ BY_STATE = Statement(select(REQUESTS.c.action_id, REQUESTS.c.status, func.count(
 QUEUE = Statement(select(JOBS.c.kind, func.count().label("n"), func.min(JOBS.c.due_at).label("oldest"))
                   .where(JOBS.c.status == PENDING, JOBS.c.due_at <= bindparam("now", type_=UTCDateTime()))
                   .group_by(JOBS.c.kind))
-COUNT_OF_KIND = Statement(select(func.count().label("n")).where(AUDIT.c.kind == bindparam("kind", type_=String)))
+
+
+class DetailText(FunctionElement[str]):
+    """``DetailText(details, literal_column("step_kind"))``: the audit details' top-level key (a
+    name written in the code, rendered in the SQL) as text; NULL when absent."""
+
+    type = String()
+    inherit_cache = True
+    name = "detail_text"
+
+
+def _parts(element: DetailText, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    column, key = element.clauses
+    name = str(key)
+    if not name.isidentifier():
+        raise ValueError(f"detail key {name!r}")
+    return compiler.process(column, **kw), name
+
+
+@compiles(DetailText, "sqlite")
+def _detail_text_sqlite(element: DetailText, compiler: SQLCompiler, **kw: Any) -> str:
+    column, name = _parts(element, compiler, **kw)
+    return f"json_extract({column}, '$.{name}')"
+
+
+@compiles(DetailText, "postgresql")
+def _detail_text_postgresql(element: DetailText, compiler: SQLCompiler, **kw: Any) -> str:
+    column, name = _parts(element, compiler, **kw)
+    return f"(CAST({column} AS JSON) ->> '{name}')"
+
+
+_step_kind = DetailText(AUDIT.c.details, literal_column("step_kind"))
+_http_status = DetailText(AUDIT.c.details, literal_column("status"))
+STEP_ATTEMPTS_OF_KIND = Statement(select(func.count().label("n")).where(
+    AUDIT.c.kind == bindparam("kind", type_=String),
+    or_(_step_kind == bindparam("step_kind", type_=String), and_(_step_kind.is_(None), _http_status.is_not(None)))))
 
 
 class GaugeRepository:
@@ -37,6 +76,9 @@ class GaugeRepository:
             found[r.kind] = QueueDepth(int(r.n), max((now - r.oldest).total_seconds(), 0.0) if r.oldest else 0.0)
         return found
 
-    async def audit_counts(self, kinds: Collection[str]) -> dict[str, int]:
-        """Audit events of each of ``kinds`` (one index range each: ``ix_audit_events_kind_time``)."""
-        return {kind: int((await self._db.rows(COUNT_OF_KIND, {"kind": kind}))[0].n) for kind in kinds}
+    async def step_attempt_counts(self, kinds: Collection[str], step_kind: str) -> dict[str, int]:
+        """Audit events of each of ``kinds`` about a ``step_kind`` step (one index range each:
+        ``ix_audit_events_kind_time``, the details read only for the events of the kind)."""
+        params = {"step_kind": step_kind}
+        return {kind: int((await self._db.rows(STEP_ATTEMPTS_OF_KIND, {**params, "kind": kind}))[0].n)
+                for kind in kinds}
