@@ -216,8 +216,9 @@ class RequestService:
                 return None
             decisions = await uow.requests.decisions(request.id)
             messages = await uow.requests.messages(request.id)
-            return RequestView(request, decisions, messages, await uow.fulfilment.steps(request.id),
-                               await uow.fulfilment.plan(request.id))
+            # fulfilment steps are written when the request is approved: none while it waits
+            steps = [] if request.status == Status.PENDING else await uow.fulfilment.steps(request.id)
+            return RequestView(request, decisions, messages, steps, await uow.fulfilment.plan(request.id))
 
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:
         """Whether ``actor`` could decide now (before asking for a rejection reason)."""

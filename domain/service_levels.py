@@ -57,9 +57,11 @@ async def start_request(uow: UnitOfWork, catalog: Catalog, request: RequestRecor
 async def start_step(uow: UnitOfWork, catalog: Catalog, request: RequestRecord, step: int) -> None:
     """``step`` starts waiting for its approvers: the earlier step's timers end, this one's start."""
     now = uow.now()
-    if step > 0:
-        await uow.jobs.cancel(request.id, STEP_TIMERS, now)
     sla = sla_of(catalog, request)
+    # Without a service level there are no step timers to end (one left from a catalog that had a
+    # service level finds its step decided when it fires, and does nothing).
+    if step > 0 and sla is not None:
+        await uow.jobs.cancel(request.id, STEP_TIMERS, now)
     if sla is None or (sla.decide_within is None and sla.remind_every is None):
         return
     clock = clock_of(catalog)
