@@ -15,23 +15,15 @@ from datetime import timedelta
 from domain.catalog import Action
 from domain.catalog.template_context import sample_context
 from domain.fulfilment_run import RenderError, render_step
+from domain.templating import SampleEnviron
 
 PHASES = (("on_approved", "After the last approval"), ("on_expired", "When access ends"))
 
 
-class _SampleEnviron(dict[str, str]):
-    """The environment, with a made-up value for each variable it lacks (masked all the same)."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        super().__init__(environ)
-
-    def get(self, key: str, default: object = None) -> str:  # type: ignore[override,unused-ignore]
-        return super().get(key) or f"sample-{key.lower()}"
-
-
 def steps_preview(action: Action, environ: Mapping[str, str]) -> str:
-    """The action's steps as text, or "" when it has none."""
-    return "\n".join(_lines(action, _SampleEnviron(environ)))
+    """The action's steps as text, or "" when it has none (variables unset here get made-up values,
+    masked all the same)."""
+    return "\n".join(_lines(action, SampleEnviron(environ)))
 
 
 def _lines(action: Action, environ: Mapping[str, str]) -> Iterator[str]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -40,6 +40,23 @@ class Trusted(str):
 
 class RenderError(Exception):
     """A template could not be rendered: the message names why, never a secret's value."""
+
+
+class SampleEnviron(Mapping[str, str]):
+    """An environment that has every variable: its own value, or a made-up ``sample-<name>`` one,
+    for rendering templates where the real secrets are absent (checks, previews)."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = dict(environ or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._environ.get(key) or f"sample-{key.lower()}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
 
 
 @dataclass

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 
-from domain.catalog import load_catalog
+from domain.catalog import Catalog, load_catalog
 from domain.job_runner import JobRunner
 from domain.jobs import Outcome
+from domain.ports import UnitOfWorkFactory
 from domain.records import Job
 from domain.service_levels import TIMER_KINDS
 from domain.sla_timers import ServiceLevelTimers
@@ -25,8 +26,8 @@ from tests.worker_process import LineLog, serve_until_idle
 
 
 class Recorded(ServiceLevelTimers):
-    def __init__(self, out: str, *args: object) -> None:
-        super().__init__(*args)  # type: ignore[arg-type]
+    def __init__(self, out: str, catalog: Callable[[], Catalog], unit_of_work: UnitOfWorkFactory) -> None:
+        super().__init__(catalog, unit_of_work)
         self._log = LineLog(out)
 
     async def run(self, jobs: Sequence[Job]) -> AsyncGenerator[tuple[Job, Outcome], None]:

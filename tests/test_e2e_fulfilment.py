@@ -17,8 +17,9 @@ from tests.harness import Harness, is_question
 from tests.webhook_receiver import WebhookReceiver
 
 
-async def app(engine: AsyncEngine, tmp_path: Path, receiver: WebhookReceiver, **options: object) -> Harness:
-    return Harness(engine, write_catalog(tmp_path, receiver.base, **options))  # type: ignore[arg-type]
+async def app(engine: AsyncEngine, tmp_path: Path, receiver: WebhookReceiver, *,
+              support_channel: bool = True) -> Harness:
+    return Harness(engine, write_catalog(tmp_path, receiver.base, support_channel=support_channel))
 
 
 async def everything_said(harness: Harness) -> str:

@@ -8,7 +8,7 @@ import asyncio
 
 from domain.catalog import load_catalog, parse_catalog
 from domain.escalations import ESCALATION_POST, ESCALATION_TELL, escalate
-from domain.ports import UnitOfWorkFactory
+from domain.ports import AuditSink, UnitOfWorkFactory
 from domain.records import RequestRecord
 from domain.service import RequestService
 from storage.audit_writer import AuditWriter
@@ -20,8 +20,8 @@ CATALOG = load_catalog(E2E_CATALOG)
 ACCESS = {"system": "Billing", "why": "month end"}
 
 
-async def _request(unit_of_work: UnitOfWorkFactory, audit: object) -> RequestRecord:
-    service = RequestService(lambda: CATALOG, unit_of_work, unit_of_work, audit)  # type: ignore[arg-type]
+async def _request(unit_of_work: UnitOfWorkFactory, audit: AuditSink) -> RequestRecord:
+    service = RequestService(lambda: CATALOG, unit_of_work, unit_of_work, audit)
     return (await service.submit("U0EMPLOYEE", "access-request", ACCESS, None)).request
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -92,13 +93,16 @@ async def test_a_running_engine_purges_by_itself(database: Database) -> None:
         await jobs.stop()
 
 
+TOKENS: dict[str, Any] = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s"}
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "a week", "inf"])
 def test_a_retention_must_be_days_above_zero(value: str) -> None:
     with pytest.raises(ValidationError) as refused:
-        Settings(slack_bot_token="xoxb-1", slack_signing_secret="s", job_retention_days=value)  # type: ignore[arg-type]
+        Settings(**{**TOKENS, "job_retention_days": value})  # as the environment gives it: text
     assert str(config_error(refused.value)).startswith("JOB_RETENTION_DAYS: must be a number of days above 0")
 
 
 def test_retentions_default_to_a_week_and_a_month() -> None:
-    settings = Settings(slack_bot_token="xoxb-1", slack_signing_secret="s", failed_job_retention_days="45")  # type: ignore[arg-type]
+    settings = Settings(**{**TOKENS, "failed_job_retention_days": "45"})
     assert (settings.job_retention_days, settings.failed_job_retention_days) == (7.0, 45.0)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.job_desk import JobDesk
 from domain.jobs import DONE, FAILED, Fail
 from storage.database import Database
+from storage.driver.postgres import PostgresDriver
 from storage.repositories.job_statements import CHANNEL
 from tests.test_jobs import Handler, _until, enqueue, runner, states, stuck_in
 
@@ -22,7 +23,8 @@ from tests.test_jobs import Handler, _until, enqueue, runner, states, stuck_in
 async def notifications(database: Database) -> AsyncIterator[list[str]]:
     """Every NOTIFY on the jobs channel of the test's database, as it arrives."""
     heard: list[str] = []
-    connection = await asyncpg.connect(**database.driver.connect_options)  # type: ignore[attr-defined]
+    assert isinstance(database.driver, PostgresDriver)  # the module is collected only on PostgreSQL
+    connection = await asyncpg.connect(**database.driver.connect_options)
     await connection.add_listener(CHANNEL, lambda *_: heard.append("notify"))
     yield heard
     await connection.close()

@@ -26,7 +26,9 @@ def json_lines() -> Iterator[io.StringIO]:
     saved = (root.level, list(root.handlers), {n: logging.getLogger(n).level for n in logging.root.manager.loggerDict})
     configure_logging("DEBUG", "json")
     stream = io.StringIO()
-    root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
     yield stream
     root.setLevel(saved[0])
     root.handlers[:] = saved[1]

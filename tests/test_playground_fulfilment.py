@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import Browser, expect
 
 from cli.playground.session import Playground
@@ -14,8 +15,8 @@ FORM = "Reset a password"
 
 
 async def test_an_approved_reset_calls_the_sink_and_the_receipt_shows_each_step_done(
-        browser: Browser, playground: Playground, request: object) -> None:
-    shots = screenshots(request)  # type: ignore[arg-type]
+        browser: Browser, playground: Playground, request: pytest.FixtureRequest) -> None:
+    shots = screenshots(request)
     async with tabs(browser, playground.url) as open_tab:
         erin = PlaygroundPage(await open_tab(), playground, shots)
         await erin.act_as(ERIN)

@@ -22,6 +22,7 @@ from domain.templating import (
     SECRET_REF,
     SLACK_ENV,
     RenderError,
+    SampleEnviron,
     Secrets,
     render_json,
     render_plain,
@@ -32,11 +33,6 @@ from domain.templating import (
 Path = tuple[str | int, ...]
 Issue = tuple[Path, str]
 SLACK, PLAIN, JSON = "slack", "plain", "json"
-
-
-class _AnySecret(dict[str, str]):
-    def get(self, key: str, default: object = None) -> str:  # type: ignore[override,unused-ignore]
-        return f"sample-{key.lower()}"
 
 
 def templates_of(step: FulfilmentStep) -> Iterator[tuple[Path, Any, str]]:
@@ -92,7 +88,7 @@ def check_template(source: str, mode: str, context: Mapping[str, Any]) -> str | 
     problem = _unknown_name(tree, context)
     if problem is not None:
         return problem
-    secrets = Secrets(environ=_AnySecret())
+    secrets = Secrets(environ=SampleEnviron())
     try:
         if mode == SLACK:
             render_slack(source, context)
