@@ -58,7 +58,8 @@ class RequestView:
     decisions: list[DecisionRecord]
     messages: list[MessageRecord]
     steps: list[StepRecord] = dataclass_field(default_factory=list)
-    """Its fulfilment steps, and ``plan`` its fulfilment (with the access window), if it has one."""
+    """Its fulfilment steps, and ``plan`` its fulfilment (with the access window), if it has one;
+    neither is read while the request waits (nothing of them is shown before approval)."""
     plan: PlanRecord | None = None
 
 
@@ -216,8 +217,9 @@ class RequestService:
                 return None
             decisions = await uow.requests.decisions(request.id)
             messages = await uow.requests.messages(request.id)
-            # fulfilment steps are written when the request is approved: none while it waits
-            steps = [] if request.status == Status.PENDING else await uow.fulfilment.steps(request.id)
+            if request.status == Status.PENDING:  # its steps are written, and access granted, once approved:
+                return RequestView(request, decisions, messages, [], None)  # nothing of either to show yet
+            steps = await uow.fulfilment.steps(request.id)
             return RequestView(request, decisions, messages, steps, await uow.fulfilment.plan(request.id))
 
     async def check_decidable(self, actor: str, ref: str, step: int) -> RequestRecord:

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from bot.edge import MAX_DEPTH, EdgeRejection, check_depth
 from slackstub.signing import signature_headers
 from tests.harness import SIGNING_SECRET, Harness
 
@@ -80,6 +81,23 @@ async def test_misshapen_signed_payloads_get_400(harness: Harness) -> None:
         assert "error" in response.json()
     too_big = await harness.slack.send_raw("a=" + "b" * 1_100_000)
     assert too_big.status in (400, 413)
+
+
+def _nested(depth: int, inner: str = "1") -> str:
+    text = inner
+    for level in range(depth):
+        text = f'{{"k{level}": {text}}}' if level % 2 else f"[0, {text}, true]"
+    return text
+
+
+@pytest.mark.parametrize("inner", ["1", '"[[[[{{{{"', '"]]]]}}}}"', r'"a \\\" [[[[ \\\\"', '"\\u005b[ ]"'])
+def test_depth_counts_structure_not_brackets_in_strings(inner: str) -> None:
+    check_depth(json.dumps(json.loads(_nested(MAX_DEPTH, inner))))
+    check_depth(_nested(MAX_DEPTH, inner))
+    with pytest.raises(EdgeRejection, match="nesting too deep"):
+        check_depth(_nested(MAX_DEPTH + 1, inner))
+    with pytest.raises(EdgeRejection, match="nesting too deep"):
+        check_depth(_nested(MAX_DEPTH * 3, inner))
 
 
 async def test_long_user_id_in_a_submission_is_400(harness: Harness) -> None:

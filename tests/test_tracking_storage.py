@@ -13,6 +13,7 @@ from domain.catalog import parse_catalog
 from domain.delegation import Delegation
 from domain.lifecycle import Verdict
 from domain.ports import UnitOfWorkFactory
+from domain.records import DecisionRecord
 from domain.service import RequestService
 from domain.tracking import roles_of
 from storage.audit_writer import AuditWriter
@@ -93,3 +94,24 @@ async def test_home_viewers_are_kept_per_person_with_their_latest_open(database:
             assert await uow.home_viewers.watching([], at) == set()
             many = [f"U{i:05}" for i in range(250)] + ["U0B"]  # more than one statement's worth
             assert await uow.home_viewers.watching(many, at) == {"U0B"}
+
+
+async def test_a_transactions_decisions_include_the_ones_it_added(database: Database) -> None:
+    """Read once per transaction and kept in step with its own writes (the request's row lock keeps
+    everyone else's out meanwhile); the next transaction reads what was stored."""
+    catalog = parse_catalog(CATALOG)
+    audit = AuditWriter(database.unit_of_work).write
+    service = RequestService(lambda: catalog, database.unit_of_work, database.unit_of_work, audit)
+    request = (await service.submit("U0EMP", "onboard", {"who": "a"}, None)).request
+    at = datetime(2026, 12, 7, 9, 0, 0, 123456, tzinfo=UTC)
+    async with database.unit_of_work() as uow:
+        assert await uow.requests.decisions(request.id) == []
+        first = DecisionRecord(request.id, 0, "U0HR2", Verdict.DELEGATE, "U0OUT", at, note="away")
+        await uow.requests.add_decision(first)
+        read = await uow.requests.decisions(request.id)
+        read.clear()  # a caller's copy
+        second = DecisionRecord(request.id, 0, "U0OUT", Verdict.APPROVE, None, at + timedelta(seconds=1))
+        await uow.requests.add_decision(second)
+        assert await uow.requests.decisions(request.id) == [first, second]
+    async with database.unit_of_work() as uow:
+        assert await uow.requests.decisions(request.id) == [first, second]

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextB
 
 from bot import ids
 from bot.messages import Message
+from bot.messages.stamped import Stamped
 from bot.messages.summary import answer_sections, headline, md, step_name
 from bot.mrkdwn import escape, truncate, user
 from domain.lifecycle import Status, Verdict
@@ -58,6 +59,13 @@ def handover_note(decision: DecisionRecord) -> str:
     return f": “{escape(truncate(decision.note, 500))}”" if decision.note else ""
 
 
+_DECISION_ROW = Stamped(lambda value: ActionsBlock(block_id=ids.DECISION_BLOCK, elements=[
+    ButtonElement(text="Approve", action_id=ids.APPROVE, value=value, style="primary"),
+    ButtonElement(text="Reject", action_id=ids.REJECT, value=value, style="danger"),
+    ButtonElement(text="Delegate…", action_id=ids.DELEGATE, value=value),
+]), "value")
+
+
 def approval_message(request: RequestRecord, step: int, decisions: Sequence[DecisionRecord]) -> Message:
     """The approver DM for ``step`` as it should look now."""
     blocks: list[Block] = [
@@ -69,11 +77,6 @@ def approval_message(request: RequestRecord, step: int, decisions: Sequence[Deci
     if outcome:
         blocks.append(ContextBlock(elements=[md(outcome)]))
     if _is_open(request, step):
-        value = decision_value(request, step)
-        blocks.append(ActionsBlock(block_id=ids.DECISION_BLOCK, elements=[
-            ButtonElement(text="Approve", action_id=ids.APPROVE, value=value, style="primary"),
-            ButtonElement(text="Reject", action_id=ids.REJECT, value=value, style="danger"),
-            ButtonElement(text="Delegate…", action_id=ids.DELEGATE, value=value),
-        ]))
+        blocks.append(_DECISION_ROW.fill(value=decision_value(request, step)))
     text = f"Approval needed: {escape(request.ref)} {escape(request.action_title)} from {user(request.requester_id)}"
     return Message(text=truncate(text, 3000), blocks=tuple(blocks))

@@ -10,6 +10,7 @@ from bot import ids
 from bot.messages import Message
 from bot.messages.escalation import get_help_button
 from bot.messages.fulfilment import access_buttons, progress_blocks
+from bot.messages.stamped import Stamped
 from bot.messages.summary import answer_sections, md, waiting_on
 from bot.messages.tracking import cancel_button
 from bot.mrkdwn import escape, truncate, user
@@ -33,6 +34,12 @@ def _status_line(request: RequestRecord) -> str:
     return f"Waiting for {waiting_on(request.steps[request.current_step])}{step}."
 
 
+_CANCEL_OR_HELP = Stamped(lambda ref: ActionsBlock(block_id=ids.CANCEL, elements=[cancel_button(ref),
+                                                                                 get_help_button(ref)]), "ref")
+_HELP_UNDER_RECEIPT = Stamped(lambda ref: ActionsBlock(block_id=ids.CANCEL, elements=[get_help_button(ref)]), "ref")
+_HELP = Stamped(lambda ref: ActionsBlock(block_id=ids.GET_HELP_ON_REQUEST, elements=[get_help_button(ref)]), "ref")
+
+
 def receipt(request: RequestRecord, steps: Sequence[StepRecord] = (), plan: PlanRecord | None = None) -> Message:
     """Sent once the request is stored and redrawn at each change: its id, where it stands, its
     answers, a Cancel button while it is pending, and once approved each fulfilment step as it
@@ -45,8 +52,8 @@ def receipt(request: RequestRecord, steps: Sequence[StepRecord] = (), plan: Plan
         *answer_sections(request.answers),
         *progress_blocks(steps, plan),
     ]
-    buttons = [cancel_button(request)] if request.status == Status.PENDING else []
-    blocks.append(ActionsBlock(block_id=ids.CANCEL, elements=[*buttons, get_help_button(request.ref)]))
+    buttons = _CANCEL_OR_HELP if request.status == Status.PENDING else _HELP_UNDER_RECEIPT
+    blocks.append(buttons.fill(ref=request.ref))
     if plan is not None and plan.granted_at is not None and plan.ended_at is None:
         blocks.append(access_buttons(request))
     text = f"Request {escape(request.ref)} submitted: {escape(request.action_title)}"
@@ -74,9 +81,8 @@ def decision_update(
 
 def _with_help(request: RequestRecord, text: str) -> Message:
     """A one-paragraph DM about ``request`` with its Get help button."""
-    return Message(text=truncate(text, 3000), blocks=(
-        SectionBlock(text=md(truncate(text, 3000))),
-        ActionsBlock(block_id=ids.GET_HELP_ON_REQUEST, elements=[get_help_button(request.ref)])))
+    return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(truncate(text, 3000))),
+                                                      _HELP.fill(ref=request.ref)))
 
 
 def stuck(request: RequestRecord, step: int, eligible: int) -> Message:

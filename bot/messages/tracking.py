@@ -64,11 +64,11 @@ def state(request: RequestRecord) -> str:
     return _STATE_MARKS.get(request.status, escape(request.status))
 
 
-def cancel_button(request: RequestRecord) -> ButtonElement:
+def cancel_button(ref: str) -> ButtonElement:
     """Cancel, confirmed first: everyone asked to approve is told."""
-    return ButtonElement(text="Cancel request", action_id=ids.CANCEL, value=request.ref, style="danger",
+    return ButtonElement(text="Cancel request", action_id=ids.CANCEL, value=ref, style="danger",
                          confirm=ConfirmObject(title="Cancel this request?", confirm="Cancel it", deny="Keep it",
-                                               text=f"{escape(request.ref)} will be withdrawn and its approvers told."))
+                                               text=f"{escape(ref)} will be withdrawn and its approvers told."))
 
 
 def decision_buttons(request: RequestRecord) -> ActionsBlock:
@@ -84,7 +84,7 @@ def request_row(request: RequestRecord) -> Block:
     """One of the person's own requests: id, title, state, when; Cancel while it is pending."""
     text = f"*{escape(request.ref)}* · {escape(request.action_title)}\n{state(request)} · {when(request.created_at)}"
     pending = request.status == Status.PENDING
-    return SectionBlock(text=md(truncate(text, 3000)), accessory=cancel_button(request) if pending else None)
+    return SectionBlock(text=md(truncate(text, 3000)), accessory=cancel_button(request.ref) if pending else None)
 
 
 def waiting_rows(request: RequestRecord) -> list[Block]:
@@ -178,7 +178,7 @@ def status_message(status: RequestStatus, viewer: str) -> Message:
     if request.status == Status.PENDING and viewer in status.waiting_on:
         blocks.append(decision_buttons(request))
     if request.status == Status.PENDING and viewer == request.requester_id:
-        blocks.append(ActionsBlock(elements=[cancel_button(request)]))
+        blocks.append(ActionsBlock(elements=[cancel_button(request.ref)]))
     text = f"{escape(request.ref)} {escape(request.action_title)}: {escape(request.status)}"
     return Message(text=truncate(text, 3000), blocks=tuple(blocks))
 

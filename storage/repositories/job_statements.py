@@ -23,7 +23,7 @@ CHANNEL = "selfserve_jobs"  # PostgreSQL NOTIFY channel that wakes idle workers
 
 INSERT_JOBS = InsertMany(JOBS, ["kind", "key", "request_id", "payload", "status", "attempts", "throttled",
                                 "due_at", "lease_until", "owner", "created_at"],
-                         returning=[column.key for column in JOB_COLUMNS])
+                         returning=["id", "key"])  # the rest is what was inserted
 
 
 _CLAIM_OF_JOB = and_(JOBS.c.id == bindparam("job_id"), JOBS.c.attempts == bindparam("attempts", type_=Integer),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,16 +82,18 @@ class JobRepository:
         runs them itself the moment the transaction commits, without a claim round trip."""
         if not jobs:
             return []
-        rows = []
+        rows, made = [], []
         for job in jobs:
             due_at = now if job.due_at is None or job.due_at < now else job.due_at
             claimed = lease_until is not None and due_at == now and job.kind in kinds
-            rows.append({"kind": job.kind, "key": job.key or new_key(), "request_id": job.request_id,
-                         "payload": dict(job.payload), "status": PENDING, "attempts": int(claimed), "throttled": 0,
+            made.append(Job(id=0, kind=job.kind, key=job.key or new_key(), request_id=job.request_id,
+                            payload=dict(job.payload), attempts=int(claimed), due_at=due_at, throttled=0))
+            rows.append({"kind": job.kind, "key": made[-1].key, "request_id": job.request_id,
+                         "payload": made[-1].payload, "status": PENDING, "attempts": int(claimed), "throttled": 0,
                          "due_at": due_at, "lease_until": lease_until if claimed else None,
                          "owner": owner if claimed else None, "created_at": now})
-        inserted = await insert_many(self._db, INSERT_JOBS, rows)
-        return sorted(map(_job, inserted), key=lambda job: job.id)  # ids follow the order of `jobs`
+        ids = {row.key: row.id for row in await insert_many(self._db, INSERT_JOBS, rows)}  # keys are unique
+        return [replace(job, id=ids[job.key]) for job in made]  # in the order of `jobs`, as their ids
 
     async def notify(self) -> None:
         """Wake idle workers of every process (PostgreSQL delivers it when the transaction commits;

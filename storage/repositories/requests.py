@@ -91,6 +91,10 @@ def _to_record(row: Any) -> RequestRecord:
 class RequestRepository:
     def __init__(self, db: Transaction) -> None:
         self._db = db
+        # Decisions read in this transaction, kept in step with the ones it adds: a decision reads
+        # them to authorise, then again to route and to redraw, and nothing else can add any to a
+        # request meanwhile without its row lock (every writer of decisions takes it).
+        self._decisions: dict[int, list[DecisionRecord]] = {}
 
     async def add(self, new: NewRequest, status: str, now: datetime) -> RequestRecord:
         """Insert a request; a second one for the same modal raises ``DuplicateSubmission`` (the
@@ -147,14 +151,21 @@ class RequestRepository:
         return replace(request, status=status, updated_at=now)
 
     async def decisions(self, request_id: int) -> list[DecisionRecord]:
-        return [DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at, r.note)
+        known = self._decisions.get(request_id)
+        if known is None:
+            known = self._decisions[request_id] = [
+                DecisionRecord(r.request_id, r.step, r.approver_id, r.verdict, r.reason, r.created_at, r.note)
                 for r in await self._db.rows(DECISIONS_OF, {"rid": request_id})]
+        return list(known)
 
     async def add_decision(self, decision: DecisionRecord) -> None:
         await self._db.run(INSERT_DECISION, {
             "request_id": decision.request_id, "step": decision.step, "approver_id": decision.approver_id,
             "verdict": decision.verdict, "reason": decision.reason, "created_at": decision.created_at,
             "note": decision.note})
+        known = self._decisions.get(decision.request_id)
+        if known is not None:
+            known.append(decision)
 
     async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
         """``requester_id``'s requests, newest first; only pending ones with ``open_only``."""
