@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, HeaderBlock, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock
 
 from bot import ids
 from bot.messages import Message
-from bot.messages.stamped import Stamped
+from bot.messages.stamped import Stamped, header, section
 from bot.messages.summary import answer_sections, headline, md, step_name
 from bot.mrkdwn import escape, truncate, user
 from domain.lifecycle import Status, Verdict
@@ -69,8 +69,8 @@ _DECISION_ROW = Stamped(lambda value: ActionsBlock(block_id=ids.DECISION_BLOCK, 
 def approval_message(request: RequestRecord, step: int, decisions: Sequence[DecisionRecord]) -> Message:
     """The approver DM for ``step`` as it should look now."""
     blocks: list[Block] = [
-        HeaderBlock(text=truncate(f"Approval needed: {request.action_title}", 150)),
-        SectionBlock(text=md(f"{headline(request)}\nYour decision is needed for {step_name(request, step)}.")),
+        header(f"Approval needed: {request.action_title}"),
+        section(f"{headline(request)}\nYour decision is needed for {step_name(request, step)}."),
         *answer_sections(request.answers),
     ]
     outcome = _outcome(request, step, decisions)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot import ids
 from bot.messages import Message
 from bot.messages.escalation import get_help_button
 from bot.messages.fulfilment import access_buttons, progress_blocks
-from bot.messages.stamped import Stamped
-from bot.messages.summary import answer_sections, md, waiting_on
+from bot.messages.stamped import Stamped, section
+from bot.messages.summary import answer_sections, waiting_on
 from bot.messages.tracking import cancel_button
 from bot.mrkdwn import escape, truncate, user
 from domain.fulfilment_records import PlanRecord, StepRecord
@@ -48,7 +48,7 @@ def receipt(request: RequestRecord, steps: Sequence[StepRecord] = (), plan: Plan
     if not request.steps:
         intro += " It needs no approval."
     blocks: list[Block] = [
-        SectionBlock(text=md(f"{intro}\n{_status_line(request)}")),
+        section(f"{intro}\n{_status_line(request)}"),
         *answer_sections(request.answers),
         *progress_blocks(steps, plan),
     ]
@@ -81,8 +81,7 @@ def decision_update(
 
 def _with_help(request: RequestRecord, text: str) -> Message:
     """A one-paragraph DM about ``request`` with its Get help button."""
-    return Message(text=truncate(text, 3000), blocks=(SectionBlock(text=md(truncate(text, 3000))),
-                                                      _HELP.fill(ref=request.ref)))
+    return Message(text=truncate(text, 3000), blocks=(section(text), _HELP.fill(ref=request.ref)))
 
 
 def stuck(request: RequestRecord, step: int, eligible: int) -> Message:
