@@ -39,9 +39,9 @@ class Stamped:
     def __init__(self, build: Callable[..., Block], *identifiers: str, **texts: int) -> None:
         self._widths = {**dict.fromkeys(identifiers, SLOT_WIDTH), **texts}
         self._identifiers = frozenset(identifiers)
-        build(**{name: _placeholder(name, width) for name, width in self._widths.items()}).to_dict()  # validated
-        # ... with every slot at its longest; kept as JSON text with short markers instead, so filling
-        # is a replace of each marker and one parse in C
+        # slack_sdk checks the block with every slot at its longest ...
+        build(**{name: _placeholder(name, width) for name, width in self._widths.items()}).to_dict()
+        # ... and it is kept as JSON text with short markers: a fill is one regex pass and one parse in C
         markers = {_json_string(f"\x00{name}\x00"): name for name in self._widths}
         self._json = json.dumps(build(**{name: f"\x00{name}\x00" for name in self._widths}).to_dict())
         self._markers = re.compile("|".join(map(re.escape, markers)))  # one pass: a value is never rescanned
