@@ -74,6 +74,8 @@ async def escalate(uow: UnitOfWork, catalog: Catalog, request: RequestRecord | N
     opened = EscalationEvent(OPENED, by, now, reason=reason, text=words)
     escalation = await uow.escalations.add(NewEscalation(
         request.id if request else None, requester, by, reason, words, (opened,)), now)
+    if request is not None:
+        await uow.requests.mark_escalated(request.id)  # under the row lock taken above
     uow.audit(AuditEntry(ESCALATED_EVENT, "ok", by, request.ref if request else None,
                          {"escalation": escalation.ref, "reason": reason, "words": words}))
     uow.enqueue(ESCALATION_POST, escalation.request_id, {"escalation": escalation.id, "first": True})
@@ -105,7 +107,10 @@ async def _again(uow: UnitOfWork, catalog: Catalog, current: EscalationRecord, r
 
 async def request_changed(uow: UnitOfWork, request: RequestRecord) -> None:
     """``request`` moved on (a step decided, approved, rejected or cancelled): its escalations'
-    messages in the support channel show it."""
+    messages in the support channel show it. A request never escalated has none to read (an
+    escalation opened earlier in this unit of work queued its own message, drawn when sent)."""
+    if not request.escalated:
+        return
     escalated = await uow.escalations.of_request(request.id)
     for escalation in escalated:
         uow.enqueue(ESCALATION_POST, request.id, {"escalation": escalation.id})

@@ -48,6 +48,9 @@ class RequestStore(Protocol):
     async def add_decision(self, decision: DecisionRecord) -> None:
         """Store one verdict."""
 
+    async def mark_escalated(self, request_id: int) -> None:
+        """Remember that the request has an escalation (for good)."""
+
     async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
         """``requester_id``'s requests, newest first, at most ``limit``; only pending ones with ``open_only``."""
 

@@ -78,6 +78,9 @@ class RequestRecord:
     created_at: datetime
     updated_at: datetime
     decided_at: datetime | None
+    escalated: bool = False
+    """Whether it has had an escalation (as of the read: an escalation opened since in the same
+    unit of work is not reflected)."""
 
     @property
     def ref(self) -> str:

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -59,6 +71,9 @@ class RequestRow(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    escalated: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Whether it was ever escalated (set with its first escalation, under the row's lock). No
+    Python-side default: an insert by storage.driver leaves the column to the database."""
 
 
 class DecisionRow(Base):

@@ -81,6 +81,9 @@ class MemoryRequests:
     async def add_decision(self, decision: DecisionRecord) -> None:
         self._store.decisions.append(decision)
 
+    async def mark_escalated(self, request_id: int) -> None:
+        self._store.requests[request_id] = replace(self._store.requests[request_id], escalated=True)
+
     async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
         found = [r for r in self._store.requests.values()
                  if r.requester_id == requester_id and (not open_only or r.status == "pending")]

@@ -34,6 +34,7 @@ INSERT_REQUEST = insert_into(REQUESTS, ["action_id", "action_title", "requester_
 _GET = select(REQUESTS).where(REQUESTS.c.id == bindparam("rid"))
 GET = Statement(_GET)
 GET_LOCKED = Statement(_GET.with_for_update())
+MARK_ESCALATED = Statement(update(REQUESTS).where(REQUESTS.c.id == bindparam("rid")).values(escalated=True))
 BY_VIEW = Statement(select(REQUESTS).where(REQUESTS.c.source_view_id == bindparam("view_id")))
 SET_PROGRESS = Statement(update(REQUESTS).where(REQUESTS.c.id == bindparam("rid")).values(
     status=bindparam("status"), current_step=bindparam("current_step"), updated_at=bindparam("updated_at"),
@@ -85,6 +86,7 @@ def _to_record(row: Any) -> RequestRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         decided_at=row.decided_at,
+        escalated=row.escalated,
     )
 
 
@@ -166,6 +168,9 @@ class RequestRepository:
         known = self._decisions.get(decision.request_id)
         if known is not None:
             known.append(decision)
+
+    async def mark_escalated(self, request_id: int) -> None:
+        await self._db.run(MARK_ESCALATED, {"rid": request_id})
 
     async def by_requester(self, requester_id: str, limit: int, *, open_only: bool = False) -> list[RequestRecord]:
         """``requester_id``'s requests, newest first; only pending ones with ``open_only``."""
