@@ -14,11 +14,12 @@ Why this exists instead of Bolt's own parsing:
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -30,6 +31,8 @@ MAX_TIMESTAMP_DIGITS = 12
 # alphanumerics, at most 32 characters (the width of our id columns).
 SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_INTERACTION_FORM = re.compile(r"payload=([^&=]*)")
+_NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _BRACKETS_ONLY = {**{code: None for code in range(128)}, ord("["): "[", ord("{"): "[", ord("]"): "]", ord("}"): "]"}
 
 
@@ -93,7 +96,28 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
+def unquote_form_value(text: str) -> str:
+    """``urllib.parse.unquote_plus(text, errors="strict")``, at C speed for what Slack sends.
+
+    urllib decodes percent escapes one by one in Python, which cost an interaction's request more
+    than parsing its JSON. Quoted-printable is the same encoding with ``=`` for ``%``, and
+    ``binascii`` decodes it in C: literal ``=`` are escaped first, so the only ``=`` left are
+    escapes. Text where the two could differ (a ``%`` that starts no escape, line breaks, which
+    quoted-printable treats specially, characters beyond ASCII) goes to urllib.
+    """
+    if not text.isascii() or "\n" in text or "\r" in text or _NOT_AN_ESCAPE.search(text):
+        return unquote_plus(text, errors="strict")
+    quoted_printable = text.replace("+", " ").replace("=", "=3D").replace("%", "=")
+    return binascii.a2b_qp(quoted_printable.encode("ascii")).decode("utf-8")
+
+
 def _form(text: str) -> dict[str, str]:
+    interaction = _INTERACTION_FORM.fullmatch(text)
+    if interaction is not None:  # what parse_qs makes of it, decoded faster (every click and submission)
+        try:
+            return {"payload": unquote_form_value(interaction.group(1))}
+        except UnicodeDecodeError:
+            raise _bad("malformed form") from None
     try:
         fields = parse_qs(text, keep_blank_values=True, strict_parsing=True, errors="strict")
     except (ValueError, UnicodeDecodeError):

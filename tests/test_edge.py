@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, unquote_plus, urlencode
 
 import pytest
 
-from bot.edge import MAX_DEPTH, EdgeRejection, check_depth
+from bot.edge import MAX_DEPTH, EdgeRejection, check_depth, parse_body, unquote_form_value
 from slackstub.signing import signature_headers
 from tests.harness import SIGNING_SECRET, Harness
 
@@ -98,6 +99,49 @@ def test_depth_counts_structure_not_brackets_in_strings(inner: str) -> None:
         check_depth(_nested(MAX_DEPTH + 1, inner))
     with pytest.raises(EdgeRejection, match="nesting too deep"):
         check_depth(_nested(MAX_DEPTH * 3, inner))
+
+
+def _random_form_text(rng: random.Random) -> str:
+    """Percent-encoded text as Slack and anyone else might send it: escapes of every byte in either
+    case, and the odd bare ``%``, ``+``, ``=``, line break, non-ASCII or broken UTF-8."""
+    pieces = []
+    for _ in range(rng.randrange(0, 40)):
+        kind = rng.randrange(8)
+        if kind == 0:
+            pieces.append(quote(rng.choice(["é", "✅", "😀", "\x00", "\n", "\\", '"', "&", "="]), safe=""))
+        elif kind == 1:
+            pieces.append(f"%{rng.randrange(256):02{rng.choice('xX')}}")
+        elif kind == 2:
+            pieces.append(rng.choice(["%", "%4", "%zz", "%%41", "+", "=", "==", "\n", "\r\n", " ", "é", "_", "\t"]))
+        else:
+            pieces.append("".join(rng.choice("abcXYZ019-._~!*'()") for _ in range(rng.randrange(1, 6))))
+    return "".join(pieces)
+
+
+def test_form_values_decode_exactly_as_urllib_does() -> None:
+    rng = random.Random(20261207)
+    payloads = [json.dumps({"type": "block_actions", "text": "a+b=c&d %41 ✅ \\ \"q\"", "n": [1, {"x": None}]})]
+    cases = [quote(p, safe="") for p in payloads] + [urlencode({"payload": p})[len("payload="):] for p in payloads]
+    cases += [_random_form_text(rng) for _ in range(3000)]
+    for text in cases:
+        try:
+            expected: str | type[Exception] = unquote_plus(text, errors="strict")
+        except UnicodeDecodeError:
+            expected = UnicodeDecodeError
+        try:
+            got: str | type[Exception] = unquote_form_value(text)
+        except UnicodeDecodeError:
+            got = UnicodeDecodeError
+        assert got == expected, text
+
+
+def test_an_interaction_form_parses_as_parse_qs_would() -> None:
+    rng = random.Random(7)
+    for _ in range(500):
+        value = json.dumps({"type": "block_actions", "v": _random_form_text(rng)})
+        body = "payload=" + rng.choice([quote(value, safe=""), urlencode({"p": value})[2:]])
+        expected = {key: values[0] for key, values in parse_qs(body, strict_parsing=True).items()}
+        assert parse_body(body.encode(), "application/x-www-form-urlencoded") == json.loads(expected["payload"])
 
 
 async def test_long_user_id_in_a_submission_is_400(harness: Harness) -> None:
