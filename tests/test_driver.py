@@ -29,7 +29,7 @@ from domain.records import Answer, AuditEntry, Job, NewJob, NewRequest, Step
 from storage.database import Database
 from storage.driver import Driver, IntegrityViolation, Transaction, pages
 from storage.driver.sqlite import Checkpointer, SqliteDriver
-from storage.driver.statement import InsertMany, PerSize, Statement
+from storage.driver.statement import InsertMany, PerSize, Statement, padded
 from storage.engine import create_engine, create_session_factory
 from storage.models import AuditEventRow, JobRow, RequestRow, table_of
 from storage.unit_of_work import UnitOfWork
@@ -108,19 +108,19 @@ async def test_a_second_request_for_one_modal_is_refused_and_rolled_back(databas
 
 
 async def test_many_rows_span_several_statements_in_order(engine: AsyncEngine, database: Database) -> None:
-    entries = [AuditEntry("bulk", "ok", f"U{n}", None, {"n": n}) for n in range(InsertMany.CHUNK * 2 + 7)]
+    entries = [AuditEntry("bulk", "ok", f"U{n}", None, {"n": n}) for n in range(InsertMany.SIZES[0] * 2 + 7)]
     async with database.unit_of_work() as uow:
         for entry in entries:
             uow.audit(entry)
         request = await uow.requests.add(_new_request("V-jobs"), "pending", MOMENT)
-        for n in range(InsertMany.CHUNK + 1):
+        for n in range(InsertMany.SIZES[0] + 1):
             uow.enqueue("job", request.id, {"n": n})
     events = await stored_events(engine)
     assert [e.actor for e in events] == [e.actor for e in entries]
     assert (await verify_stored(engine)).intact
     async with create_session_factory(engine)() as session:
         payloads = (await session.execute(select(JobRow.payload).order_by(JobRow.id))).scalars().all()
-    assert payloads == [{"n": n} for n in range(InsertMany.CHUNK + 1)]
+    assert payloads == [{"n": n} for n in range(InsertMany.SIZES[0] + 1)]
 
 
 async def test_jobs_are_completed_and_released_by_id_in_chunks(database: Database) -> None:
@@ -527,3 +527,23 @@ async def test_a_reader_open_during_close_keeps_its_own_error(database: Database
             await uow.audit_log.head()
             await database.close()
             raise KeyError("the reader's own")
+
+
+def test_padded_lists_take_a_few_sizes_and_keep_their_members() -> None:
+    sizes = set()
+    for count in range(1, 101):
+        items = list(range(count))
+        padded_items = padded(items, 100)
+        assert padded_items[:count] == items and set(padded_items) == set(items)
+        sizes.add(len(padded_items))
+    assert sizes == {1, 2, 4, 8, 16, 32, 64, 100}
+
+
+def test_inserts_are_chunked_into_a_few_sizes_one_statement_up_to_eight_rows() -> None:
+    insert_many = storage.repositories.audit.INSERT_EVENTS
+    for count in range(1, 150):
+        rows = [{name: n for name in insert_many._columns} for n in range(count)]
+        chunks = list(insert_many.chunks(rows))
+        assert sum(len(values) for _, values in chunks) == count * len(insert_many._columns)
+        assert all(statement in {insert_many._sized(size) for size in InsertMany.SIZES} for statement, _ in chunks)
+        assert len(chunks) == 1 if count <= 8 else len(chunks) <= 3 + (count - 1) // InsertMany.SIZES[0]

@@ -12,13 +12,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.jobs import PENDING
 from domain.ports import JobStats
 from domain.records import Job, JobState, NewJob
 from storage.driver import Transaction, first, insert_many
-from storage.driver.statement import numbered
+from storage.driver.statement import numbered, padded
 from storage.repositories.job_statements import (
     CANCEL,
     CHANNEL,
@@ -43,14 +43,16 @@ from storage.repositories.job_statements import (
     UNCLAIMED,
 )
 
+T = TypeVar("T")
 
 def _named(name: str, values: Sequence[Any]) -> dict[str, Any]:
     """The parameters of a ``PerSize`` statement's ``name_0 … name_n``."""
     return dict(zip(numbered(name, len(values)), values, strict=True))
 
 
-def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[i:i + IDS_PER_STATEMENT] for i in range(0, len(items), IDS_PER_STATEMENT)]
+def _chunks(items: Sequence[T]) -> list[list[T]]:
+    """``items`` in ``padded`` chunks for ``IN`` lists and ``OR``s of the same term."""
+    return [padded(items[i:i + IDS_PER_STATEMENT], IDS_PER_STATEMENT) for i in range(0, len(items), IDS_PER_STATEMENT)]
 
 
 def _job(row: Any) -> Job:
