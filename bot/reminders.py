@@ -8,27 +8,38 @@ carries its job's key, and a retried job first looks for an earlier attempt's re
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.messages.service_levels import standing_line
 from bot.mrkdwn import escape, user
 from bot.notifier import JOB_EVENT, LoadView, outcome_of
 from domain.jobs import Done, Outcome
 from domain.lifecycle import Status
 from domain.records import AuditEntry, Job, MessageRecord
 from domain.service import RequestView
+from domain.service_levels import STEP, Standing
 
 PURPOSE = "reminder"
 
 
-def reminder_text(view: RequestView, number: int) -> str:
+def reminder_text(view: RequestView, number: int, payload: Mapping[str, Any]) -> str:
+    """The reminder, with when the decision is due (in the reader's time zone) and how long is left
+    as the reminder's job counted it (a step without a deadline: without)."""
     request = view.request
     again = "" if number == 1 else f" (reminder {number})"
-    return (f":alarm_clock: Reminder{again}: *{escape(request.ref)}* ({escape(request.action_title)}) from "
+    text = (f":alarm_clock: Reminder{again}: *{escape(request.ref)}* ({escape(request.action_title)}) from "
             f"{user(request.requester_id)} is still waiting for your decision. Approve or reject it above.")
+    if "due_at" not in payload:
+        return text
+    due = Standing(STEP, request.current_step, datetime.fromisoformat(str(payload["due_at"])),
+                   timedelta(seconds=int(payload["left_seconds"])), breached=False)
+    return f"{text}\n{standing_line(due)}"
 
 
 class SlackReminders:
@@ -60,7 +71,7 @@ class SlackReminders:
         ts = await self._earlier_reply(asked, job.key) if job.attempts > 1 else None
         if ts is None:
             response = await self._client.chat_postMessage(
-                channel=asked.channel, thread_ts=asked.ts, text=reminder_text(view, number),
+                channel=asked.channel, thread_ts=asked.ts, text=reminder_text(view, number, job.payload),
                 metadata={"event_type": JOB_EVENT, "event_payload": {"job": job.key}})
             ts = str(response["ts"])
         details = {"purpose": PURPOSE, "recipient": approver, "channel": asked.channel, "ts": ts,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.service_levels import Standing
+
 # The requester gets a receipt with the request id and a summary.
 REQUESTER_RECEIPT = "dm.requester.receipt"
 # One role holder is asked to decide a step (one job each: retried and audited separately).
@@ -32,8 +34,13 @@ def approver_ask(step: int, approver_id: str) -> dict[str, Any]:
     return {"step": step, "approver": approver_id}
 
 
-def approver_remind(step: int, approver_id: str, number: int) -> dict[str, Any]:
-    return {"step": step, "approver": approver_id, "number": number}
+def approver_remind(step: int, approver_id: str, number: int, due: Standing | None = None) -> dict[str, Any]:
+    """``due``: where the step's clock stands as the reminder is sent (its due time and time left,
+    counted like the clock that set it), for the reminder to say."""
+    payload: dict[str, Any] = {"step": step, "approver": approver_id, "number": number}
+    if due is not None:
+        payload |= {"due_at": due.due_at.isoformat(), "left_seconds": int(due.left.total_seconds())}
+    return payload
 
 
 def approver_refresh(step: int) -> dict[str, Any]:

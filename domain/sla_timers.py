@@ -20,7 +20,7 @@ from domain.lifecycle import Status, Verdict
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.records import AuditEntry, DecisionRecord, Job, RequestRecord
 from domain.routing import AUTO_APPROVER
-from domain.service_levels import REMIND, REQUEST, REQUEST_DUE, STEP, STEP_DUE, clock_of, sla_of
+from domain.service_levels import REMIND, REQUEST, REQUEST_DUE, STEP, STEP_DUE, clock_of, sla_of, standings
 from domain.tracking import step_audience, waiting_on
 
 APPROVAL_OVERDUE = "approval overdue"
@@ -53,9 +53,11 @@ class ServiceLevelTimers:
             return  # the step was decided meanwhile, or this reminder was sent already
         decisions = await uow.requests.decisions(request.id)
         approvers = waiting_on(catalog, request, decisions)
+        levels = standings(catalog, request, await uow.service_levels.of_requests([request.id]), uow.now())
+        due = next((level for level in levels if level.scope == STEP), None)
         for approver in approvers:
             uow.enqueue(notifications.APPROVER_REMIND, request.id,
-                        notifications.approver_remind(step, approver, number))
+                        notifications.approver_remind(step, approver, number, due))
         uow.audit(AuditEntry("sla_reminder", "ok", None, request.ref,
                              {"step": step, "number": number, "approvers": list(approvers)}))
         sla = sla_of(catalog, request)

@@ -76,6 +76,8 @@ async def test_reminders_in_the_thread_then_a_breach_asks_the_backup_who_decides
         [reminder] = replies(sla, user)
         assert reminder["thread_ts"] == dm["ts"]  # a reply to the approval DM, not a new DM
         assert "Reminder" in reminder["text"] and "REQ-1" in reminder["text"]
+        due = int((MONDAY_9 + timedelta(hours=8)).timestamp())  # 8 business hours: 17:00 the same day
+        assert f"Decision due <!date^{due}^" in reminder["text"] and "(6h left)" in reminder["text"]
     assert len([m for m in sla.dms("U0HR1") if m.get("thread_ts") in (None, m["ts"])]) == 1
 
     await move(sla, clock, MONDAY_9 + timedelta(hours=8))  # 17:00: the 13:00 and 15:00 reminders were missed
