@@ -156,8 +156,8 @@ async def record_attempt(uow: UnitOfWork, request_id: int, phase: str, index: in
 
 
 async def fail_step(uow: UnitOfWork, job: Job, error: str) -> tuple[RequestRecord, StepRecord] | None:
-    """The step of ``job`` and its request fail; the requester is told. Returns them (with the step
-    as failed) for the caller to tell support; None when the request or its plan is gone."""
+    """The step of ``job`` and its request fail. Returns them (with the step as failed) for the caller
+    to tell support and the requester (``tell_requester``); None when the request or its plan is gone."""
     if job.request_id is None:
         return None
     record = await uow.fulfilment.plan(job.request_id, for_update=True)
@@ -174,5 +174,9 @@ async def fail_step(uow: UnitOfWork, job: Job, error: str) -> tuple[RequestRecor
                          {"phase": phase, "step": index, "label": step.label, "step_kind": step.kind,
                           "attempts": step.attempts, "error": error[:500]}))
     await progressed(uow, request)
-    uow.enqueue(FAILED_NOTICE, request.id, {"phase": phase, "index": index})
     return request, replace(step, status=FAILED, detail=detail)
+
+
+def tell_requester(uow: UnitOfWork, request: RequestRecord, step: StepRecord) -> None:
+    """The requester's DM that ``step`` could not be done, in plain words."""
+    uow.enqueue(FAILED_NOTICE, request.id, {"phase": step.phase, "index": step.index})

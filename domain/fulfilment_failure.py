@@ -7,6 +7,8 @@ escalation's words carry the technical detail (the call as the catalog writes it
 error, the answer's first KB); it was recorded with secrets masked, and is masked again here with
 the step's own ``${VAR}`` values, for an error that did not come from the step (the engine's own).
 Without a support channel there is no escalation: each admin gets a DM instead (``ADMIN_ALERT``).
+The requester is told once: by the escalation's first DM when this failure opened it (its
+reason names the step, and its thread reaches support), by a DM of its own otherwise.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from dataclasses import dataclass
 from domain.catalog import Catalog
 from domain.catalog.fulfilment import FulfilmentStep
 from domain.catalog.template_check import templates_of
-from domain.escalations import escalate
-from domain.fulfilment import ADMIN_ALERT, fail_step, plan_of, steps_of
+from domain.escalations import OPENED, escalate
+from domain.fulfilment import ADMIN_ALERT, fail_step, plan_of, steps_of, tell_requester
 from domain.fulfilment_records import StepRecord
 from domain.ports import UnitOfWork
 from domain.records import Job
@@ -73,7 +75,12 @@ class StepFailed:
         steps = steps_of(plan_of(record), step.phase) if record is not None else ()
         spec = steps[step.index] if step.index < len(steps) else None
         secrets = secrets_of(spec, os.environ if self.environ is None else self.environ) if spec else []
-        escalation = await escalate(uow, self.catalog(), request, by=None, reason=failure_reason(step),
+        reason = failure_reason(step)
+        escalation = await escalate(uow, self.catalog(), request, by=None, reason=reason,
                                     words=technical_detail(step, spec, secrets))
         if escalation is None:  # no support channel: the admins are told directly
             uow.enqueue(ADMIN_ALERT, request.id, {"phase": step.phase, "index": step.index})
+        opened_for_this = escalation is not None and [(e.what, e.reason) for e in escalation.history] == [
+            (OPENED, reason)]
+        if not opened_for_this:  # the escalation's first DM says it, with where to answer: one DM, not two
+            tell_requester(uow, request, step)

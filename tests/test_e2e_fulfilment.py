@@ -85,8 +85,8 @@ async def test_a_permanent_failure_is_escalated_to_support_who_retry_it(engine: 
         await request_and_approve(harness)
         assert len(receiver.received) == 1  # a 400 is not retried
         assert not harness.stub.messages("C0ITOPS")  # the steps after it wait
-        assert any("could not be done" in m["text"] for m in harness.dms("U0EMPLOYEE"))  # in plain words
-        told = next(m for m in harness.dms("U0EMPLOYEE") if ":sos:" in m["text"])  # their side of the thread
+        [told] = [m for m in harness.dms("U0EMPLOYEE") if "could not be done" in m["text"]]  # one DM, not two:
+        assert ":sos:" in told["text"]  # the escalation's, in plain words, whose thread reaches support
         assert "I passed your request *REQ-1* to support (ESC-1): step 2 could not be done" in told["text"]
         [escalation] = harness.stub.messages("C0SUPPORT")  # the escalation, nothing posted besides
         shown = json.dumps(escalation, ensure_ascii=False)
@@ -136,9 +136,32 @@ async def test_without_a_support_channel_admins_are_told_and_retry(engine: Async
         [alert] = [m for m in harness.dms("U0ADMIN") if "failed" in m["text"]]
         assert "HTTP 400" in str(alert["blocks"]) and buttons(alert) == ["selfserve.fulfilment.retry"]
         assert "escalated" not in await harness.kinds()
+        [told] = [m for m in harness.dms("U0EMPLOYEE") if "could not be done" in m["text"]]  # the requester too
+        assert "Support has been told" in told["text"]
         await harness.slack.click(alert, "selfserve.fulfilment.retry", user_id="U0ADMIN")
         await harness.settle()
         assert len(receiver.received) == 2 and harness.stub.messages("C0ITOPS")
+
+
+async def test_a_failure_while_an_escalation_is_open_is_told_and_added_to_it(engine: AsyncEngine, tmp_path: Path,
+                                                                            receiver: WebhookReceiver) -> None:
+    receiver.script = [(400, {})]
+    async with await app(engine, tmp_path, receiver) as harness:
+        await harness.submit("U0EMPLOYEE", "software-install", {"software": "Figma"})
+        await harness.settle()
+        asked = await harness.slack.slash_command(user_id="U0EMPLOYEE", command="/selfserve",
+                                                  text="escalate REQ-1 needed by Friday")
+        assert asked.status == 200
+        await harness.settle()
+        [ask] = [m for m in harness.dms("U0IT1") if "Approval needed" in m.get("text", "")]
+        await harness.slack.click(ask, "selfserve.approve", user_id="U0IT1")
+        await harness.settle()
+        [told] = [m for m in harness.dms("U0EMPLOYEE") if "could not be done" in m["text"]]
+        assert "Support has been told" in told["text"]  # the open escalation's first DM said something else
+        async with Database(harness.engine) as database, database.reader() as uow:
+            [row] = await uow.escalations.of_request(1)
+        assert [event.what for event in row.history] == ["opened", "again"]
+        assert (row.history[-1].reason or "").startswith("step 2 could not be done")
 
 
 async def test_status_and_the_home_tab_show_every_step_and_its_last_attempt(
