@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.analytics_facts import COMPLETED, ESCALATED, FULFILLED, SLA_BREACHED, DecisionFact, Facts, RequestFact
+from domain.analytics_facts import ESCALATED, FULFILLED, SLA_BREACHED, DecisionFact, Facts, RequestFact
 from domain.routing import AUTO_APPROVER
 
 APPROVED = frozenset({"approved", "expired", "failed"})
@@ -127,7 +127,7 @@ def figures(info: ActionInfo, facts: Facts, minutes_of: Mapping[str, int]) -> Fi
     ``minutes_of``: the catalog's ``manual_minutes`` by action."""
     requests = facts.requests
     statuses = Counter(r.status for r in requests)
-    completed = [r for r in requests if r.status in COMPLETED]
+    completed = [r for r in requests if facts.completed_at(r) is not None]  # steps still running: not yet
     escalated = facts.flagged.get(ESCALATED, set())
     by_request = _decisions_by_request(facts.decisions)
     ends = _step_ends(by_request) if info.steps else {}

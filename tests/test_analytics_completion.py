@@ -46,6 +46,7 @@ async def test_completion_is_when_fulfilment_finished_or_else_the_approval(datab
     assert lunch.completion == Spread(1, HOUR, HOUR)  # at its approval
     assert figma.completion == Spread(2, 3 * HOUR, 5 * HOUR)  # the one still running has no completion yet
     assert result.total.completion == Spread(3, 3 * HOUR, 5 * HOUR)
+    assert (figma.approved, figma.completed, lunch.completed) == (3, 2, 1)  # the funnel counts it approved only
     by_day = {day.day: (day.completed, day.p50) for day in result.daily if day.completed}
     assert by_day == {(NOW - 3 * D).date(): (1, HOUR), (NOW - 2 * D).date(): (1, 5 * HOUR),
                       (NOW - 4 * D).date(): (1, 3 * HOUR)}  # the day fulfilment finished, not the expiry's
