@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 from storage.engine import create_engine
 from storage.migrate import upgrade
 
+pytest_plugins = ("tests.browser",)  # the browser, playground and ui fixtures, for every test file
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 # Modules that test PostgreSQL alone (LISTEN/NOTIFY) are collected only where it is configured, like

@@ -9,9 +9,7 @@ import pytest
 from playwright.async_api import expect
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.browser import PlaygroundPage, browser, playground, ui
-
-__all__ = ["browser", "playground", "ui"]  # fixtures
+from tests.browser import PlaygroundPage
 
 HANA, HUGO, IVAN = "Hana Reyes (HR)", "Hugo Brandt (HR)", "Ivan Petrov (IT)"
 FORM = "Onboard a new employee"

@@ -10,11 +10,9 @@ from playwright.async_api import Browser, Page, expect
 from slack_sdk.web.async_client import AsyncWebClient
 
 from cli.playground.session import Playground
-from tests.browser import ROOT, PlaygroundPage, Written, browser, playground, playground_options, tabs, ui
+from tests.browser import ROOT, PlaygroundPage, Written, playground_options, tabs
 from tests.test_cli import BROKEN_CATALOG, broken_problems
 from tests.test_playground_browser import FORM, HANA, HUGO, submit_new_employee
-
-__all__ = ["browser", "playground", "ui"]  # fixtures
 
 EVIL = "<img src=x onerror=window.pwned=1><script>window.pwned=1</script>"
 """A name or a text that would run script if it ever reached the page as HTML."""

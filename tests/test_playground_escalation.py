@@ -7,10 +7,8 @@ import re
 
 from playwright.async_api import Locator, expect
 
-from tests.browser import PlaygroundPage, browser, playground, ui
+from tests.browser import PlaygroundPage
 from tests.test_playground_browser import FORM, HANA, fill_new_employee
-
-__all__ = ["browser", "playground", "ui"]  # fixtures
 
 SAM = "Sam Ortiz (support)"
 

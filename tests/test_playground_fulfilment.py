@@ -6,9 +6,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from cli.playground.session import Playground
-from tests.browser import PlaygroundPage, browser, playground, screenshots, tabs, ui
-
-__all__ = ["browser", "playground", "ui"]  # fixtures
+from tests.browser import PlaygroundPage, screenshots, tabs
 
 ERIN, IVAN = "Erin Walsh (employee)", "Ivan Petrov (IT)"
 FORM = "Reset a password"

@@ -18,7 +18,7 @@ from domain.analytics import Analytics
 from domain.catalog import load_catalog
 from storage.database import Database
 from tests.analytics_history import CATALOG, NOW, write_history
-from tests.browser import SCREENSHOTS, VIEWPORT, browser  # noqa: F401 (the fixture)
+from tests.browser import SCREENSHOTS, VIEWPORT
 
 FUNNEL_COLORS = {"opened": (0x8E, 0x9A, 0xAF), "submitted": (0x4A, 0x7B, 0xD0), "approved": (0x2E, 0x9E, 0x5B)}
 
@@ -53,7 +53,7 @@ async def _pixels_of(page: Page, png: bytes, y: int, color: tuple[int, int, int]
         return count; }""", [base64.b64encode(png).decode(), y, list(color)]))
 
 
-async def test_the_html_report_shows_its_charts_with_the_right_numbers(database: Database, browser: Browser) -> None:  # noqa: F811
+async def test_the_html_report_shows_its_charts_with_the_right_numbers(database: Database, browser: Browser) -> None:
     await write_history(database)
     catalog = load_catalog(CATALOG)
     html = report_html(await Analytics(lambda: catalog, database.reader, clock=lambda: NOW).report(30))
