@@ -36,8 +36,14 @@ def _status_line(request: RequestRecord) -> str:
 
 _CANCEL_OR_HELP = Stamped(lambda ref: ActionsBlock(block_id=ids.CANCEL, elements=[cancel_button(ref),
                                                                                  get_help_button(ref)]), "ref")
-_HELP_UNDER_RECEIPT = Stamped(lambda ref: ActionsBlock(block_id=ids.CANCEL, elements=[get_help_button(ref)]), "ref")
-_HELP = Stamped(lambda ref: ActionsBlock(block_id=ids.GET_HELP_ON_REQUEST, elements=[get_help_button(ref)]), "ref")
+
+
+def _help_row(block_id: str) -> Stamped:
+    return Stamped(lambda ref: ActionsBlock(block_id=block_id, elements=[get_help_button(ref)]), "ref")
+
+
+_HELP_UNDER_RECEIPT = _help_row(ids.CANCEL)  # where Cancel was, once the request is no longer pending
+_HELP = _help_row(ids.GET_HELP_ON_REQUEST)
 
 
 def receipt(request: RequestRecord, steps: Sequence[StepRecord] = (), plan: PlanRecord | None = None) -> Message:
